@@ -1,0 +1,89 @@
+"""One `Settings` object for every process: env vars prefixed `CREATORFLOW_`, or a `.env` file.
+
+Nested groups use `__` in variable names, e.g. `CREATORFLOW_TIKTOK__APP_KEY`. The defaults point every
+client at the local emulators of `creatorflow.sandbox`, so a fresh checkout runs with no configuration;
+production sets the real base URLs and credentials.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SANDBOX_HOST = "127.0.0.1"
+SANDBOX_PORTS = {"tiktok": 9101, "shippo": 9102, "easypost": 9103}
+
+
+def _sandbox_url(name: str, suffix: str = "") -> str:
+    return f"http://{SANDBOX_HOST}:{SANDBOX_PORTS[name]}{suffix}"
+
+
+class TikTokSettings(BaseModel):
+    """A TikTok Shop Partner app (reference/tiktok-shop-api.md §1-§3)."""
+
+    app_key: str = "sandbox_app_key"
+    app_secret: SecretStr = SecretStr("sandbox_app_secret")
+    service_id: str = "sandbox_service_id"
+    # Production: https://open-api.tiktokglobalshop.com
+    api_base_url: str = _sandbox_url("tiktok")
+    # Production: https://auth.tiktok-shops.com
+    auth_base_url: str = _sandbox_url("tiktok")
+    # Production: https://services.tiktokshop.com/open/authorize (US: copy from Partner Center)
+    authorize_url: str = _sandbox_url("tiktok", "/open/authorize")
+    # TikTok allows 50 QPS per API per (app, shop); stay under it so one process never trips a 429.
+    qps_per_api: float = Field(default=40.0, gt=0, le=50)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+
+class ShippoSettings(BaseModel):
+    enabled: bool = True
+    api_key: SecretStr = SecretStr("shippo_test_sandbox")
+    base_url: str = _sandbox_url("shippo")  # production: https://api.goshippo.com
+    api_version: str = "2018-02-08"
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    webhook_token: SecretStr = SecretStr("sandbox-shippo-webhook-token")
+
+
+class EasyPostSettings(BaseModel):
+    enabled: bool = True
+    api_key: SecretStr = SecretStr("EZTK_sandbox")
+    base_url: str = _sandbox_url("easypost", "/v2")  # production: https://api.easypost.com/v2
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    webhook_secret: SecretStr = SecretStr("sandbox-easypost-webhook-secret")
+
+
+class TemporalSettings(BaseModel):
+    address: str = "127.0.0.1:7233"
+    namespace: str = "default"
+    ui_port: int = 8233
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="CREATORFLOW_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+    )
+
+    tiktok: TikTokSettings = TikTokSettings()
+    shippo: ShippoSettings = ShippoSettings()
+    easypost: EasyPostSettings = EasyPostSettings()
+    temporal: TemporalSettings = TemporalSettings()
+
+    # Where `creatorflow dev` keeps its SQLite files, dev-server database and generated keys.
+    data_dir: Path = Path(".creatorflow")
+    database_url: str = "sqlite:///.creatorflow/creatorflow.db"
+    # Base64 of 32 random bytes (AES-256-GCM). Tokens at rest and workflow payloads are encrypted with it.
+    encryption_key: SecretStr | None = None
+    # Public base URL of our API (webhooks, OAuth redirect).
+    public_base_url: str = "http://127.0.0.1:8080"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

@@ -1,0 +1,14 @@
+"""The `creatorflow` command: one binary for every role (dev, worker, api, sandbox, ...)."""
+
+from __future__ import annotations
+
+import typer
+
+from starter.sandbox import sandbox_app
+
+app = typer.Typer(
+    help="CreatorFlow: TikTok Shop fulfillment on Temporal.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(sandbox_app, name="sandbox")
