@@ -77,8 +77,9 @@ class Settings(BaseSettings):
     # Where `creatorflow dev` keeps its SQLite files, dev-server database and generated keys.
     data_dir: Path = Path(".creatorflow")
     database_url: str = "sqlite:///.creatorflow/creatorflow.db"
-    # Base64 of 32 random bytes (AES-256-GCM). Tokens at rest and workflow payloads are encrypted with it.
-    encryption_key: SecretStr | None = None
+    # AES-256-GCM keyring `id:base64(32 bytes)[,id:base64...]`, the first one active (see crypto.Keyring).
+    # Tokens at rest and workflow payloads are encrypted with it. `creatorflow dev` generates one.
+    encryption_keys: SecretStr | None = None
     # Public base URL of our API (webhooks, OAuth redirect).
     public_base_url: str = "http://127.0.0.1:8080"
 

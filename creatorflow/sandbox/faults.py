@@ -34,7 +34,7 @@ class FaultRule(BaseModel):
     path: str = Field(default="*", description="fnmatch pattern on the request path")
     method: str | None = Field(default=None, description="only this HTTP method, if set")
     error_rate: float = Field(default=0.0, ge=0, le=1, description="share answered with an error instead")
-    kinds: list[FaultKind] = Field(default_factory=lambda: ["5xx"])
+    kinds: list[FaultKind] = Field(default_factory=lambda: list[FaultKind](["5xx"]))
     latency_ms: int = Field(default=0, ge=0, description="added to every matching request")
     after_commit: Literal["timeout", "5xx"] | None = Field(
         default=None, description="do the work, then answer with this instead of the result"
@@ -175,4 +175,3 @@ def install_faults(app: FastAPI, injector: FaultInjector, render_error: ErrorRen
         return [e for e in list(injector.ledger) if fnmatch.fnmatchcase(e.path, path)]
 
     app.include_router(router)
-

@@ -1,0 +1,246 @@
+"""`Store`: every read and write of the app database, in one place, with short transactions.
+
+Synchronous on purpose (SQLAlchemy sessions); async callers run these in a thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from creatorflow.crypto import Keyring
+from creatorflow.store.tables import (
+    Label,
+    LabelStatus,
+    OrderRecord,
+    Shop,
+    ShopStatus,
+    ShopToken,
+    WebhookEvent,
+    WebhookStatus,
+    utcnow,
+)
+from creatorflow.tiktok.models import AuthorizedShop, ShopCredentials, TokenGrant
+
+
+class ShopNotFoundError(LookupError):
+    pass
+
+
+class StoredTokens(BaseModel):
+    """Decrypted tokens of one shop; never log or return this from a workflow."""
+
+    shop_id: str
+    cipher: str
+    access_token: str = Field(repr=False)
+    access_expires_at: datetime
+    refresh_token: str = Field(repr=False)
+    refresh_expires_at: datetime
+
+    def credentials(self) -> ShopCredentials:
+        return ShopCredentials(shop_id=self.shop_id, cipher=self.cipher, access_token=self.access_token)
+
+
+class Store:
+    def __init__(self, engine: Engine, keyring: Keyring) -> None:
+        self.engine = engine
+        self._keyring = keyring
+
+    # --- shops and tokens ----------------------------------------------------------------------
+
+    def save_authorized_shops(self, shops: Sequence[AuthorizedShop], grant: TokenGrant) -> list[Shop]:
+        """Store (or re-activate) each shop a seller authorized, with the grant's tokens for each."""
+        saved: list[Shop] = []
+        with Session(self.engine) as session:
+            for authorized in shops:
+                shop = session.get(Shop, authorized.id) or Shop(
+                    shop_id=authorized.id, cipher=authorized.cipher
+                )
+                shop.name = authorized.name
+                shop.region = authorized.region
+                shop.seller_type = authorized.seller_type
+                shop.cipher = authorized.cipher
+                shop.code = authorized.code
+                shop.seller_name = grant.seller_name
+                shop.open_id = grant.open_id
+                shop.status = ShopStatus.ACTIVE
+                shop.updated_at = utcnow()
+                session.add(shop)
+                session.flush()
+                self._put_tokens(session, shop.shop_id, grant)
+                saved.append(shop)
+            session.commit()
+            for shop in saved:
+                session.refresh(shop)
+        return saved
+
+    def save_tokens(self, shop_id: str, grant: TokenGrant) -> None:
+        with Session(self.engine) as session:
+            if session.get(Shop, shop_id) is None:
+                raise ShopNotFoundError(shop_id)
+            self._put_tokens(session, shop_id, grant)
+            session.commit()
+
+    def _put_tokens(self, session: Session, shop_id: str, grant: TokenGrant) -> None:
+        aad = shop_id.encode()
+        row = session.get(ShopToken, shop_id) or ShopToken(
+            shop_id=shop_id,
+            access_token=b"",
+            access_expires_at=grant.access_token_expires_at,
+            refresh_token=b"",
+            refresh_expires_at=grant.refresh_token_expires_at,
+        )
+        row.access_token = self._keyring.encrypt(grant.access_token.encode(), aad)
+        row.access_expires_at = grant.access_token_expires_at
+        row.refresh_token = self._keyring.encrypt(grant.refresh_token.encode(), aad)
+        row.refresh_expires_at = grant.refresh_token_expires_at
+        row.updated_at = utcnow()
+        session.add(row)
+
+    def tokens(self, shop_id: str) -> StoredTokens:
+        with Session(self.engine) as session:
+            shop = session.get(Shop, shop_id)
+            row = session.get(ShopToken, shop_id)
+            if shop is None or row is None:
+                raise ShopNotFoundError(shop_id)
+            aad = shop_id.encode()
+            return StoredTokens(
+                shop_id=shop_id,
+                cipher=shop.cipher,
+                access_token=self._keyring.decrypt(row.access_token, aad).decode(),
+                access_expires_at=row.access_expires_at,
+                refresh_token=self._keyring.decrypt(row.refresh_token, aad).decode(),
+                refresh_expires_at=row.refresh_expires_at,
+            )
+
+    def shop(self, shop_id: str) -> Shop:
+        with Session(self.engine) as session:
+            shop = session.get(Shop, shop_id)
+            if shop is None:
+                raise ShopNotFoundError(shop_id)
+            return shop
+
+    def shops(self, status: ShopStatus | None = None) -> list[Shop]:
+        with Session(self.engine) as session:
+            query = select(Shop).order_by(col(Shop.shop_id))
+            if status is not None:
+                query = query.where(Shop.status == status)
+            return list(session.exec(query))
+
+    def set_shop_status(
+        self, shop_id: str, status: ShopStatus, authorization_expires_at: datetime | None = None
+    ) -> None:
+        with Session(self.engine) as session:
+            shop = session.get(Shop, shop_id)
+            if shop is None:
+                raise ShopNotFoundError(shop_id)
+            shop.status = status
+            if authorization_expires_at is not None:
+                shop.authorization_expires_at = authorization_expires_at
+            shop.updated_at = utcnow()
+            session.add(shop)
+            session.commit()
+
+    # --- webhook inbox -------------------------------------------------------------------------
+
+    def record_webhook(self, event: WebhookEvent) -> tuple[WebhookEvent, bool]:
+        """Insert the event unless `(source, dedup_key)` is already there; says which happened."""
+        with Session(self.engine) as session:
+            session.add(event)
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                existing = session.exec(
+                    select(WebhookEvent).where(
+                        WebhookEvent.source == event.source, WebhookEvent.dedup_key == event.dedup_key
+                    )
+                ).one()
+                return existing, False
+            session.refresh(event)
+            return event, True
+
+    def mark_webhook(self, event_id: int, status: WebhookStatus, error: str = "") -> None:
+        with Session(self.engine) as session:
+            row = session.get(WebhookEvent, event_id)
+            if row is None:
+                raise LookupError(f"webhook event {event_id}")
+            row.status = status
+            row.error = error
+            if status is WebhookStatus.FORWARDED:
+                row.forwarded_at = utcnow()
+            session.add(row)
+            session.commit()
+
+    def webhooks(self, status: WebhookStatus | None = None, limit: int = 500) -> list[WebhookEvent]:
+        with Session(self.engine) as session:
+            query = select(WebhookEvent).order_by(col(WebhookEvent.id)).limit(limit)
+            if status is not None:
+                query = query.where(WebhookEvent.status == status)
+            return list(session.exec(query))
+
+    # --- orders and labels ---------------------------------------------------------------------
+
+    def upsert_order(self, record: OrderRecord) -> None:
+        """Keep the projection of an order; an older TikTok update never overwrites a newer one."""
+        with Session(self.engine) as session:
+            current = session.get(OrderRecord, (record.shop_id, record.order_id))
+            if current is None:
+                session.add(record)
+            else:
+                if record.tiktok_update_time < current.tiktok_update_time:
+                    record.tiktok_status = current.tiktok_status
+                    record.tiktok_update_time = current.tiktok_update_time
+                for name, value in record.model_dump(exclude={"shop_id", "order_id"}).items():
+                    setattr(current, name, value)
+                current.updated_at = utcnow()
+                session.add(current)
+            session.commit()
+
+    def order(self, shop_id: str, order_id: str) -> OrderRecord | None:
+        with Session(self.engine) as session:
+            return session.get(OrderRecord, (shop_id, order_id))
+
+    def orders(self, shop_id: str | None = None, state: str | None = None) -> list[OrderRecord]:
+        with Session(self.engine) as session:
+            query = select(OrderRecord).order_by(col(OrderRecord.order_id))
+            if shop_id is not None:
+                query = query.where(OrderRecord.shop_id == shop_id)
+            if state is not None:
+                query = query.where(OrderRecord.state == state)
+            return list(session.exec(query))
+
+    def save_label(self, label: Label) -> Label:
+        """Record a bought label; for a key already recorded, the first record wins and is returned."""
+        with Session(self.engine) as session:
+            session.add(label)
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                return session.exec(select(Label).where(Label.idempotency_key == label.idempotency_key)).one()
+            session.refresh(label)
+            return label
+
+    def labels(self, shop_id: str | None = None, order_id: str | None = None) -> list[Label]:
+        with Session(self.engine) as session:
+            query = select(Label).order_by(col(Label.id))
+            if shop_id is not None:
+                query = query.where(Label.shop_id == shop_id)
+            if order_id is not None:
+                query = query.where(Label.order_id == order_id)
+            return list(session.exec(query))
+
+    def set_label_status(self, idempotency_key: str, status: LabelStatus) -> Label:
+        with Session(self.engine) as session:
+            label = session.exec(select(Label).where(Label.idempotency_key == idempotency_key)).one()
+            label.status = status
+            session.add(label)
+            session.commit()
+            session.refresh(label)
+            return label

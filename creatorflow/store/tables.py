@@ -1,0 +1,142 @@
+"""The app database: what workflows decided, projected for queries; tokens; raw webhooks.
+
+Workflows are the source of truth for an order's life; these rows are a projection for reports, the CLI
+and the API, plus the few things that must outlive any workflow (encrypted tokens, the webhook inbox).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Dialect, LargeBinary, Numeric, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores UTC, always hands back timezone-aware UTC datetimes (SQLite forgets the zone otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are ambiguous; pass an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def when(nullable: bool = False, **kwargs: Any) -> Any:
+    """A UTC timestamp column."""
+    return Field(sa_type=UTCDateTime, sa_column_kwargs={"nullable": nullable}, **kwargs)
+
+
+class ShopStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    DEAUTHORIZED = "DEAUTHORIZED"
+
+
+class Shop(SQLModel, table=True):
+    shop_id: str = Field(primary_key=True)
+    name: str = ""
+    region: str = ""
+    seller_type: str = ""
+    cipher: str
+    code: str = ""
+    seller_name: str = ""
+    open_id: str = Field(default="", index=True)
+    status: ShopStatus = ShopStatus.ACTIVE
+    authorization_expires_at: datetime | None = when(nullable=True, default=None)
+    created_at: datetime = when(default_factory=utcnow)
+    updated_at: datetime = when(default_factory=utcnow)
+
+
+class ShopToken(SQLModel, table=True):
+    """A shop's OAuth tokens, AES-GCM encrypted with the shop id as associated data."""
+
+    shop_id: str = Field(primary_key=True, foreign_key="shop.shop_id")
+    access_token: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    access_expires_at: datetime = when()
+    refresh_token: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    refresh_expires_at: datetime = when()
+    updated_at: datetime = when(default_factory=utcnow)
+
+
+class OrderRecord(SQLModel, table=True):
+    shop_id: str = Field(primary_key=True)
+    order_id: str = Field(primary_key=True)
+    state: str = Field(index=True)
+    tiktok_status: str = ""
+    tiktok_update_time: int = 0
+    carrier: str = ""
+    tracking_number: str = ""
+    ship_by: datetime | None = when(nullable=True, default=None)
+    updated_at: datetime = when(default_factory=utcnow)
+
+
+class LabelStatus(StrEnum):
+    PURCHASED = "PURCHASED"
+    REFUND_REQUESTED = "REFUND_REQUESTED"
+    REFUNDED = "REFUNDED"
+
+
+class Label(SQLModel, table=True):
+    """One bought label. `idempotency_key` is unique: the database refuses a second label for one key."""
+
+    __table_args__ = (UniqueConstraint("idempotency_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    idempotency_key: str
+    shop_id: str = Field(index=True)
+    order_id: str = Field(index=True)
+    provider: str
+    provider_label_id: str
+    shipment_id: str = ""
+    rate_id: str = ""
+    carrier: str = ""
+    service: str = ""
+    cost: Decimal = Field(default=Decimal(0), sa_column=Column(Numeric(12, 2), nullable=False))
+    currency: str = "USD"
+    tracking_number: str = Field(default="", index=True)
+    label_url: str = ""
+    choice_reason: str = ""
+    status: LabelStatus = LabelStatus.PURCHASED
+    created_at: datetime = when(default_factory=utcnow)
+
+
+class WebhookStatus(StrEnum):
+    RECEIVED = "RECEIVED"  # verified and recorded, not yet handed to Temporal
+    FORWARDED = "FORWARDED"  # signalled to its workflow
+    IGNORED = "IGNORED"  # verified but nothing to do (e.g. a topic we do not handle)
+    MALFORMED = "MALFORMED"  # signature fine, body unusable; kept for inspection
+
+
+class WebhookEvent(SQLModel, table=True):
+    """The webhook inbox: every accepted event is here before we answer 200, so none is ever lost."""
+
+    __table_args__ = (UniqueConstraint("source", "dedup_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source: str  # tiktok | easypost | shippo
+    dedup_key: str
+    event_type: str = ""
+    shop_id: str = ""
+    workflow_id: str = ""
+    body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    status: WebhookStatus = Field(default=WebhookStatus.RECEIVED, index=True)
+    error: str = ""
+    received_at: datetime = when(default_factory=utcnow)
+    forwarded_at: datetime | None = when(nullable=True, default=None)

@@ -1,0 +1,169 @@
+"""Store behaviour that the API and activities rely on, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import text
+
+from creatorflow.crypto import DecryptionError, Keyring
+from creatorflow.store.repository import ShopNotFoundError, Store
+from creatorflow.store.tables import Label, LabelStatus, OrderRecord, ShopStatus, WebhookEvent, WebhookStatus
+from creatorflow.tiktok.models import AuthorizedShop, TokenGrant
+
+
+def grant(access: str = "TTP_access_1", refresh: str = "TTP_refresh_1") -> TokenGrant:
+    now = int(time.time())
+    return TokenGrant(
+        access_token=access,
+        access_token_expire_in=now + 7 * 86400,
+        refresh_token=refresh,
+        refresh_token_expire_in=now + 365 * 86400,
+        open_id="open-1",
+        seller_name="Glow Lab",
+    )
+
+
+SHOPS = [
+    AuthorizedShop(id="7495540735365777507", name="Glow Lab US", region="US", cipher="ROW_us"),
+    AuthorizedShop(id="7495540735365777508", name="Glow Lab UK", region="GB", cipher="ROW_gb"),
+]
+
+
+def test_authorized_shops_and_tokens_round_trip(store: Store) -> None:
+    issued = grant()
+    saved = store.save_authorized_shops(SHOPS, issued)
+    assert [s.shop_id for s in saved] == [s.id for s in SHOPS]
+    tokens = store.tokens(SHOPS[1].id)
+    assert tokens.access_token == "TTP_access_1"
+    assert tokens.refresh_token == "TTP_refresh_1"
+    assert tokens.credentials().cipher == "ROW_gb"
+    assert tokens.access_expires_at.tzinfo is not None
+    assert tokens.access_expires_at == issued.access_token_expires_at
+
+
+def test_tokens_are_encrypted_at_rest(store: Store) -> None:
+    store.save_authorized_shops(SHOPS[:1], grant(access="TTP_secret_access"))
+    with store.engine.connect() as connection:
+        raw = connection.execute(text("select access_token, refresh_token from shoptoken")).one()
+    assert b"TTP_secret_access" not in bytes(raw[0])
+    assert b"TTP_refresh_1" not in bytes(raw[1])
+
+
+def test_tokens_cannot_be_moved_to_another_shop(store: Store) -> None:
+    store.save_authorized_shops(SHOPS, grant())
+    with store.engine.begin() as connection:
+        stolen = connection.execute(
+            text("select access_token from shoptoken where shop_id = :id"), {"id": SHOPS[0].id}
+        ).scalar_one()
+        connection.execute(
+            text("update shoptoken set access_token = :blob where shop_id = :id"),
+            {"blob": stolen, "id": SHOPS[1].id},
+        )
+    with pytest.raises(DecryptionError):
+        store.tokens(SHOPS[1].id)
+
+
+def test_refreshed_tokens_replace_old_ones_and_rotated_keys_still_read(store: Store, key_spec: str) -> None:
+    store.save_authorized_shops(SHOPS[:1], grant())
+    rotated = Keyring.parse(Keyring.generate_spec("k2") + "," + key_spec)
+    rotated_store = Store(store.engine, rotated)
+    assert rotated_store.tokens(SHOPS[0].id).access_token == "TTP_access_1"
+    rotated_store.save_tokens(SHOPS[0].id, grant(access="TTP_access_2", refresh="TTP_refresh_2"))
+    assert rotated_store.tokens(SHOPS[0].id).access_token == "TTP_access_2"
+    with pytest.raises(DecryptionError, match="no key 'k2'"):
+        store.tokens(SHOPS[0].id)
+
+
+def test_unknown_shop_is_a_clear_error(store: Store) -> None:
+    with pytest.raises(ShopNotFoundError):
+        store.tokens("nope")
+    with pytest.raises(ShopNotFoundError):
+        store.save_tokens("nope", grant())
+
+
+def test_deauthorized_shops_are_filtered(store: Store) -> None:
+    store.save_authorized_shops(SHOPS, grant())
+    store.set_shop_status(SHOPS[0].id, ShopStatus.DEAUTHORIZED)
+    assert [s.shop_id for s in store.shops(ShopStatus.ACTIVE)] == [SHOPS[1].id]
+    # Authorizing again re-activates.
+    store.save_authorized_shops(SHOPS[:1], grant())
+    assert store.shop(SHOPS[0].id).status is ShopStatus.ACTIVE
+
+
+def test_webhook_inbox_deduplicates_even_under_concurrency(store: Store) -> None:
+    def record(_: int) -> bool:
+        event = WebhookEvent(source="tiktok", dedup_key="tts:1:s:n-1", body=b"{}", event_type="1")
+        return store.record_webhook(event)[1]
+
+    with ThreadPoolExecutor(8) as pool:
+        inserted = list(pool.map(record, range(16)))
+    assert inserted.count(True) == 1
+    assert len(store.webhooks()) == 1
+    # Same key from another source is another event.
+    assert store.record_webhook(WebhookEvent(source="easypost", dedup_key="tts:1:s:n-1", body=b"{}"))[1]
+
+
+def test_webhook_status_moves_and_pending_are_listed(store: Store) -> None:
+    first, _ = store.record_webhook(WebhookEvent(source="tiktok", dedup_key="a", body=b"{}"))
+    second, _ = store.record_webhook(WebhookEvent(source="tiktok", dedup_key="b", body=b"{}"))
+    assert first.id is not None and second.id is not None
+    store.mark_webhook(first.id, WebhookStatus.FORWARDED)
+    pending = store.webhooks(WebhookStatus.RECEIVED)
+    assert [e.dedup_key for e in pending] == ["b"]
+    forwarded = store.webhooks(WebhookStatus.FORWARDED)[0]
+    assert forwarded.forwarded_at is not None and forwarded.forwarded_at <= datetime.now(UTC)
+
+
+def test_order_projection_never_goes_back_in_tiktok_time(store: Store) -> None:
+    store.upsert_order(
+        OrderRecord(
+            shop_id="s",
+            order_id="o",
+            state="SHIPPED",
+            tiktok_status="AWAITING_COLLECTION",
+            tiktok_update_time=20,
+        )
+    )
+    store.upsert_order(
+        OrderRecord(
+            shop_id="s",
+            order_id="o",
+            state="SHIPPED",
+            tiktok_status="AWAITING_SHIPMENT",
+            tiktok_update_time=10,
+            tracking_number="1Z",
+        )
+    )
+    record = store.order("s", "o")
+    assert record is not None
+    assert (record.tiktok_status, record.tiktok_update_time, record.tracking_number) == (
+        "AWAITING_COLLECTION",
+        20,
+        "1Z",
+    )
+    assert [o.order_id for o in store.orders(state="SHIPPED")] == ["o"]
+
+
+def test_one_label_per_idempotency_key(store: Store) -> None:
+    def label(provider_label_id: str) -> Label:
+        return Label(
+            idempotency_key="order:s:o:label:1",
+            shop_id="s",
+            order_id="o",
+            provider="easypost",
+            provider_label_id=provider_label_id,
+            cost=Decimal("7.45"),
+            tracking_number="9400",
+        )
+
+    first = store.save_label(label("shp_1"))
+    again = store.save_label(label("shp_2"))
+    assert again.id == first.id and again.provider_label_id == "shp_1"
+    assert again.cost == Decimal("7.45")
+    assert len(store.labels(order_id="o")) == 1
+    assert store.set_label_status("order:s:o:label:1", LabelStatus.REFUNDED).status is LabelStatus.REFUNDED
