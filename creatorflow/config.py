@@ -13,6 +13,9 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from creatorflow.domain import Address
+from creatorflow.orders import OrderPolicy
+
 SANDBOX_HOST = "127.0.0.1"
 SANDBOX_PORTS = {"tiktok": 9101, "shippo": 9102, "easypost": 9103}
 
@@ -55,6 +58,19 @@ class EasyPostSettings(BaseModel):
     webhook_secret: SecretStr = SecretStr("sandbox-easypost-webhook-secret")
 
 
+class ShippingSettings(BaseModel):
+    # Where packages leave from. Production: the seller's warehouse.
+    ship_from: Address = Address(
+        name="CreatorFlow Sandbox Warehouse",
+        street1="215 Clayton St",
+        city="San Francisco",
+        state="CA",
+        postal_code="94117",
+        country="US",
+        phone="4151234567",
+    )
+
+
 class TemporalSettings(BaseModel):
     address: str = "127.0.0.1:7233"
     namespace: str = "default"
@@ -73,6 +89,8 @@ class Settings(BaseSettings):
     shippo: ShippoSettings = ShippoSettings()
     easypost: EasyPostSettings = EasyPostSettings()
     temporal: TemporalSettings = TemporalSettings()
+    shipping: ShippingSettings = ShippingSettings()
+    orders: OrderPolicy = OrderPolicy()
 
     # Where `creatorflow dev` keeps its SQLite files, dev-server database and generated keys.
     data_dir: Path = Path(".creatorflow")

@@ -165,13 +165,17 @@ class Store:
             session.refresh(event)
             return event, True
 
-    def mark_webhook(self, event_id: int, status: WebhookStatus, error: str = "") -> None:
+    def mark_webhook(
+        self, event_id: int, status: WebhookStatus, error: str = "", workflow_id: str | None = None
+    ) -> None:
         with Session(self.engine) as session:
             row = session.get(WebhookEvent, event_id)
             if row is None:
                 raise LookupError(f"webhook event {event_id}")
             row.status = status
             row.error = error
+            if workflow_id is not None:
+                row.workflow_id = workflow_id
             if status is WebhookStatus.FORWARDED:
                 row.forwarded_at = utcnow()
             session.add(row)
@@ -226,6 +230,14 @@ class Store:
                 return session.exec(select(Label).where(Label.idempotency_key == label.idempotency_key)).one()
             session.refresh(label)
             return label
+
+    def label_by_tracking(self, tracking_number: str) -> Label | None:
+        """The newest label with this tracking number (carrier webhooks name only the number)."""
+        with Session(self.engine) as session:
+            query = (
+                select(Label).where(Label.tracking_number == tracking_number).order_by(col(Label.id).desc())
+            )
+            return session.exec(query).first()
 
     def labels(self, shop_id: str | None = None, order_id: str | None = None) -> list[Label]:
         with Session(self.engine) as session:

@@ -134,7 +134,11 @@ class WebhookEvent(SQLModel, table=True):
     dedup_key: str
     event_type: str = ""
     shop_id: str = ""
-    workflow_id: str = ""
+    order_id: str = ""
+    tracking_number: str = ""
+    workflow_id: str = ""  # where it goes; empty until known (a tracking number not yet on a label)
+    signal: str = ""  # the signal it becomes, with `payload` (JSON) as its argument
+    payload: str = ""
     body: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     status: WebhookStatus = Field(default=WebhookStatus.RECEIVED, index=True)
     error: str = ""

@@ -1,0 +1,118 @@
+"""Activity names and the models that cross them, shared by workflows (which call activities by name)
+and the activity classes (which register under these names). Nothing here imports an SDK.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from creatorflow.domain import Address, Label, Provider
+from creatorflow.orders import OrderItem, RateChoice
+
+# TikTok Shop (task queue TIKTOK_TASK_QUEUE)
+FETCH_ORDER = "tiktok.fetch_order"
+SHIP_PACKAGE = "tiktok.ship_package"
+ARRANGE_TIKTOK_SHIPMENT = "tiktok.arrange_tiktok_shipment"
+CANCEL_ORDER = "tiktok.cancel_order"
+
+# Shipping providers (task queue ORDERS_TASK_QUEUE)
+CHOOSE_RATE = "shipping.choose_rate"
+BUY_LABEL = "shipping.buy_label"
+REFUND_LABEL = "shipping.refund_label"
+TRACK_LABEL = "shipping.track_label"
+
+# App database (task queue ORDERS_TASK_QUEUE)
+RECORD_ORDER = "store.record_order"
+RECORD_LABEL = "store.record_label"
+RECORD_LABEL_REFUND = "store.record_label_refund"
+
+# Types of the non-retryable ApplicationErrors activities raise. Any of them moves the order to
+# NEEDS_ATTENTION (with the type as AttentionReason) instead of failing the workflow.
+ADDRESS_INVALID = "AddressInvalid"
+NO_ELIGIBLE_RATE = "NoEligibleRate"
+PURCHASE_REJECTED = "PurchaseRejected"
+SHIPPING_CONTRACT = "ShippingContract"
+TIKTOK_REFUSED = "TikTokRefused"
+TIKTOK_CONTRACT = "TikTokContract"
+SHOP_AUTHORIZATION = "ShopAuthorization"
+
+
+class _Message(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class OrderRef(_Message):
+    shop_id: str
+    order_id: str
+
+
+class ShipPackageRequest(_Message):
+    """Tell TikTok the order left with our carrier and tracking number."""
+
+    shop_id: str
+    order_id: str
+    tracking_number: str
+    carrier: str
+
+
+class ShipPackageResult(_Message):
+    package_id: str
+    shipping_provider_id: str
+    already_shipped: bool = False  # the first call worked but its answer was lost
+
+
+class TikTokLabel(_Message):
+    """A TikTok-issued label (TikTok shipping): the document URL is valid for 24 hours."""
+
+    package_id: str
+    doc_url: str
+    tracking_number: str
+
+
+class CancelOrderRequest(_Message):
+    shop_id: str
+    order_id: str
+    reason: str
+
+
+class RateQuery(_Message):
+    """Everything needed to pick a rate for one order's package."""
+
+    reference: str  # the order-side key stored on the provider's shipment
+    to_address: Address
+    items: list[OrderItem]
+    ship_by: datetime | None = None
+    deliver_by: datetime | None = None
+    provider: Provider | None = None  # an operator's reship pins these
+    service: str | None = None
+
+
+class BuyLabelRequest(_Message):
+    """Buy exactly `choice.rate` under `idempotency_key`; retried unchanged until it answers."""
+
+    choice: RateChoice
+    idempotency_key: str
+
+
+class LabelRecord(_Message):
+    shop_id: str
+    order_id: str
+    label: Label
+
+
+class OrderRecordUpdate(_Message):
+    shop_id: str
+    order_id: str
+    state: str
+    tiktok_status: str = ""
+    tiktok_update_time: int = 0
+    carrier: str = ""
+    tracking_number: str = ""
+    ship_by: datetime | None = None
+
+
+class LabelRefundRecord(_Message):
+    idempotency_key: str
+    status: str

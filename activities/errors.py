@@ -1,0 +1,68 @@
+"""Turn the core's typed errors into Temporal retry decisions, in one place.
+
+Retryable failures keep their class name as the ApplicationError type (visible in the UI), with
+`next_retry_delay` where the service told us how long to wait. Non-retryable ones get one of the
+`contracts` types, which the workflow turns into NEEDS_ATTENTION.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+
+from temporalio.exceptions import ApplicationError
+
+from activities import contracts
+from creatorflow.shipping import errors as shipping
+from creatorflow.tiktok import errors as tiktok
+
+# After 105002 the shop workflow refreshes the token; give it a moment before the next attempt.
+TOKEN_REFRESH_GRACE = timedelta(seconds=15)
+SHIPPING_RATE_LIMIT_DELAY = timedelta(seconds=2)
+
+
+@contextmanager
+def activity_errors() -> Iterator[None]:
+    try:
+        yield
+    except tiktok.TikTokError as exc:
+        raise from_tiktok(exc) from exc
+    except shipping.ShippingError as exc:
+        raise from_shipping(exc) from exc
+
+
+def from_tiktok(exc: tiktok.TikTokError) -> ApplicationError:
+    if isinstance(exc, tiktok.RateLimitedError):
+        return _retry(exc, next_retry_delay=timedelta(seconds=exc.retry_after))
+    if isinstance(exc, tiktok.TokenExpiredError):
+        return _retry(exc, next_retry_delay=TOKEN_REFRESH_GRACE)
+    if exc.retryable:
+        return _retry(exc)
+    if isinstance(exc, tiktok.AuthError):
+        return _give_up(exc, contracts.SHOP_AUTHORIZATION)
+    if isinstance(exc, tiktok.BusinessError):
+        return _give_up(exc, contracts.TIKTOK_REFUSED)
+    return _give_up(exc, contracts.TIKTOK_CONTRACT)
+
+
+def from_shipping(exc: shipping.ShippingError) -> ApplicationError:
+    if isinstance(exc, shipping.RateLimitedError):
+        return _retry(exc, next_retry_delay=SHIPPING_RATE_LIMIT_DELAY)
+    if exc.retryable:
+        return _retry(exc)
+    if isinstance(exc, shipping.InvalidAddressError):
+        return _give_up(exc, contracts.ADDRESS_INVALID)
+    if isinstance(exc, shipping.NoEligibleRateError):
+        return _give_up(exc, contracts.NO_ELIGIBLE_RATE)
+    if isinstance(exc, shipping.PurchaseRejectedError):
+        return _give_up(exc, contracts.PURCHASE_REJECTED)
+    return _give_up(exc, contracts.SHIPPING_CONTRACT)
+
+
+def _retry(exc: Exception, next_retry_delay: timedelta | None = None) -> ApplicationError:
+    return ApplicationError(str(exc), type=type(exc).__name__, next_retry_delay=next_retry_delay)
+
+
+def _give_up(exc: Exception, error_type: str) -> ApplicationError:
+    return ApplicationError(str(exc), type=error_type, non_retryable=True)

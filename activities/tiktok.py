@@ -1,0 +1,121 @@
+"""TikTok Shop activities: thin wrappers over `TikTokShopClient`, with the shop's tokens read from the
+store inside the activity so they never enter workflow history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities import contracts
+from activities.errors import activity_errors
+from creatorflow.orders import OrderSnapshot, snapshot_of
+from creatorflow.store.repository import Store
+from creatorflow.tiktok.client import TikTokShopClient
+from creatorflow.tiktok.errors import PackageAlreadyShippedError
+from creatorflow.tiktok.models import Order, ShopCredentials
+
+
+class TikTokActivities:
+    def __init__(self, store: Store, client: TikTokShopClient) -> None:
+        self._store = store
+        self._client = client
+        self._providers: dict[tuple[str, str], dict[str, str]] = {}
+
+    async def _shop(self, shop_id: str) -> ShopCredentials:
+        tokens = await asyncio.to_thread(self._store.tokens, shop_id)
+        return tokens.credentials()
+
+    async def _order(self, shop: ShopCredentials, order_id: str) -> Order:
+        orders = await self._client.get_orders(shop, [order_id])
+        if not orders:
+            raise ApplicationError(
+                f"TikTok has no order {order_id} in shop {shop.shop_id}",
+                type=contracts.TIKTOK_REFUSED,
+                non_retryable=True,
+            )
+        return orders[0]
+
+    @activity.defn(name=contracts.FETCH_ORDER)
+    async def fetch_order(self, ref: contracts.OrderRef) -> OrderSnapshot:
+        with activity_errors():
+            shop = await self._shop(ref.shop_id)
+            return snapshot_of(ref.shop_id, await self._order(shop, ref.order_id))
+
+    @activity.defn(name=contracts.SHIP_PACKAGE)
+    async def ship_package(self, request: contracts.ShipPackageRequest) -> contracts.ShipPackageResult:
+        """Mark the order's package shipped with our carrier's tracking number.
+
+        TikTok has no idempotency key here; a retry after a lost answer gets "already shipped", which is
+        success if TikTok holds our tracking number.
+        """
+        with activity_errors():
+            shop = await self._shop(request.shop_id)
+            order = await self._order(shop, request.order_id)
+            provider_id = await self._provider_id(shop, order.delivery_option_id, request.carrier)
+            try:
+                shipped = await self._client.mark_package_shipped(
+                    shop,
+                    request.order_id,
+                    tracking_number=request.tracking_number,
+                    shipping_provider_id=provider_id,
+                )
+            except PackageAlreadyShippedError:
+                current = await self._order(shop, request.order_id)
+                if current.tracking_number != request.tracking_number:
+                    raise
+                package_id = current.packages[0].id if current.packages else ""
+                return contracts.ShipPackageResult(
+                    package_id=package_id, shipping_provider_id=provider_id, already_shipped=True
+                )
+            return contracts.ShipPackageResult(
+                package_id=shipped.package_id, shipping_provider_id=provider_id
+            )
+
+    async def _provider_id(self, shop: ShopCredentials, delivery_option_id: str, carrier: str) -> str:
+        """TikTok's id for our carrier, among the providers of the order's delivery option."""
+        key = (shop.shop_id, delivery_option_id)
+        if key not in self._providers:
+            providers = await self._client.get_shipping_providers(shop, delivery_option_id)
+            self._providers[key] = {provider.name.lower(): provider.id for provider in providers}
+        by_name = self._providers[key]
+        wanted = carrier.lower()
+        for name, provider_id in by_name.items():
+            if name == wanted or name.startswith(wanted + " ") or wanted.startswith(name + " "):
+                return provider_id
+        raise ApplicationError(
+            f"carrier {carrier!r} is not a TikTok shipping provider for delivery option "
+            f"{delivery_option_id} (known: {', '.join(sorted(by_name)) or 'none'})",
+            type=contracts.TIKTOK_REFUSED,
+            non_retryable=True,
+        )
+
+    @activity.defn(name=contracts.ARRANGE_TIKTOK_SHIPMENT)
+    async def arrange_tiktok_shipment(self, ref: contracts.OrderRef) -> contracts.TikTokLabel:
+        """TikTok shipping: arrange the package with TikTok's carrier, then fetch TikTok's label."""
+        with activity_errors():
+            shop = await self._shop(ref.shop_id)
+            order = await self._order(shop, ref.order_id)
+            if not order.packages:
+                raise ApplicationError(
+                    f"order {ref.order_id} has no package yet",
+                    type=contracts.TIKTOK_REFUSED,
+                    non_retryable=True,
+                )
+            package_id = order.packages[0].id
+            try:
+                await self._client.ship_package(shop, package_id, handover_method="DROP_OFF")
+            except PackageAlreadyShippedError:
+                activity.logger.info("package %s was already arranged", package_id)
+            document = await self._client.get_shipping_document(shop, package_id)
+            return contracts.TikTokLabel(
+                package_id=package_id, doc_url=document.doc_url, tracking_number=document.tracking_number
+            )
+
+    @activity.defn(name=contracts.CANCEL_ORDER)
+    async def cancel_order(self, request: contracts.CancelOrderRequest) -> None:
+        with activity_errors():
+            shop = await self._shop(request.shop_id)
+            await self._client.cancel_order(shop, request.order_id, cancel_reason=request.reason)

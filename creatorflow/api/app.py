@@ -1,0 +1,68 @@
+"""The HTTP face of CreatorFlow: TikTok and carrier webhooks, health. (OAuth and the codec server join
+it in later work.) Routes only translate HTTP to `WebhookInbox` calls and back."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+
+from fastapi import FastAPI, Request, Response
+from sqlalchemy import text
+
+from creatorflow.api.inbox import Outcome, WebhookInbox
+from creatorflow.domain import Provider
+from creatorflow.shipping.base import WebhookDelivery
+from creatorflow.store.repository import Store
+
+_STATUS = {Outcome.ACCEPTED: 200, Outcome.DUPLICATE: 200, Outcome.FORGED: 401, Outcome.MALFORMED: 400}
+
+
+def create_app(inbox: WebhookInbox, store: Store, *, forward_interval: float = 2.0) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        forwarder = asyncio.create_task(inbox.run_forwarder(forward_interval), name="webhook-forwarder")
+        yield
+        forwarder.cancel()
+        with suppress(asyncio.CancelledError):
+            await forwarder
+
+    app = FastAPI(title="CreatorFlow", lifespan=lifespan)
+
+    @app.post("/webhooks/tiktok", status_code=200)
+    async def tiktok_webhook(request: Request) -> Response:
+        """TikTok wants 200 with an empty body within 3 s, or 401 with an empty body for a bad signature."""
+        outcome = await inbox.receive_tiktok(await request.body(), request.headers.get("authorization"))
+        return Response(status_code=_STATUS[outcome])
+
+    @app.post("/webhooks/{provider}", status_code=200)
+    async def tracking_webhook(provider: Provider, request: Request) -> Response:
+        delivery = WebhookDelivery(
+            body=await request.body(), headers=dict(request.headers), query=dict(request.query_params)
+        )
+        return Response(status_code=_STATUS[await inbox.receive_tracking(provider, delivery)])
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz(response: Response) -> dict[str, bool]:
+        checks = {
+            "database": await asyncio.to_thread(_database_ok, store),
+            "temporal": await inbox.gateway_ready(),
+        }
+        if not all(checks.values()):
+            response.status_code = 503
+        return checks
+
+    return app
+
+
+def _database_ok(store: Store) -> bool:
+    try:
+        with store.engine.connect() as connection:
+            connection.execute(text("select 1"))
+    except Exception:
+        return False
+    return True

@@ -1,0 +1,246 @@
+"""The webhook inbox: verify, record, then forward to the workflow that owns the event.
+
+Recording comes before forwarding, and forwarding is retried from the record, so an event we answered
+200 is never lost, even when Temporal is down at that moment (DESIGN.md, "Never lose a webhook").
+Transport (FastAPI) and orchestration (Temporal) are both outside this module: it speaks to Temporal
+through the `EventGateway` protocol.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Protocol
+
+from pydantic import BaseModel
+
+from creatorflow.config import TikTokSettings
+from creatorflow.domain import Provider
+from creatorflow.orders import CarrierTrackingEvent, OrderMessage, TikTokOrderEvent
+from creatorflow.shipping.base import Carrier, WebhookDelivery
+from creatorflow.shipping.errors import WebhookRejectedError
+from creatorflow.store.repository import ShopNotFoundError, Store
+from creatorflow.store.tables import ShopStatus, WebhookEvent, WebhookStatus
+from creatorflow.tiktok.webhooks import (
+    CancellationStatusChange,
+    OrderStatusChange,
+    RecipientAddressUpdate,
+    ReturnStatusChange,
+    WebhookPayloadError,
+    WebhookSignatureError,
+    dedup_key,
+    parse_event,
+    verify_signature,
+)
+from creatorflow.tiktok.webhooks import WebhookEvent as TikTokWebhook
+
+log = logging.getLogger(__name__)
+
+
+class WorkflowClosedError(Exception):
+    """The order's workflow has finished; a late event for it has nothing left to change."""
+
+
+class EventGateway(Protocol):
+    """How the inbox reaches workflows; implemented on Temporal in `workers.gateway`."""
+
+    async def signal_order(
+        self, shop_id: str, order_id: str, signal: str, payload: BaseModel, *, start: bool
+    ) -> str:
+        """Signal the order's workflow (starting it first if `start`); returns its workflow id."""
+        ...
+
+    async def ready(self) -> bool: ...
+
+
+class Outcome(StrEnum):
+    ACCEPTED = "accepted"
+    DUPLICATE = "duplicate"
+    FORGED = "forged"
+    MALFORMED = "malformed"
+
+
+def _order_event(event: TikTokWebhook) -> tuple[str, TikTokOrderEvent] | None:
+    """The order an event is about, and what its workflow is told; None for topics we do not act on."""
+    status: str | None = None
+    match event.data:
+        case OrderStatusChange() as data:
+            kind, status, when = "status", data.order_status, data.update_time
+        case RecipientAddressUpdate() as data:
+            kind, when = "address", data.update_time
+        case CancellationStatusChange() as data:
+            kind, when = "cancellation", data.update_time or data.create_time
+        case ReturnStatusChange() as data:
+            kind, when = "return", data.update_time or data.create_time
+        case _:
+            return None
+    message = TikTokOrderEvent(event_id=event.dedup_key, kind=kind, tiktok_status=status, update_time=when)
+    return data.order_id, message
+
+
+class WebhookInbox:
+    def __init__(
+        self,
+        store: Store,
+        gateway: EventGateway,
+        tiktok: TikTokSettings,
+        carriers: Mapping[Provider, Carrier],
+        forward_timeout: float = 2.0,
+    ) -> None:
+        self._store = store
+        self._gateway = gateway
+        self._tiktok = tiktok
+        self._carriers = carriers
+        self._forward_timeout = forward_timeout
+
+    # --- receiving -----------------------------------------------------------------------------
+
+    async def receive_tiktok(self, body: bytes, authorization: str | None) -> Outcome:
+        try:
+            verify_signature(
+                self._tiktok.app_key, self._tiktok.app_secret.get_secret_value(), body, authorization
+            )
+        except WebhookSignatureError:
+            log.warning("tiktok webhook with a bad signature rejected (%d bytes)", len(body))
+            return Outcome.FORGED
+        try:
+            event = parse_event(body)
+        except WebhookPayloadError as exc:
+            row = WebhookEvent(
+                source="tiktok",
+                dedup_key=dedup_key(0, "", None, body),
+                body=body,
+                status=WebhookStatus.MALFORMED,
+                error=str(exc)[:500],
+            )
+            await asyncio.to_thread(self._store.record_webhook, row)
+            return Outcome.MALFORMED
+        row = WebhookEvent(
+            source="tiktok",
+            dedup_key=event.dedup_key,
+            event_type=str(event.type),
+            shop_id=event.shop_id,
+            body=body,
+        )
+        routed = _order_event(event)
+        if routed is None:
+            row.status = WebhookStatus.IGNORED
+            row.error = f"topic {event.type} is not acted on"
+        else:
+            row.order_id, message = routed
+            row.signal = OrderMessage.TIKTOK_EVENT
+            row.payload = message.model_dump_json()
+        return await self._record_and_forward(row)
+
+    async def receive_tracking(self, provider: Provider, delivery: WebhookDelivery) -> Outcome:
+        carrier = self._carriers.get(provider)
+        if carrier is None:
+            return Outcome.FORGED
+        try:
+            update = carrier.parse_tracking_webhook(delivery)
+        except WebhookRejectedError as exc:
+            log.warning("%s webhook rejected: %s", provider.value, exc)
+            return Outcome.FORGED
+        tracking = update.tracking
+        latest = tracking.events[-1] if tracking.events else None
+        message = CarrierTrackingEvent(
+            event_id=f"{provider.value}:{update.event_id}",
+            provider=provider,
+            tracking_number=tracking.tracking_number,
+            status=tracking.status,
+            detail=latest.detail if latest else "",
+            occurred_at=latest.occurred_at if latest else None,
+        )
+        row = WebhookEvent(
+            source=provider.value,
+            dedup_key=message.event_id,
+            event_type=tracking.status.value,
+            tracking_number=tracking.tracking_number,
+            signal=OrderMessage.TRACKING_EVENT,
+            payload=message.model_dump_json(),
+            body=delivery.body,
+        )
+        return await self._record_and_forward(row)
+
+    async def _record_and_forward(self, row: WebhookEvent) -> Outcome:
+        recorded, new = await asyncio.to_thread(self._store.record_webhook, row)
+        if recorded.status is WebhookStatus.RECEIVED:
+            # New, or a duplicate of one not yet forwarded: try now, but never hold TikTok's 3 s.
+            try:
+                await asyncio.wait_for(self.forward(recorded), timeout=self._forward_timeout)
+            except Exception as exc:  # kept RECEIVED; the background forwarder retries it
+                log.warning("webhook %s kept for later forwarding: %r", recorded.dedup_key, exc)
+        return Outcome.ACCEPTED if new else Outcome.DUPLICATE
+
+    # --- forwarding ----------------------------------------------------------------------------
+
+    async def forward(self, row: WebhookEvent) -> None:
+        """Deliver one recorded event to its workflow and mark it; raises if Temporal is unreachable."""
+        assert row.id is not None
+        if row.signal == OrderMessage.TIKTOK_EVENT:
+            await self._forward_tiktok(row)
+        elif row.signal == OrderMessage.TRACKING_EVENT:
+            await self._forward_tracking(row)
+        else:
+            raise ValueError(f"webhook {row.id} has no known signal {row.signal!r}")
+
+    async def _forward_tiktok(self, row: WebhookEvent) -> None:
+        assert row.id is not None
+        try:
+            shop = await asyncio.to_thread(self._store.shop, row.shop_id)
+        except ShopNotFoundError:
+            await self._mark(row.id, WebhookStatus.IGNORED, f"shop {row.shop_id} is not connected")
+            return
+        if shop.status is not ShopStatus.ACTIVE:
+            await self._mark(row.id, WebhookStatus.IGNORED, f"shop {row.shop_id} is {shop.status.value}")
+            return
+        message = TikTokOrderEvent.model_validate_json(row.payload)
+        await self._signal(row, row.shop_id, row.order_id, message, start=True)
+
+    async def _forward_tracking(self, row: WebhookEvent) -> None:
+        assert row.id is not None
+        label = await asyncio.to_thread(self._store.label_by_tracking, row.tracking_number)
+        if label is None:
+            # The label may be recorded a moment after the carrier's first webhook: keep it for later.
+            raise LookupError(f"no label with tracking number {row.tracking_number} yet")
+        message = CarrierTrackingEvent.model_validate_json(row.payload)
+        await self._signal(row, label.shop_id, label.order_id, message, start=False)
+
+    async def _signal(
+        self, row: WebhookEvent, shop_id: str, order_id: str, message: BaseModel, *, start: bool
+    ) -> None:
+        assert row.id is not None
+        try:
+            workflow_id = await self._gateway.signal_order(
+                shop_id, order_id, row.signal, message, start=start
+            )
+        except WorkflowClosedError as exc:
+            await self._mark(row.id, WebhookStatus.IGNORED, str(exc))
+            return
+        await self._mark(row.id, WebhookStatus.FORWARDED, workflow_id=workflow_id)
+
+    async def _mark(
+        self, event_id: int, status: WebhookStatus, error: str = "", workflow_id: str | None = None
+    ) -> None:
+        await asyncio.to_thread(self._store.mark_webhook, event_id, status, error, workflow_id)
+
+    async def forward_pending(self, limit: int = 200) -> int:
+        """Forward what is still RECEIVED (Temporal was down, or a label was not recorded yet)."""
+        forwarded = 0
+        for row in await asyncio.to_thread(self._store.webhooks, WebhookStatus.RECEIVED, limit):
+            try:
+                await self.forward(row)
+                forwarded += 1
+            except Exception as exc:
+                log.info("webhook %s still pending: %r", row.dedup_key, exc)
+        return forwarded
+
+    async def gateway_ready(self) -> bool:
+        return await self._gateway.ready()
+
+    async def run_forwarder(self, interval: float = 2.0) -> None:
+        while True:
+            await self.forward_pending()
+            await asyncio.sleep(interval)

@@ -1,0 +1,344 @@
+"""The order lifecycle as plain data: our fulfillment states, what we keep of a TikTok order, and the
+events that move it. `OrderWorkflow` drives these; nothing here knows about Temporal.
+
+Our states are ours; TikTok's `status` is kept alongside (DESIGN.md, "Workflows").
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
+
+from creatorflow.domain import Address, Label, Provider, Rate, RateExplanation, TrackingStatus
+from creatorflow.tiktok.models import Order, OrderStatus, RecipientAddress
+
+
+class OrderMessage:
+    """Names of the order workflow's signals, query and updates, for the API, CLI and workflow alike."""
+
+    TIKTOK_EVENT = "tiktok_event"
+    TRACKING_EVENT = "tracking_event"
+    STATE = "state"
+    RETRY = "retry"
+    HOLD = "hold"
+    RELEASE = "release"
+    RESHIP = "reship"
+    CANCEL = "cancel"
+
+
+class FulfillmentState(StrEnum):
+    AWAITING_PAYMENT = "AWAITING_PAYMENT"
+    ON_HOLD = "ON_HOLD"  # paid, inside TikTok's remorse window: never buy a label here
+    READY = "READY"
+    LABEL_PURCHASED = "LABEL_PURCHASED"
+    SHIPPED = "SHIPPED"  # TikTok has our tracking number
+    IN_TRANSIT = "IN_TRANSIT"  # first carrier scan: TikTok counts the order dispatched from here
+    DELIVERED = "DELIVERED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    RETURN_REQUESTED = "RETURN_REQUESTED"
+    RETURN_APPROVED = "RETURN_APPROVED"
+    RETURN_RECEIVED = "RETURN_RECEIVED"
+    REFUNDED = "REFUNDED"
+    NEEDS_ATTENTION = "NEEDS_ATTENTION"
+    HELD = "HELD"  # an operator paused it
+
+
+TERMINAL_STATES = frozenset(
+    {FulfillmentState.COMPLETED, FulfillmentState.CANCELLED, FulfillmentState.REFUNDED}
+)
+
+# The forward path. TikTok's status can only move an order forward along it, never back.
+PROGRESS = [
+    FulfillmentState.AWAITING_PAYMENT,
+    FulfillmentState.ON_HOLD,
+    FulfillmentState.READY,
+    FulfillmentState.LABEL_PURCHASED,
+    FulfillmentState.SHIPPED,
+    FulfillmentState.IN_TRANSIT,
+    FulfillmentState.DELIVERED,
+    FulfillmentState.COMPLETED,
+]
+
+_FROM_TIKTOK = {
+    OrderStatus.UNPAID: FulfillmentState.AWAITING_PAYMENT,
+    OrderStatus.ON_HOLD: FulfillmentState.ON_HOLD,
+    OrderStatus.AWAITING_SHIPMENT: FulfillmentState.READY,
+    OrderStatus.PARTIALLY_SHIPPING: FulfillmentState.SHIPPED,
+    OrderStatus.AWAITING_COLLECTION: FulfillmentState.SHIPPED,
+    OrderStatus.IN_TRANSIT: FulfillmentState.IN_TRANSIT,
+    OrderStatus.DELIVERED: FulfillmentState.DELIVERED,
+    OrderStatus.COMPLETED: FulfillmentState.COMPLETED,
+    OrderStatus.CANCELLED: FulfillmentState.CANCELLED,
+}
+
+_FROM_TRACKING = {
+    TrackingStatus.IN_TRANSIT: FulfillmentState.IN_TRANSIT,
+    TrackingStatus.OUT_FOR_DELIVERY: FulfillmentState.IN_TRANSIT,
+    TrackingStatus.DELIVERED: FulfillmentState.DELIVERED,
+}
+
+
+def state_for_tiktok_status(status: str) -> FulfillmentState | None:
+    """Our state for a TikTok order status; None for a status we do not know (kept, not acted on)."""
+    try:
+        return _FROM_TIKTOK[OrderStatus(status)]
+    except ValueError:
+        return None
+
+
+def state_for_tracking(status: TrackingStatus) -> FulfillmentState | None:
+    return _FROM_TRACKING.get(status)
+
+
+def reached(stage: FulfillmentState, milestone: FulfillmentState) -> bool:
+    """Whether `stage` is at or past `milestone` on the forward path."""
+    return stage in PROGRESS and PROGRESS.index(stage) >= PROGRESS.index(milestone)
+
+
+def advance(current: FulfillmentState, seen: FulfillmentState) -> FulfillmentState:
+    """`seen` if it lies further along the forward path than `current`, else `current`."""
+    if current in PROGRESS and seen in PROGRESS and PROGRESS.index(seen) > PROGRESS.index(current):
+        return seen
+    return current
+
+
+class FulfillmentMode(StrEnum):
+    SELLER_SHIPPED = "SELLER_SHIPPED"  # we buy the label (Shippo/EasyPost)
+    TIKTOK_SHIPPED = "TIKTOK_SHIPPED"  # TikTok issues the label; we fetch its shipping document
+    FBT = "FBT"  # fulfilled by TikTok; we only follow it
+
+
+class OrderItem(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    sku_id: str
+    product_id: str = ""
+    seller_sku: str = ""
+    name: str = ""
+    quantity: int = Field(ge=1)
+    unit_price: Decimal | None = None
+
+
+class OrderSnapshot(BaseModel):
+    """What an order workflow keeps of TikTok's order: enough to fulfil it, and nothing more."""
+
+    model_config = ConfigDict(frozen=True)
+
+    shop_id: str
+    order_id: str
+    tiktok_status: str
+    update_time: int
+    mode: FulfillmentMode
+    package_ids: list[str] = Field(default_factory=list)
+    items: list[OrderItem] = Field(default_factory=list)
+    recipient: Address | None = None  # hidden by TikTok while ON_HOLD
+    recipient_problem: str | None = None  # why the address TikTok gave cannot be used as is
+    ship_by: datetime | None = None  # rts_sla_time: ship (hand over) by then
+    deliver_by: datetime | None = None  # tts_sla_time
+    warehouse_id: str = ""
+    delivery_option_id: str = ""
+    tracking_number: str = ""
+    shipping_provider: str = ""
+    currency: str = ""
+    total: Decimal | None = None
+
+
+def snapshot_of(shop_id: str, order: Order) -> OrderSnapshot:
+    """Reduce a TikTok order to what fulfilment needs; line items of one SKU become one item."""
+    quantities = Counter(item.sku_id for item in order.line_items)
+    firsts = {item.sku_id: item for item in reversed(order.line_items)}
+    recipient, problem = _recipient(order.recipient_address)
+    return OrderSnapshot(
+        shop_id=shop_id,
+        order_id=order.id,
+        tiktok_status=order.status,
+        update_time=order.update_time,
+        mode=_mode(order),
+        package_ids=[package.id for package in order.packages],
+        items=[
+            OrderItem(
+                sku_id=sku_id,
+                product_id=firsts[sku_id].product_id,
+                seller_sku=firsts[sku_id].seller_sku,
+                name=firsts[sku_id].product_name,
+                quantity=count,
+                unit_price=firsts[sku_id].sale_price,
+            )
+            for sku_id, count in quantities.items()
+        ],
+        recipient=recipient,
+        recipient_problem=problem,
+        ship_by=_utc(order.rts_sla_time),
+        deliver_by=_utc(order.tts_sla_time),
+        warehouse_id=order.warehouse_id,
+        delivery_option_id=order.delivery_option_id,
+        tracking_number=order.tracking_number,
+        shipping_provider=order.shipping_provider,
+        currency=order.payment.currency if order.payment else "",
+        total=order.payment.total_amount if order.payment else None,
+    )
+
+
+def _mode(order: Order) -> FulfillmentMode:
+    if order.fulfillment_type == "FULFILLMENT_BY_TIKTOK":
+        return FulfillmentMode.FBT
+    if order.shipping_type == "TIKTOK":
+        return FulfillmentMode.TIKTOK_SHIPPED
+    return FulfillmentMode.SELLER_SHIPPED
+
+
+def _utc(epoch_seconds: int | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch_seconds, UTC) if epoch_seconds else None
+
+
+def _recipient(address: RecipientAddress | None) -> tuple[Address | None, str | None]:
+    if address is None or not (address.address_line1 or address.full_address):
+        return None, None
+    districts = {d.address_level_name.lower(): d.address_name for d in address.district_info}
+    try:
+        return (
+            Address(
+                name=address.name,
+                street1=address.address_line1 or address.full_address,
+                street2=address.address_line2 or None,
+                city=districts.get("city", ""),
+                state=districts.get("state", ""),
+                postal_code=address.postal_code,
+                country=address.region_code,
+                phone=address.phone_number or None,
+            ),
+            None,
+        )
+    except ValidationError as exc:
+        fields = ", ".join(str(error["loc"][0]) for error in exc.errors())
+        return None, f"TikTok's recipient address is missing or has an invalid {fields}"
+
+
+class TikTokOrderEvent(BaseModel):
+    """Something TikTok told us about an order, by webhook, reconciliation or backfill."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str  # the webhook's dedup key, or a synthetic id for polled changes
+    source: Literal["webhook", "reconcile", "backfill", "operator"] = "webhook"
+    kind: Literal["status", "address", "cancellation", "return"] = "status"
+    tiktok_status: str | None = None
+    update_time: int = 0
+
+
+class CarrierTrackingEvent(BaseModel):
+    """A carrier's tracking webhook, verified by the API, routed to the order that owns the number."""
+
+    model_config = ConfigDict(frozen=True)
+
+    event_id: str
+    provider: Provider
+    tracking_number: str
+    status: TrackingStatus
+    detail: str = ""
+    occurred_at: datetime | None = None
+
+
+class OrderPolicy(BaseModel):
+    """Timing knobs of an order's life; production defaults, shortened by `creatorflow dev` and tests."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # Re-check TikTok this often while UNPAID/ON_HOLD, in case a webhook was lost.
+    hold_poll: timedelta = timedelta(minutes=15)
+    # Poll the carrier this often while the package travels, in case its webhooks are lost.
+    tracking_poll: timedelta = timedelta(hours=6)
+    # After delivery, wait this long for TikTok to complete the order (returns are still possible).
+    return_window: timedelta = timedelta(days=30)
+
+
+class RateChoice(BaseModel):
+    """The rate to buy and why. Persisted in the order's state before the purchase starts."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rate: Rate
+    explanation: RateExplanation
+
+
+class Attention(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    reason: str  # an ApplicationError type from activities.contracts, e.g. AddressInvalid
+    message: str
+    since: datetime
+
+
+MAX_REMEMBERED_EVENTS = 500
+MAX_HISTORY = 50
+
+
+class OrderState(BaseModel):
+    """The whole state of one order's workflow: what the `state` query returns, and what is carried
+    across continue-as-new."""
+
+    shop_id: str
+    order_id: str
+    stage: FulfillmentState = FulfillmentState.AWAITING_PAYMENT  # progress, ignoring holds/attention
+    held: bool = False
+    attention: Attention | None = None
+    order: OrderSnapshot | None = None
+    address_override: Address | None = None
+    pinned_provider: Provider | None = None
+    pinned_service: str | None = None
+    rate: RateChoice | None = None
+    label: Label | None = None
+    label_generation: int = 0
+    refund_queue: list[Label] = Field(default_factory=list)  # replaced labels still to refund
+    refunded_label_ids: list[str] = Field(default_factory=list)
+    tiktok_label_url: str = ""
+    shipped_on_tiktok: bool = False
+    tiktok_package_id: str = ""
+    carrier: str = ""
+    tracking_number: str = ""
+    tracking_status: TrackingStatus | None = None
+    cancel_reason: str | None = None
+    seen_event_ids: list[str] = Field(default_factory=list)
+    events_seen: int = 0
+    duplicates_ignored: int = 0
+    stale_ignored: int = 0
+    history: list[str] = Field(default_factory=list)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def status(self) -> FulfillmentState:
+        """What operators see: a hold or a problem hides the stage underneath."""
+        if self.held:
+            return FulfillmentState.HELD
+        if self.attention is not None:
+            return FulfillmentState.NEEDS_ATTENTION
+        return self.stage
+
+    def remember(self, event_id: str) -> bool:
+        """True the first time an event id is seen."""
+        self.events_seen += 1
+        if event_id in self.seen_event_ids:
+            self.duplicates_ignored += 1
+            return False
+        self.seen_event_ids.append(event_id)
+        del self.seen_event_ids[:-MAX_REMEMBERED_EVENTS]
+        return True
+
+    def note(self, at: datetime, text: str) -> None:
+        self.history.append(f"{at:%Y-%m-%dT%H:%M:%SZ} {text}")
+        del self.history[:-MAX_HISTORY]
+
+
+class OrderInput(BaseModel):
+    """How an order workflow starts: by ids alone (events arrive as signals), or with carried state."""
+
+    shop_id: str
+    order_id: str
+    policy: OrderPolicy = Field(default_factory=OrderPolicy)
+    carried: OrderState | None = None

@@ -1,0 +1,55 @@
+"""`EventGateway` on Temporal: signal-with-start by workflow ID, never by search."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
+
+from creatorflow.api.inbox import WorkflowClosedError
+from creatorflow.orders import OrderInput, OrderPolicy
+from workflows.order import OrderWorkflow
+from workflows.shared import ORDERS_TASK_QUEUE, order_workflow_id
+
+
+class TemporalGateway:
+    def __init__(self, client: Client, policy: OrderPolicy) -> None:
+        self._client = client
+        self._policy = policy
+
+    async def signal_order(
+        self, shop_id: str, order_id: str, signal: str, payload: BaseModel, *, start: bool
+    ) -> str:
+        workflow_id = order_workflow_id(shop_id, order_id)
+        if not start:
+            handle: WorkflowHandle[OrderWorkflow, object] = self._client.get_workflow_handle(workflow_id)
+            try:
+                await handle.signal(signal, payload)
+            except RPCError as exc:
+                if exc.status is RPCStatusCode.NOT_FOUND:
+                    raise WorkflowClosedError(f"{workflow_id} is not running") from exc
+                raise
+            return workflow_id
+        try:
+            await self._client.start_workflow(
+                OrderWorkflow.run,
+                OrderInput(shop_id=shop_id, order_id=order_id, policy=self._policy),
+                id=workflow_id,
+                task_queue=ORDERS_TASK_QUEUE,
+                start_signal=signal,
+                start_signal_args=[payload],
+                # A finished order is not restarted by a late or replayed event.
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                static_summary=f"TikTok order {order_id} (shop {shop_id})",
+            )
+        except WorkflowAlreadyStartedError as exc:
+            raise WorkflowClosedError(f"{workflow_id} has already finished") from exc
+        return workflow_id
+
+    async def ready(self) -> bool:
+        try:
+            return await self._client.service_client.check_health()
+        except RPCError:
+            return False

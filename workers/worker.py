@@ -1,0 +1,86 @@
+"""Worker processes: the orders queue (workflows, shipping and store activities) and the TikTok API
+queue (rate-limited across every worker, so backfills cannot starve live orders of quota)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass
+
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from activities.shipping import ShippingActivities
+from activities.store import StoreActivities
+from activities.tiktok import TikTokActivities
+from creatorflow.config import Settings
+from creatorflow.shipping import Carrier, RatePolicy, enabled_carriers
+from creatorflow.store.repository import Store
+from creatorflow.tiktok.client import TikTokShopClient
+from workflows.order import OrderWorkflow
+from workflows.shared import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
+
+WORKFLOWS = [OrderWorkflow]
+
+
+@dataclass
+class WorkerOptions:
+    # Across all workers on the TikTok queue (the server enforces it); TikTok's own limit is per shop and
+    # API, which the client's limiter keeps.
+    tiktok_activities_per_second: float = 200.0
+    max_concurrent_activities: int = 200
+
+
+def build_workers(
+    client: Client,
+    settings: Settings,
+    store: Store,
+    tiktok: TikTokShopClient,
+    carriers: Sequence[Carrier] | None = None,
+    options: WorkerOptions | None = None,
+) -> list[Worker]:
+    options = options or WorkerOptions()
+    shipping = ShippingActivities(
+        carriers if carriers is not None else enabled_carriers(settings),
+        ship_from=settings.shipping.ship_from,
+        policy=RatePolicy(),
+    )
+    store_activities = StoreActivities(store)
+    tiktok_activities = TikTokActivities(store, tiktok)
+    orders = Worker(
+        client,
+        task_queue=ORDERS_TASK_QUEUE,
+        workflows=WORKFLOWS,
+        activities=[
+            shipping.choose_rate,
+            shipping.buy_label,
+            shipping.refund_label,
+            shipping.track_label,
+            store_activities.record_order,
+            store_activities.record_label,
+            store_activities.record_label_refund,
+        ],
+        max_concurrent_activities=options.max_concurrent_activities,
+    )
+    tiktok_worker = Worker(
+        client,
+        task_queue=TIKTOK_TASK_QUEUE,
+        activities=[
+            tiktok_activities.fetch_order,
+            tiktok_activities.ship_package,
+            tiktok_activities.arrange_tiktok_shipment,
+            tiktok_activities.cancel_order,
+        ],
+        max_task_queue_activities_per_second=options.tiktok_activities_per_second,
+        max_concurrent_activities=options.max_concurrent_activities,
+    )
+    return [orders, tiktok_worker]
+
+
+@contextlib.asynccontextmanager
+async def running_workers(workers: Sequence[Worker]) -> AsyncIterator[None]:
+    """Run workers until the block exits, then shut them down gracefully."""
+    async with contextlib.AsyncExitStack() as stack:
+        for worker in workers:
+            await stack.enter_async_context(worker)
+        yield

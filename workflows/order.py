@@ -1,0 +1,569 @@
+"""`OrderWorkflow`: one TikTok order, from payment to the customer's door (DESIGN.md, "Workflows").
+
+Shape (after samples-python `message_passing/safe_message_handlers`): signal and update handlers only
+record facts and intentions in `OrderState`; the main loop looks at those facts, does the next piece of
+work through activities, and waits when there is nothing to do. So a hold, a cancellation or a carrier
+scan that arrives mid-purchase is acted on at the next safe point, and every decision is in history.
+
+Rules kept here:
+- Never two labels: the chosen rate is in state before buying; the purchase key is derived from the
+  workflow id and a generation that only an operator's reship increases; the buy activity reconciles
+  with the provider before buying.
+- Never lose or double-apply an event: events are deduplicated by id and ignored when older than what
+  TikTok already told us; the order is always re-read from TikTok before acting on news.
+- Business failures never fail the workflow: they park the order in NEEDS_ATTENTION for an operator.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeUpdate
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities import contracts
+    from creatorflow.domain import (
+        Address,
+        Label,
+        LabelRefund,
+        Provider,
+        RefundStatus,
+        Tracking,
+        TrackingStatus,
+    )
+    from creatorflow.orders import (
+        TERMINAL_STATES,
+        Attention,
+        CarrierTrackingEvent,
+        FulfillmentMode,
+        FulfillmentState,
+        OrderInput,
+        OrderMessage,
+        OrderSnapshot,
+        OrderState,
+        RateChoice,
+        TikTokOrderEvent,
+        advance,
+        reached,
+        state_for_tiktok_status,
+        state_for_tracking,
+    )
+    from workflows import shared
+
+T = TypeVar("T")
+
+RETRY_FOREVER = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+TIKTOK_CALL = {
+    "task_queue": shared.TIKTOK_TASK_QUEUE,
+    "start_to_close_timeout": timedelta(seconds=30),
+    "retry_policy": RETRY_FOREVER,
+}
+LOCAL_CALL = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": RETRY_FOREVER}
+BUY_CALL = {"start_to_close_timeout": timedelta(minutes=2), "retry_policy": RETRY_FOREVER}
+
+# Before this stage an order has not left with a carrier, so holds, reships and cancels still make sense.
+HANDOVER = FulfillmentState.IN_TRANSIT
+
+
+class NeedsAttention(Exception):
+    """Raised inside the loop to park the order for an operator."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+class RetryRequest(contracts._Message):
+    """Operator: try again after fixing the cause; optionally with a corrected recipient address."""
+
+    address: Address | None = None
+
+
+class HoldRequest(contracts._Message):
+    reason: str = "held by operator"
+
+
+class ReshipRequest(contracts._Message):
+    """Operator: buy a new label with this provider (and service, if given); refunds the old one."""
+
+    provider: Provider
+    service: str | None = None
+
+
+class CancelRequest(contracts._Message):
+    reason: str = "SELLER_CANCEL"
+
+
+@workflow.defn
+class OrderWorkflow:
+    @workflow.init
+    def __init__(self, input: OrderInput) -> None:
+        self.s = input.carried or OrderState(shop_id=input.shop_id, order_id=input.order_id)
+        self.policy = input.policy
+        self._tiktok_news = input.carried is None  # read the order from TikTok first thing
+        self._wake = False
+        self._published: tuple[Any, ...] = ()
+
+    # --- run loop ------------------------------------------------------------------------------
+
+    @workflow.run
+    async def run(self, input: OrderInput) -> OrderState:
+        while self.s.stage not in TERMINAL_STATES:
+            if workflow.info().is_continue_as_new_suggested():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                workflow.continue_as_new(
+                    OrderInput(
+                        shop_id=self.s.shop_id, order_id=self.s.order_id, policy=self.policy, carried=self.s
+                    )
+                )
+            try:
+                await self._step()
+            except NeedsAttention as problem:
+                self._park(problem.reason, problem.message)
+            await self._publish()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.s
+
+    async def _step(self) -> None:
+        if self._tiktok_news:
+            await self._read_tiktok()
+        if self.s.stage in TERMINAL_STATES:
+            return
+        if self.s.cancel_reason is not None:
+            await self._cancel()
+            return
+        if self.s.held or self.s.attention is not None:
+            await self._wait_for_news(timeout=None)
+            return
+        order, stage = self.s.order, self.s.stage
+        if order is None or stage in (FulfillmentState.AWAITING_PAYMENT, FulfillmentState.ON_HOLD):
+            await self._wait_for_news(timeout=self.policy.hold_poll)
+            self._tiktok_news = True
+        elif self.s.refund_queue:
+            await self._refund(self.s.refund_queue[0])
+            self.s.refund_queue.pop(0)
+        elif reached(stage, HANDOVER) or self.s.shipped_on_tiktok or order.mode is FulfillmentMode.FBT:
+            await self._after_handover(stage)
+        elif order.mode is FulfillmentMode.TIKTOK_SHIPPED:
+            await self._arrange_tiktok_shipment()
+        elif self.s.label is None:
+            await self._buy_label(order)
+        else:
+            await self._ship_on_tiktok()
+
+    async def _after_handover(self, stage: FulfillmentState) -> None:
+        if not reached(stage, FulfillmentState.DELIVERED):
+            await self._follow_package()
+        else:
+            await self._await_completion()
+
+    async def _wait_for_news(self, timeout: timedelta | None) -> bool:  # noqa: ASYNC109
+        """Sleep until a handler wakes us (True) or the timeout passes (False)."""
+        self._wake = False
+        try:
+            await workflow.wait_condition(lambda: self._wake, timeout=timeout)
+        except TimeoutError:
+            return False
+        return True
+
+    def _notify(self) -> None:
+        self._wake = True
+
+    # --- reading TikTok ------------------------------------------------------------------------
+
+    async def _read_tiktok(self) -> None:
+        self._tiktok_news = False
+        snapshot: OrderSnapshot = await self._activity(
+            contracts.FETCH_ORDER,
+            contracts.OrderRef(shop_id=self.s.shop_id, order_id=self.s.order_id),
+            OrderSnapshot,
+            summary="read order from TikTok",
+            **TIKTOK_CALL,
+        )
+        if self.s.order is not None and snapshot.update_time < self.s.order.update_time:
+            return  # an older read cannot overrule a newer one
+        self.s.order = snapshot
+        if snapshot.shipping_provider and not self.s.carrier:
+            self.s.carrier = snapshot.shipping_provider
+        if snapshot.tracking_number and not self.s.tracking_number:
+            self.s.tracking_number = snapshot.tracking_number
+        seen = state_for_tiktok_status(snapshot.tiktok_status)
+        if seen is FulfillmentState.CANCELLED:
+            self.s.cancel_reason = self.s.cancel_reason or "cancelled on TikTok"
+        elif seen is not None:
+            if reached(seen, FulfillmentState.SHIPPED) and not reached(
+                self.s.stage, FulfillmentState.SHIPPED
+            ):
+                # Shipped before we got to it (backfill, or another tool): record, never buy.
+                self.s.shipped_on_tiktok = True
+            self._move(advance(self.s.stage, seen), f"TikTok says {snapshot.tiktok_status}")
+
+    # --- seller shipping: rate, label, TikTok ----------------------------------------------------
+
+    async def _buy_label(self, order: OrderSnapshot) -> None:
+        address = self.s.address_override or order.recipient
+        if address is None:
+            raise NeedsAttention(
+                contracts.ADDRESS_INVALID,
+                order.recipient_problem or "TikTok gave no usable recipient address",
+            )
+        if self.s.rate is None:
+            self.s.rate = await self._activity(
+                contracts.CHOOSE_RATE,
+                contracts.RateQuery(
+                    reference=self._label_key(),
+                    to_address=address,
+                    items=order.items,
+                    ship_by=order.ship_by,
+                    deliver_by=order.deliver_by,
+                    provider=self.s.pinned_provider,
+                    service=self.s.pinned_service,
+                ),
+                RateChoice,
+                summary="quote providers and choose a rate",
+                **LOCAL_CALL,
+            )
+            await self._publish()  # the choice is in history before any money is spent
+        choice = self.s.rate
+        label: Label = await self._activity(
+            contracts.BUY_LABEL,
+            contracts.BuyLabelRequest(choice=choice, idempotency_key=self._label_key()),
+            Label,
+            summary=f"buy {choice.rate.carrier} {choice.rate.service} label for {choice.rate.amount} "
+            f"{choice.rate.currency}",
+            **BUY_CALL,
+        )
+        self.s.label = label
+        self.s.carrier = label.rate.carrier
+        self.s.tracking_number = label.tracking_number
+        self._move(
+            FulfillmentState.LABEL_PURCHASED, f"label {label.tracking_number} via {label.rate.provider}"
+        )
+        await self._activity(
+            contracts.RECORD_LABEL,
+            contracts.LabelRecord(shop_id=self.s.shop_id, order_id=self.s.order_id, label=label),
+            type(None),
+            summary="record label",
+            **LOCAL_CALL,
+        )
+
+    def _label_key(self) -> str:
+        return f"{workflow.info().workflow_id}:label:{self.s.label_generation}"
+
+    async def _ship_on_tiktok(self) -> None:
+        assert self.s.label is not None
+        result: contracts.ShipPackageResult = await self._activity(
+            contracts.SHIP_PACKAGE,
+            contracts.ShipPackageRequest(
+                shop_id=self.s.shop_id,
+                order_id=self.s.order_id,
+                tracking_number=self.s.label.tracking_number,
+                carrier=self.s.label.rate.carrier,
+            ),
+            contracts.ShipPackageResult,
+            summary=f"mark shipped on TikTok with {self.s.label.tracking_number}",
+            **TIKTOK_CALL,
+        )
+        self.s.shipped_on_tiktok = True
+        self.s.tiktok_package_id = result.package_id
+        self._move(advance(self.s.stage, FulfillmentState.SHIPPED), "shipped on TikTok")
+
+    async def _arrange_tiktok_shipment(self) -> None:
+        label: contracts.TikTokLabel = await self._activity(
+            contracts.ARRANGE_TIKTOK_SHIPMENT,
+            contracts.OrderRef(shop_id=self.s.shop_id, order_id=self.s.order_id),
+            contracts.TikTokLabel,
+            summary="arrange TikTok shipping and fetch its label",
+            **TIKTOK_CALL,
+        )
+        self.s.shipped_on_tiktok = True
+        self.s.tiktok_package_id = label.package_id
+        self.s.tiktok_label_url = label.doc_url
+        self.s.tracking_number = label.tracking_number
+        self._move(advance(self.s.stage, FulfillmentState.SHIPPED), "TikTok shipping label issued")
+
+    # --- after hand-over -----------------------------------------------------------------------
+
+    async def _follow_package(self) -> None:
+        """Carrier webhooks move the package; if none come for a while, ask the carrier (or TikTok)."""
+        if await self._wait_for_news(timeout=self.policy.tracking_poll):
+            return
+        if self.s.label is None:
+            self._tiktok_news = True  # TikTok's carrier: TikTok's status is our tracking
+            return
+        tracking: Tracking = await self._activity(
+            contracts.TRACK_LABEL, self.s.label, Tracking, summary="poll carrier tracking", **LOCAL_CALL
+        )
+        self._apply_tracking(tracking.status, "carrier poll")
+
+    async def _await_completion(self) -> None:
+        """Delivered: TikTok completes the order after its return window, or we do when ours ends."""
+        if await self._wait_for_news(timeout=self.policy.return_window):
+            return
+        self._move(FulfillmentState.COMPLETED, "return window over")
+
+    def _apply_tracking(self, status: TrackingStatus, source: str) -> None:
+        self.s.tracking_status = status
+        seen = state_for_tracking(status)
+        if seen is not None:
+            self._move(advance(self.s.stage, seen), f"{source}: {status.value}")
+
+    # --- cancellation --------------------------------------------------------------------------
+
+    async def _cancel(self) -> None:
+        reason = self.s.cancel_reason or ""
+        order_cancelled_on_tiktok = self.s.order is not None and self.s.order.tiktok_status == "CANCELLED"
+        before_handover = not reached(self.s.stage, HANDOVER)
+        if not order_cancelled_on_tiktok and before_handover:
+            await self._activity(
+                contracts.CANCEL_ORDER,
+                contracts.CancelOrderRequest(shop_id=self.s.shop_id, order_id=self.s.order_id, reason=reason),
+                type(None),
+                summary="cancel on TikTok",
+                **TIKTOK_CALL,
+            )
+        if before_handover:
+            for label in [*self.s.refund_queue, *([self.s.label] if self.s.label else [])]:
+                await self._refund(label)
+            self.s.refund_queue.clear()
+        self._move(FulfillmentState.CANCELLED, reason)
+
+    async def _refund(self, label: Label) -> None:
+        if label.label_id in self.s.refunded_label_ids:
+            return
+        refund: LabelRefund = await self._activity(
+            contracts.REFUND_LABEL,
+            label,
+            LabelRefund,
+            summary=f"refund label {label.tracking_number}",
+            **LOCAL_CALL,
+        )
+        if refund.status is RefundStatus.REJECTED:
+            raise NeedsAttention(contracts.PURCHASE_REJECTED, f"provider refused to refund {label.label_id}")
+        self.s.refunded_label_ids.append(label.label_id)
+        await self._activity(
+            contracts.RECORD_LABEL_REFUND,
+            contracts.LabelRefundRecord(
+                idempotency_key=label.idempotency_key,
+                status="REFUNDED" if refund.status is RefundStatus.REFUNDED else "REFUND_REQUESTED",
+            ),
+            type(None),
+            summary="record refund",
+            **LOCAL_CALL,
+        )
+        self.s.note(workflow.now(), f"label {label.tracking_number} refund {refund.status.value}")
+
+    # --- signals: facts from TikTok and carriers ---------------------------------------------
+
+    @workflow.signal(name=OrderMessage.TIKTOK_EVENT)
+    def tiktok_event(self, event: TikTokOrderEvent) -> None:
+        if not self.s.remember(event.event_id):
+            return
+        known = self.s.order.update_time if self.s.order else 0
+        if event.kind == "status" and event.update_time < known:
+            self.s.stale_ignored += 1
+            return
+        self._tiktok_news = True
+        self._notify()
+
+    @workflow.signal(name=OrderMessage.TRACKING_EVENT)
+    def tracking_event(self, event: CarrierTrackingEvent) -> None:
+        if not self.s.remember(event.event_id):
+            return
+        if self.s.tracking_number and event.tracking_number != self.s.tracking_number:
+            workflow.logger.warning(
+                "tracking event for %s ignored: not this order's package", event.tracking_number
+            )
+            return
+        self._apply_tracking(event.status, f"{event.provider.value} webhook")
+        self._notify()
+
+    # --- query and operator updates ------------------------------------------------------------
+
+    @workflow.query(name=OrderMessage.STATE)
+    def state(self) -> OrderState:
+        return self.s
+
+    @workflow.update(name=OrderMessage.RETRY)
+    def retry(self, request: RetryRequest) -> OrderState:
+        if request.address is not None:
+            self.s.address_override = request.address
+        if self.s.attention is not None and self.s.attention.reason in (
+            contracts.NO_ELIGIBLE_RATE,
+            contracts.ADDRESS_INVALID,
+        ):
+            self.s.rate = None
+        self.s.attention = None
+        self._tiktok_news = True
+        self.s.note(workflow.now(), "operator: retry")
+        self._notify()
+        return self.s
+
+    @retry.validator
+    def _validate_retry(self, request: RetryRequest) -> None:
+        if self.s.attention is None:
+            raise ValueError(f"nothing to retry: the order is {self.s.status.value}, not NEEDS_ATTENTION")
+
+    @workflow.update(name=OrderMessage.HOLD)
+    def hold(self, request: HoldRequest) -> OrderState:
+        self.s.held = True
+        self.s.note(workflow.now(), f"operator: hold ({request.reason})")
+        self._notify()
+        return self.s
+
+    @hold.validator
+    def _validate_hold(self, request: HoldRequest) -> None:
+        self._require_before_handover("hold")
+        if self.s.held:
+            raise ValueError("the order is already held")
+
+    @workflow.update(name=OrderMessage.RELEASE)
+    def release(self) -> OrderState:
+        self.s.held = False
+        self._tiktok_news = True
+        self.s.note(workflow.now(), "operator: release")
+        self._notify()
+        return self.s
+
+    @release.validator
+    def _validate_release(self) -> None:
+        if not self.s.held:
+            raise ValueError("the order is not held")
+
+    @workflow.update(name=OrderMessage.RESHIP)
+    def reship(self, request: ReshipRequest) -> OrderState:
+        """Buy a new label with another provider/service; the current label (if any) is refunded."""
+        if self.s.label is not None:
+            self.s.refund_queue.append(self.s.label)
+        self.s.label = None
+        self.s.rate = None
+        self.s.label_generation += 1
+        self.s.pinned_provider = request.provider
+        self.s.pinned_service = request.service
+        self.s.attention = None
+        self.s.note(workflow.now(), f"operator: reship with {request.provider.value} {request.service or ''}")
+        self._notify()
+        return self.s
+
+    @reship.validator
+    def _validate_reship(self, request: ReshipRequest) -> None:
+        self._require_before_handover("reship")
+        if self.s.order is not None and self.s.order.mode is not FulfillmentMode.SELLER_SHIPPED:
+            raise ValueError("only seller-shipped orders have labels we buy")
+        if self.s.shipped_on_tiktok:
+            raise ValueError("TikTok already has this order's tracking number; it cannot be reshipped here")
+
+    @workflow.update(name=OrderMessage.CANCEL)
+    def cancel(self, request: CancelRequest) -> OrderState:
+        self.s.cancel_reason = request.reason
+        self.s.note(workflow.now(), f"operator: cancel ({request.reason})")
+        self._notify()
+        return self.s
+
+    @cancel.validator
+    def _validate_cancel(self, request: CancelRequest) -> None:
+        self._require_before_handover("cancel")
+
+    def _require_before_handover(self, action: str) -> None:
+        if self.s.stage in TERMINAL_STATES or reached(self.s.stage, HANDOVER):
+            raise ValueError(f"cannot {action}: the order is already {self.s.stage.value}")
+
+    # --- bookkeeping ---------------------------------------------------------------------------
+
+    def _move(self, stage: FulfillmentState, why: str) -> None:
+        if stage != self.s.stage:
+            self.s.note(workflow.now(), f"{self.s.stage.value} -> {stage.value}: {why}")
+            self.s.stage = stage
+
+    def _park(self, reason: str, message: str) -> None:
+        self.s.attention = Attention(reason=reason, message=message, since=workflow.now())
+        self.s.note(workflow.now(), f"needs attention: {reason}: {message}")
+        workflow.logger.warning("order needs attention: %s: %s", reason, message)
+
+    async def _activity(
+        self, name: str, arg: Any, result_type: type[T], *, summary: str, **options: Any
+    ) -> T:
+        """Run an activity; a non-retryable failure parks the order instead of failing the workflow."""
+        try:
+            return await workflow.execute_activity(
+                name, arg, result_type=result_type, summary=summary, **options
+            )
+        except ActivityError as err:
+            cause = err.cause
+            if isinstance(cause, ApplicationError) and cause.non_retryable:
+                raise NeedsAttention(cause.type or "ActivityFailed", cause.message) from err
+            raise
+
+    async def _publish(self) -> None:
+        """Search attributes, UI details and the store's projection, when something visible changed."""
+        s, order = self.s, self.s.order
+        visible = (s.status, order.tiktok_status if order else "", s.carrier, s.tracking_number, s.attention)
+        if visible == self._published:
+            return
+        self._published = visible
+        updates: list[SearchAttributeUpdate[Any]] = [
+            shared.SHOP_ID.value_set(s.shop_id),
+            shared.ORDER_ID.value_set(s.order_id),
+            shared.FULFILLMENT_STATE.value_set(s.status.value),
+            shared.ATTENTION_REASON.value_set(s.attention.reason)
+            if s.attention
+            else shared.ATTENTION_REASON.value_unset(),
+        ]
+        if order is not None:
+            updates += [
+                shared.TIKTOK_STATUS.value_set(order.tiktok_status),
+                shared.FULFILLMENT_MODE.value_set(order.mode.value),
+            ]
+            if order.ship_by is not None:
+                updates.append(shared.SHIP_BY.value_set(order.ship_by))
+        if s.carrier:
+            updates.append(shared.CARRIER.value_set(s.carrier))
+        if s.tracking_number:
+            updates.append(shared.TRACKING_NUMBER.value_set(s.tracking_number))
+        if s.label is not None:
+            updates.append(shared.LABEL_COST_CENTS.value_set(int(s.label.rate.amount * 100)))
+        workflow.upsert_search_attributes(updates)
+        workflow.set_current_details(self._details())
+        await self._activity(
+            contracts.RECORD_ORDER,
+            contracts.OrderRecordUpdate(
+                shop_id=s.shop_id,
+                order_id=s.order_id,
+                state=s.status.value,
+                tiktok_status=order.tiktok_status if order else "",
+                tiktok_update_time=order.update_time if order else 0,
+                carrier=s.carrier,
+                tracking_number=s.tracking_number,
+                ship_by=order.ship_by if order else None,
+            ),
+            type(None),
+            summary="record state",
+            **LOCAL_CALL,
+        )
+
+    def _details(self) -> str:
+        s = self.s
+        lines = [
+            f"**{s.status.value}**"
+            + (f" — {s.attention.reason}: {s.attention.message}" if s.attention else "")
+        ]
+        if s.order is not None:
+            lines.append(f"TikTok: {s.order.tiktok_status} · {s.order.mode.value}")
+            if s.order.ship_by:
+                lines.append(f"Ship by: {s.order.ship_by:%Y-%m-%d %H:%M} UTC")
+        if s.label is not None:
+            rate = s.label.rate
+            lines.append(
+                f"Label: {rate.carrier} {rate.service} {rate.amount} {rate.currency} ({rate.provider.value})"
+            )
+        if s.tracking_number:
+            lines.append(
+                f"Tracking: {s.tracking_number}"
+                + (f" ({s.tracking_status.value})" if s.tracking_status else "")
+            )
+        lines += ["", "Recent:", *(f"- {entry}" for entry in s.history[-5:])]
+        return "\n".join(lines)

@@ -1,0 +1,49 @@
+"""Names defined once: task queues, workflow IDs, message names and search attributes.
+
+Everything that starts, signals, queries or finds a workflow (API, CLI, tests, operators' saved queries)
+uses these, so a rename happens in one place.
+"""
+
+from __future__ import annotations
+
+from temporalio.common import SearchAttributeKey
+
+# Task queues. TikTok API activities get their own queue, rate-limited across all workers, so a backfill
+# cannot starve live orders of API quota or worker slots.
+ORDERS_TASK_QUEUE = "orders"
+TIKTOK_TASK_QUEUE = "tiktok-api"
+
+
+def order_workflow_id(shop_id: str, order_id: str) -> str:
+    return f"order:{shop_id}:{order_id}"
+
+
+def shop_workflow_id(shop_id: str) -> str:
+    return f"shop:{shop_id}"
+
+
+# Search attributes: no PII ever (values are stored in clear). The dev server's SQLite visibility allows
+# at most 10 Keyword and 3 of each other type per namespace.
+SHOP_ID = SearchAttributeKey.for_keyword("ShopId")
+ORDER_ID = SearchAttributeKey.for_keyword("OrderId")
+FULFILLMENT_STATE = SearchAttributeKey.for_keyword("FulfillmentState")
+TIKTOK_STATUS = SearchAttributeKey.for_keyword("TikTokStatus")
+FULFILLMENT_MODE = SearchAttributeKey.for_keyword("FulfillmentMode")
+CARRIER = SearchAttributeKey.for_keyword("Carrier")
+TRACKING_NUMBER = SearchAttributeKey.for_keyword("TrackingNumber")
+ATTENTION_REASON = SearchAttributeKey.for_keyword("AttentionReason")
+SHIP_BY = SearchAttributeKey.for_datetime("ShipBy")
+LABEL_COST_CENTS = SearchAttributeKey.for_int("LabelCostCents")
+
+SEARCH_ATTRIBUTES: list[SearchAttributeKey] = [
+    SHOP_ID,
+    ORDER_ID,
+    FULFILLMENT_STATE,
+    TIKTOK_STATUS,
+    FULFILLMENT_MODE,
+    CARRIER,
+    TRACKING_NUMBER,
+    ATTENTION_REASON,
+    SHIP_BY,
+    LABEL_COST_CENTS,
+]
