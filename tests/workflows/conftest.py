@@ -1,0 +1,228 @@
+"""OrderWorkflow on the real dev server, with a scripted TikTok and carrier behind the activity names.
+
+The activities here are test doubles registered under the production activity names, so what is under
+test is the workflow's decisions (the real activities are tested against the emulators elsewhere).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from temporalio import activity
+from temporalio.client import Client, WorkflowHandle
+from temporalio.exceptions import ApplicationError
+from temporalio.worker import Worker
+
+from activities import contracts
+from creatorflow.domain import (
+    Address,
+    Label,
+    LabelRefund,
+    Provider,
+    Rate,
+    RateExplanation,
+    RefundStatus,
+    Tracking,
+    TrackingStatus,
+)
+from creatorflow.orders import (
+    FulfillmentMode,
+    OrderInput,
+    OrderItem,
+    OrderPolicy,
+    OrderSnapshot,
+    RateChoice,
+)
+from workers.worker import running_workers
+from workflows.order import OrderWorkflow
+from workflows.shared import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE, order_workflow_id
+
+GOOD_ADDRESS = Address(
+    name="Ada Buyer", street1="1 Main St", city="Austin", state="TX", postal_code="78701", country="US"
+)
+UNDELIVERABLE = GOOD_ADDRESS.model_copy(update={"postal_code": "00000"})
+
+
+def snapshot(order_id: str, status: str, update_time: int, **changes: object) -> OrderSnapshot:
+    fields: dict[str, object] = {
+        "shop_id": "shop-1",
+        "order_id": order_id,
+        "tiktok_status": status,
+        "update_time": update_time,
+        "mode": FulfillmentMode.SELLER_SHIPPED,
+        "package_ids": [f"pkg-{order_id}"],
+        "items": [OrderItem(sku_id="sku-1", quantity=2)],
+        "recipient": None if status in ("UNPAID", "ON_HOLD") else GOOD_ADDRESS,
+        "ship_by": datetime(2026, 12, 1, tzinfo=UTC),
+    }
+    fields.update(changes)
+    return OrderSnapshot.model_validate(fields)
+
+
+@dataclass
+class FakeWorld:
+    """TikTok and a carrier as the workflow sees them through its activities."""
+
+    orders: dict[str, OrderSnapshot] = field(default_factory=dict)
+    first_reads: dict[str, list[OrderSnapshot]] = field(default_factory=dict)  # answered before `orders`
+    calls: Counter[str] = field(default_factory=Counter)
+    purchases: Counter[str] = field(default_factory=Counter)  # idempotency key -> buys
+    shipped: dict[str, str] = field(default_factory=dict)  # order id -> tracking number
+    refunded: list[str] = field(default_factory=list)
+    cancelled_on_tiktok: list[str] = field(default_factory=list)
+    tracking_status: TrackingStatus = TrackingStatus.PRE_TRANSIT
+    no_rate_for: set[str] = field(default_factory=set)  # providers that quote nothing eligible
+    recorded_states: list[str] = field(default_factory=list)
+
+    def _rate(self, provider: Provider, service: str) -> Rate:
+        return Rate(
+            provider=provider,
+            rate_id=f"rate_{provider.value}_{service}",
+            shipment_id=f"shp_{provider.value}",
+            carrier="USPS",
+            service=service,
+            amount=Decimal("7.45"),
+            currency="USD",
+            delivery_days=2,
+        )
+
+    @activity.defn(name=contracts.FETCH_ORDER)
+    async def fetch_order(self, ref: contracts.OrderRef) -> OrderSnapshot:
+        self.calls["fetch"] += 1
+        queued = self.first_reads.get(ref.order_id)
+        return queued.pop(0) if queued else self.orders[ref.order_id]
+
+    @activity.defn(name=contracts.CHOOSE_RATE)
+    async def choose_rate(self, query: contracts.RateQuery) -> RateChoice:
+        self.calls["choose"] += 1
+        if query.to_address.postal_code == "00000":
+            raise ApplicationError("no such ZIP", type=contracts.ADDRESS_INVALID, non_retryable=True)
+        provider = query.provider or Provider.SHIPPO
+        if provider.value in self.no_rate_for:
+            raise ApplicationError(
+                "nothing arrives in time", type=contracts.NO_ELIGIBLE_RATE, non_retryable=True
+            )
+        rate = self._rate(provider, query.service or "Priority")
+        explanation = RateExplanation(
+            summary="cheapest", ship_on=date(2026, 11, 23), deliver_by=None, verdicts=[]
+        )
+        return RateChoice(rate=rate, explanation=explanation)
+
+    @activity.defn(name=contracts.BUY_LABEL)
+    async def buy_label(self, request: contracts.BuyLabelRequest) -> Label:
+        self.purchases[request.idempotency_key] += 1
+        rate = request.choice.rate
+        return Label(
+            rate=rate,
+            label_id=f"lbl-{request.idempotency_key}",
+            tracking_number=f"TRK-{request.idempotency_key}",
+            label_url="http://labels/1.pdf",
+            idempotency_key=request.idempotency_key,
+        )
+
+    @activity.defn(name=contracts.SHIP_PACKAGE)
+    async def ship_package(self, request: contracts.ShipPackageRequest) -> contracts.ShipPackageResult:
+        self.shipped[request.order_id] = request.tracking_number
+        return contracts.ShipPackageResult(package_id=f"pkg-{request.order_id}", shipping_provider_id="usps")
+
+    @activity.defn(name=contracts.ARRANGE_TIKTOK_SHIPMENT)
+    async def arrange_tiktok_shipment(self, ref: contracts.OrderRef) -> contracts.TikTokLabel:
+        self.shipped[ref.order_id] = f"TT-{ref.order_id}"
+        return contracts.TikTokLabel(
+            package_id=f"pkg-{ref.order_id}",
+            doc_url="http://tiktok/doc.pdf",
+            tracking_number=f"TT-{ref.order_id}",
+        )
+
+    @activity.defn(name=contracts.CANCEL_ORDER)
+    async def cancel_order(self, request: contracts.CancelOrderRequest) -> None:
+        self.cancelled_on_tiktok.append(request.order_id)
+
+    @activity.defn(name=contracts.REFUND_LABEL)
+    async def refund_label(self, label: Label) -> LabelRefund:
+        self.refunded.append(label.label_id)
+        return LabelRefund(
+            provider=label.rate.provider, label_id=label.label_id, status=RefundStatus.REFUNDED
+        )
+
+    @activity.defn(name=contracts.TRACK_LABEL)
+    async def track_label(self, label: Label) -> Tracking:
+        self.calls["track"] += 1
+        return Tracking(
+            provider=label.rate.provider,
+            carrier=label.rate.carrier,
+            tracking_number=label.tracking_number,
+            status=self.tracking_status,
+            events=[],
+        )
+
+    @activity.defn(name=contracts.RECORD_ORDER)
+    async def record_order(self, update: contracts.OrderRecordUpdate) -> None:
+        self.recorded_states.append(update.state)
+
+    @activity.defn(name=contracts.RECORD_LABEL)
+    async def record_label(self, record: contracts.LabelRecord) -> None:
+        self.calls["record_label"] += 1
+
+    @activity.defn(name=contracts.RECORD_LABEL_REFUND)
+    async def record_label_refund(self, record: contracts.LabelRefundRecord) -> None:
+        self.calls["record_refund"] += 1
+
+    def workers(self, client: Client) -> list[Worker]:
+        tiktok = [self.fetch_order, self.ship_package, self.arrange_tiktok_shipment, self.cancel_order]
+        local = [
+            self.choose_rate,
+            self.buy_label,
+            self.refund_label,
+            self.track_label,
+            self.record_order,
+            self.record_label,
+            self.record_label_refund,
+        ]
+        return [
+            Worker(client, task_queue=ORDERS_TASK_QUEUE, workflows=[OrderWorkflow], activities=local),
+            Worker(client, task_queue=TIKTOK_TASK_QUEUE, activities=tiktok),
+        ]
+
+
+FAST = OrderPolicy(
+    hold_poll=timedelta(hours=1), tracking_poll=timedelta(hours=6), return_window=timedelta(days=30)
+)
+
+
+@dataclass
+class Harness:
+    client: Client
+    world: FakeWorld
+    handles: list[WorkflowHandle[OrderWorkflow, object]] = field(default_factory=list)
+
+    def new_order_id(self) -> str:
+        return f"57{uuid.uuid4().int % 10**16:016d}"
+
+    async def start(self, order_id: str, policy: OrderPolicy = FAST) -> WorkflowHandle[OrderWorkflow, object]:
+        handle = await self.client.start_workflow(
+            OrderWorkflow.run,
+            OrderInput(shop_id="shop-1", order_id=order_id, policy=policy),
+            id=order_workflow_id("shop-1", order_id),
+            task_queue=ORDERS_TASK_QUEUE,
+        )
+        self.handles.append(handle)  # type: ignore[arg-type]
+        return handle  # type: ignore[return-value]
+
+
+@pytest.fixture
+async def harness(temporal_client: Client) -> AsyncIterator[Harness]:
+    world = FakeWorld()
+    harness = Harness(temporal_client, world)
+    async with running_workers(world.workers(temporal_client)):
+        yield harness
+        for handle in harness.handles:
+            description = await handle.describe()
+            if description.status is not None and description.status.name == "RUNNING":
+                await handle.terminate("test over")

@@ -1,0 +1,55 @@
+"""Multi-day waits (hold polling, carrier polling, the return window) on a time-skipping dev server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from creatorflow.domain import TrackingStatus
+from creatorflow.orders import FulfillmentState, OrderPolicy, OrderState
+from tests.workflows.conftest import FakeWorld, Harness, snapshot
+from workers.client import data_converter
+from workers.devserver import SQLITE_ARGS, TIME_SKIPPING, temporal_binary
+from workers.worker import running_workers
+from workflows.shared import SEARCH_ATTRIBUTES
+
+
+@pytest.fixture(scope="module")
+async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    env = await WorkflowEnvironment.start_time_skipping_v2(
+        dev_server_existing_path=temporal_binary(),
+        dev_server_extra_args=[*SQLITE_ARGS, *TIME_SKIPPING],
+        search_attributes=SEARCH_ATTRIBUTES,
+        data_converter=data_converter(),
+    )
+    async with env:
+        yield env
+
+
+async def test_lost_webhooks_are_covered_by_polling_through_weeks(skipping_env: WorkflowEnvironment) -> None:
+    """No webhook at all: the hold poll finds the order paid, the carrier poll finds it delivered, and
+    the return window closes it, a month of virtual time in a few real seconds."""
+    world = FakeWorld(tracking_status=TrackingStatus.DELIVERED)
+    harness = Harness(skipping_env.client, world)
+    order_id = harness.new_order_id()
+    # TikTok releases the hold after the first read, but its webhook never arrives.
+    world.first_reads[order_id] = [snapshot(order_id, "ON_HOLD", 100)]
+    world.orders[order_id] = snapshot(order_id, "AWAITING_SHIPMENT", 200)
+    policy = OrderPolicy(
+        hold_poll=timedelta(hours=1), tracking_poll=timedelta(hours=6), return_window=timedelta(days=30)
+    )
+    async with running_workers(world.workers(skipping_env.client)):
+        handle = await harness.start(order_id, policy)
+        started = await skipping_env.get_current_time(handle)
+        final = await handle.result()
+        elapsed = await skipping_env.get_current_time(handle) - started
+
+    assert isinstance(final, OrderState)
+    assert final.status is FulfillmentState.COMPLETED
+    assert sum(world.purchases.values()) == 1
+    assert world.calls["fetch"] >= 2 and world.calls["track"] >= 1
+    assert "return window over" in final.history[-1]
+    assert elapsed >= timedelta(days=30, hours=7)

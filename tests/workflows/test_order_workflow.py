@@ -1,0 +1,244 @@
+"""OrderWorkflow's decisions, on the real dev server with scripted activities."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+
+from creatorflow.domain import Provider, TrackingStatus
+from creatorflow.orders import CarrierTrackingEvent, FulfillmentState, OrderState, TikTokOrderEvent
+from tests.workflows.conftest import UNDELIVERABLE, Harness, snapshot
+from workflows.order import CancelRequest, HoldRequest, OrderWorkflow, ReshipRequest, RetryRequest
+
+State = FulfillmentState
+
+
+async def until(
+    handle: WorkflowHandle[OrderWorkflow, object], check: Callable[[OrderState], bool], timeout: float = 15
+) -> OrderState:
+    """Query the order until `check` holds; fail with the last state seen."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        state = await handle.query(OrderWorkflow.state)
+        if check(state):
+            return state
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail(f"timed out; last state {state.status}: {state.history[-5:]}")
+        await asyncio.sleep(0.05)
+
+
+async def eventually(check: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        if asyncio.get_running_loop().time() > deadline:
+            pytest.fail("condition never became true")
+        await asyncio.sleep(0.05)
+
+
+def status_is(*wanted: FulfillmentState) -> Callable[[OrderState], bool]:
+    return lambda state: state.status in wanted
+
+
+def event(event_id: str, status: str, update_time: int) -> TikTokOrderEvent:
+    return TikTokOrderEvent(event_id=event_id, tiktok_status=status, update_time=update_time)
+
+
+def scan(order_state: OrderState, status: TrackingStatus, event_id: str) -> CarrierTrackingEvent:
+    return CarrierTrackingEvent(
+        event_id=event_id,
+        provider=Provider.SHIPPO,
+        tracking_number=order_state.tracking_number,
+        status=status,
+    )
+
+
+async def test_paid_order_gets_one_label_and_is_shipped_then_delivered(harness: Harness) -> None:
+    order_id = harness.new_order_id()
+    harness.world.orders[order_id] = snapshot(order_id, "AWAITING_SHIPMENT", 100)
+    handle = await harness.start(order_id)
+
+    shipped = await until(handle, status_is(State.SHIPPED))
+    assert shipped.label is not None
+    assert harness.world.purchases == {f"order:shop-1:{order_id}:label:0": 1}
+    assert harness.world.shipped[order_id] == shipped.tracking_number == shipped.label.tracking_number
+
+    await handle.signal(OrderWorkflow.tracking_event, scan(shipped, TrackingStatus.IN_TRANSIT, "t1"))
+    await until(handle, status_is(State.IN_TRANSIT))
+    await handle.signal(OrderWorkflow.tracking_event, scan(shipped, TrackingStatus.DELIVERED, "t2"))
+    delivered = await until(handle, status_is(State.DELIVERED))
+    assert sum(harness.world.purchases.values()) == 1
+    # The store's projection follows every visible change.
+    await eventually(lambda: harness.world.recorded_states[-1] == "DELIVERED")
+    assert "SHIPPED" in harness.world.recorded_states
+    assert delivered.history[-1].endswith("DELIVERED: shippo webhook: delivered")
+
+
+async def test_no_label_is_bought_while_on_hold(harness: Harness) -> None:
+    order_id = harness.new_order_id()
+    harness.world.orders[order_id] = snapshot(order_id, "ON_HOLD", 100)
+    handle = await harness.start(order_id)
+    await until(handle, status_is(State.ON_HOLD))
+    await asyncio.sleep(0.3)
+    assert not harness.world.purchases
+
+    harness.world.orders[order_id] = snapshot(order_id, "AWAITING_SHIPMENT", 200)
+    await handle.signal(OrderWorkflow.tiktok_event, event("e-release", "AWAITING_SHIPMENT", 200))
+    await until(handle, status_is(State.SHIPPED))
+    assert sum(harness.world.purchases.values()) == 1
+
+
+async def test_duplicate_and_stale_events_change_nothing(harness: Harness) -> None:
+    order_id = harness.new_order_id()
+    harness.world.orders[order_id] = snapshot(order_id, "ON_HOLD", 300)
+    handle = await harness.start(order_id)
+    await until(handle, status_is(State.ON_HOLD))
+    fetches = harness.world.calls["fetch"]
+
+    for _ in range(3):
+        await handle.signal(OrderWorkflow.tiktok_event, event("e-old", "UNPAID", 100))  # older than known
+    state = await until(handle, lambda s: s.events_seen == 3)
+    assert (state.duplicates_ignored, state.stale_ignored) == (2, 1)
+    assert harness.world.calls["fetch"] == fetches  # nothing made it re-read TikTok
+    assert state.status is State.ON_HOLD
+
+
+async def test_invalid_address_needs_attention_until_an_operator_fixes_it(harness: Harness) -> None:
+    order_id = harness.new_order_id()
+    harness.world.orders[order_id] = snapshot(order_id, "AWAITING_SHIPMENT", 100, recipient=UNDELIVERABLE)
+    handle = await harness.start(order_id)
+
+    parked = await until(handle, status_is(State.NEEDS_ATTENTION))
+    assert parked.attention is not None and parked.attention.reason == "AddressInvalid"
+    assert not harness.world.purchases
+    description = await handle.describe()
+    assert description.typed_search_attributes is not None
+
+    fixed = UNDELIVERABLE.model_copy(update={"postal_code": "78701"})
+    await handle.execute_update(OrderWorkflow.retry, RetryRequest(address=fixed))
+    await until(handle, status_is(State.SHIPPED))
+    assert sum(harness.world.purchases.values()) == 1
+
+
+async def test_retry_is_refused_when_nothing_needs_attention(harness: Harness) -> None:
+    order_id = harness.new_order_id()
+    harness.world.orders[order_id] = snapshot(order_id, "ON_HOLD", 100)
+    handle = await harness.start(order_id)
+    await until(handle, status_is(State.ON_HOLD))
+    with pytest.raises(WorkflowUpdateFailedError) as failure:
+        await handle.execute_update(OrderWorkflow.retry, RetryRequest())
+    assert "nothing to retry" in str(failure.value.cause)
+
+
+async def test_cancelled_before_the_label_buys_nothing(harness: Harness) -> None:
+    order_id = harness.new_order_id()
+    harness.world.orders[order_id] = snapshot(order_id, "ON_HOLD", 100)
+    handle = await harness.start(order_id)
+    await until(handle, status_is(State.ON_HOLD))
+    harness.world.orders[order_id] = snapshot(order_id, "CANCELLED", 200)
+    await handle.signal(OrderWorkflow.tiktok_event, event("e-cancel", "CANCELLED", 200))
+    final = await handle.result()
+    assert isinstance(final, OrderState)
+    assert final.status is State.CANCELLED
+    assert not harness.world.purchases and not harness.world.refunded
+    assert harness.world.cancelled_on_tiktok == []  # TikTok cancelled it; we do not cancel again
+
+
+async def test_cancelled_after_the_label_refunds_it(harness: Harness) -> None:
+    order_id = harness.new_order_id()
+    harness.world.orders[order_id] = snapshot(order_id, "AWAITING_SHIPMENT", 100)
+    handle = await harness.start(order_id)
+    shipped = await until(handle, status_is(State.SHIPPED))
+    assert shipped.label is not None
+
+    harness.world.orders[order_id] = snapshot(order_id, "CANCELLED", 200)
+    await handle.signal(OrderWorkflow.tiktok_event, event("e-cancel", "CANCELLED", 200))
+    final = await handle.result()
+    assert isinstance(final, OrderState)
+    assert final.status is State.CANCELLED
+    assert harness.world.refunded == [shipped.label.label_id]
+    assert final.refunded_label_ids == [shipped.label.label_id]
+
+
+async def test_operator_cancel_cancels_on_tiktok(harness: Harness) -> None:
+    order_id = harness.new_order_id()
+    harness.world.orders[order_id] = snapshot(order_id, "ON_HOLD", 100)
+    handle = await harness.start(order_id)
+    await until(handle, status_is(State.ON_HOLD))
+    await handle.execute_update(OrderWorkflow.cancel, CancelRequest(reason="OUT_OF_STOCK"))
+    final = await handle.result()
+    assert isinstance(final, OrderState)
+    assert final.status is State.CANCELLED
+    assert harness.world.cancelled_on_tiktok == [order_id]
+
+
+async def test_hold_stops_the_purchase_and_release_resumes_it(harness: Harness) -> None:
+    order_id = harness.new_order_id()
+    harness.world.orders[order_id] = snapshot(order_id, "ON_HOLD", 100)
+    handle = await harness.start(order_id)
+    await until(handle, status_is(State.ON_HOLD))
+    held = await handle.execute_update(OrderWorkflow.hold, HoldRequest(reason="fraud check"))
+    assert held.status is State.HELD
+
+    harness.world.orders[order_id] = snapshot(order_id, "AWAITING_SHIPMENT", 200)
+    await handle.signal(OrderWorkflow.tiktok_event, event("e-ready", "AWAITING_SHIPMENT", 200))
+    await until(handle, lambda s: s.stage is State.READY)
+    await asyncio.sleep(0.3)
+    assert (await handle.query(OrderWorkflow.state)).status is State.HELD
+    assert not harness.world.purchases
+
+    await handle.execute_update(OrderWorkflow.release)
+    await until(handle, status_is(State.SHIPPED))
+    assert sum(harness.world.purchases.values()) == 1
+
+
+async def test_reship_with_another_provider_uses_a_new_purchase_key(harness: Harness) -> None:
+    order_id = harness.new_order_id()
+    harness.world.no_rate_for = {"shippo"}
+    harness.world.orders[order_id] = snapshot(order_id, "AWAITING_SHIPMENT", 100)
+    handle = await harness.start(order_id)
+    parked = await until(handle, status_is(State.NEEDS_ATTENTION))
+    assert parked.attention is not None and parked.attention.reason == "NoEligibleRate"
+
+    await handle.execute_update(
+        OrderWorkflow.reship, ReshipRequest(provider=Provider.EASYPOST, service="Ground")
+    )
+    shipped = await until(handle, status_is(State.SHIPPED))
+    assert shipped.label is not None and shipped.label.rate.provider is Provider.EASYPOST
+    assert harness.world.purchases == {f"order:shop-1:{order_id}:label:1": 1}
+
+
+async def test_operators_cannot_reship_after_tiktok_has_the_tracking_number(harness: Harness) -> None:
+    order_id = harness.new_order_id()
+    harness.world.orders[order_id] = snapshot(order_id, "AWAITING_SHIPMENT", 100)
+    handle = await harness.start(order_id)
+    await until(handle, status_is(State.SHIPPED))
+    with pytest.raises(WorkflowUpdateFailedError):
+        await handle.execute_update(OrderWorkflow.reship, ReshipRequest(provider=Provider.EASYPOST))
+
+
+async def test_order_already_shipped_elsewhere_is_recorded_without_a_label(harness: Harness) -> None:
+    order_id = harness.new_order_id()
+    harness.world.orders[order_id] = snapshot(
+        order_id, "IN_TRANSIT", 100, tracking_number="1Z999", shipping_provider="UPS"
+    )
+    handle = await harness.start(order_id)
+    state = await until(handle, status_is(State.IN_TRANSIT))
+    assert (state.tracking_number, state.carrier) == ("1Z999", "UPS")
+    assert not harness.world.purchases and order_id not in harness.world.shipped
+
+
+async def test_tiktok_shipped_order_uses_tiktoks_label(harness: Harness) -> None:
+    from creatorflow.orders import FulfillmentMode
+
+    order_id = harness.new_order_id()
+    harness.world.orders[order_id] = snapshot(
+        order_id, "AWAITING_SHIPMENT", 100, mode=FulfillmentMode.TIKTOK_SHIPPED
+    )
+    handle = await harness.start(order_id)
+    state = await until(handle, status_is(State.SHIPPED))
+    assert state.tiktok_label_url == "http://tiktok/doc.pdf"
+    assert state.tracking_number == f"TT-{order_id}"
+    assert not harness.world.purchases
