@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from starter import services
 from starter.sandbox import sandbox_app
 
 app = typer.Typer(
@@ -12,3 +13,5 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(sandbox_app, name="sandbox")
+app.command()(services.worker)
+app.command()(services.api)

@@ -4,6 +4,39 @@ from __future__ import annotations
 
 import typer
 
+from creatorflow.config import SANDBOX_HOST, SANDBOX_PORTS, get_settings
+
 sandbox_app = typer.Typer(
     help="Run a local emulator of TikTok Shop, Shippo or EasyPost on a port.", no_args_is_help=True
 )
+
+
+@sandbox_app.command("shippo")
+def shippo(
+    port: int = typer.Option(SANDBOX_PORTS["shippo"], help="port to listen on"),
+    host: str = typer.Option(SANDBOX_HOST, help="interface to bind"),
+) -> None:
+    """Shippo API emulator; takes the API key and version of `CREATORFLOW_SHIPPO__*` settings."""
+    import uvicorn
+
+    from creatorflow.sandbox.shippo import ShippoEmulatorConfig, create_app
+
+    settings = get_settings().shippo
+    config = ShippoEmulatorConfig(
+        api_key=settings.api_key.get_secret_value(), api_version=settings.api_version
+    )
+    uvicorn.run(create_app(config), host=host, port=port)
+
+
+@sandbox_app.command("easypost")
+def easypost(
+    port: int = typer.Option(SANDBOX_PORTS["easypost"], help="port to listen on"),
+    host: str = typer.Option(SANDBOX_HOST, help="interface to bind"),
+) -> None:
+    """EasyPost API emulator (under /v2); takes the API key of `CREATORFLOW_EASYPOST__*` settings."""
+    import uvicorn
+
+    from creatorflow.sandbox.easypost import EasyPostEmulatorConfig, create_app
+
+    config = EasyPostEmulatorConfig(api_key=get_settings().easypost.api_key.get_secret_value())
+    uvicorn.run(create_app(config), host=host, port=port)

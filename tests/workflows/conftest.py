@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from temporalio import activity
@@ -175,8 +176,13 @@ class FakeWorld:
         self.calls["record_refund"] += 1
 
     def workers(self, client: Client) -> list[Worker]:
-        tiktok = [self.fetch_order, self.ship_package, self.arrange_tiktok_shipment, self.cancel_order]
-        local = [
+        tiktok: list[Callable[..., Any]] = [
+            self.fetch_order,
+            self.ship_package,
+            self.arrange_tiktok_shipment,
+            self.cancel_order,
+        ]
+        local: list[Callable[..., Any]] = [
             self.choose_rate,
             self.buy_label,
             self.refund_label,
@@ -212,8 +218,8 @@ class Harness:
             id=order_workflow_id("shop-1", order_id),
             task_queue=ORDERS_TASK_QUEUE,
         )
-        self.handles.append(handle)  # type: ignore[arg-type]
-        return handle  # type: ignore[return-value]
+        self.handles.append(handle)
+        return handle
 
 
 @pytest.fixture
