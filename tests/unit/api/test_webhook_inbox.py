@@ -1,0 +1,185 @@
+"""The webhook endpoint over real HTTP: verify, record, forward, and never lose an accepted event.
+
+Temporal is replaced by an in-memory gateway here so its outages can be staged; the real gateway is
+exercised end to end in tests/e2e.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import BaseModel
+
+from creatorflow.api.app import create_app
+from creatorflow.api.inbox import WebhookInbox, WorkflowClosedError
+from creatorflow.config import TikTokSettings
+from creatorflow.crypto import Keyring
+from creatorflow.orders import OrderMessage, TikTokOrderEvent
+from creatorflow.sandbox.server import serving
+from creatorflow.store.db import create_schema, make_engine
+from creatorflow.store.repository import Store
+from creatorflow.store.tables import ShopStatus, WebhookStatus
+from creatorflow.tiktok.models import AuthorizedShop, TokenGrant
+from creatorflow.tiktok.signing import sign_webhook
+
+TIKTOK = TikTokSettings(app_key="test_key", app_secret="test_secret")  # type: ignore[arg-type]
+SHOP = "7495540735365777507"
+
+
+@dataclass
+class FakeGateway:
+    up: bool = True
+    closed: set[str] = field(default_factory=set)
+    signals: list[tuple[str, str, str, BaseModel, bool]] = field(default_factory=list)
+
+    async def signal_order(
+        self, shop_id: str, order_id: str, signal: str, payload: BaseModel, *, start: bool
+    ) -> str:
+        if not self.up:
+            raise ConnectionError("temporal is down")
+        if order_id in self.closed:
+            raise WorkflowClosedError(f"order {order_id} finished")
+        self.signals.append((shop_id, order_id, signal, payload, start))
+        return f"order:{shop_id}:{order_id}"
+
+    async def ready(self) -> bool:
+        return self.up
+
+
+@dataclass
+class Api:
+    url: str
+    store: Store
+    gateway: FakeGateway
+    inbox: WebhookInbox
+
+    async def post(self, body: bytes, signature: str | None = "sign") -> httpx.Response:
+        headers = {"content-type": "application/json"}
+        if signature == "sign":
+            signature = sign_webhook(TIKTOK.app_key, TIKTOK.app_secret.get_secret_value(), body)
+        if signature is not None:
+            headers["authorization"] = signature
+        async with httpx.AsyncClient() as http:
+            return await http.post(f"{self.url}/webhooks/tiktok", content=body, headers=headers)
+
+
+@pytest.fixture
+async def api(tmp_path: Path) -> AsyncIterator[Api]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
+    create_schema(engine)
+    store = Store(engine, Keyring.parse(Keyring.generate_spec()))
+    now = int(time.time())
+    store.save_authorized_shops(
+        [AuthorizedShop(id=SHOP, cipher="ROW_1")],
+        TokenGrant(
+            access_token="a",
+            access_token_expire_in=now + 100,
+            refresh_token="r",
+            refresh_token_expire_in=now + 100,
+        ),
+    )
+    gateway = FakeGateway()
+    inbox = WebhookInbox(store, gateway, TIKTOK, carriers={})
+    async with serving(create_app(inbox, store, forward_interval=3600)) as url:
+        yield Api(url, store, gateway, inbox)
+
+
+def order_event(
+    order_id: str = "576653688135258178", status: str = "AWAITING_SHIPMENT", notification: str | None = "n1"
+) -> bytes:
+    body: dict[str, object] = {"type": 1, "shop_id": SHOP, "timestamp": 1718305585}
+    if notification:
+        body["tts_notification_id"] = notification
+    body["data"] = {
+        "order_id": order_id,
+        "order_status": status,
+        "is_on_hold_order": False,
+        "update_time": 1718305585,
+    }
+    return json.dumps(body).encode()
+
+
+async def test_signed_event_is_recorded_and_signals_the_order(api: Api) -> None:
+    response = await api.post(order_event())
+    assert (response.status_code, response.content) == (200, b"")
+    [(shop_id, order_id, signal, payload, start)] = api.gateway.signals
+    assert (shop_id, order_id, signal, start) == (SHOP, "576653688135258178", OrderMessage.TIKTOK_EVENT, True)
+    assert payload == TikTokOrderEvent(
+        event_id=f"tts:1:{SHOP}:n1", tiktok_status="AWAITING_SHIPMENT", update_time=1718305585
+    )
+    [row] = api.store.webhooks()
+    assert row.status is WebhookStatus.FORWARDED and row.workflow_id == f"order:{SHOP}:576653688135258178"
+
+
+@pytest.mark.parametrize(
+    "signature", [None, "", "0" * 64, sign_webhook(TIKTOK.app_key, "wrong", order_event())]
+)
+async def test_forged_event_is_401_and_touches_nothing(api: Api, signature: str | None) -> None:
+    response = await api.post(order_event(), signature=signature)
+    assert (response.status_code, response.content) == (401, b"")
+    assert api.gateway.signals == [] and api.store.webhooks() == []
+
+
+async def test_malformed_body_is_400_and_kept_for_inspection(api: Api) -> None:
+    body = b'{"type": 1, "shop_id": '
+    response = await api.post(body)
+    assert response.status_code == 400
+    [row] = api.store.webhooks()
+    assert row.status is WebhookStatus.MALFORMED and row.body == body and row.error
+    assert api.gateway.signals == []
+
+
+async def test_duplicates_are_answered_200_and_forwarded_once(api: Api) -> None:
+    for _ in range(3):
+        assert (await api.post(order_event())).status_code == 200
+    assert len(api.gateway.signals) == 1
+    assert len(api.store.webhooks()) == 1
+
+
+async def test_event_accepted_while_temporal_is_down_is_forwarded_later(api: Api) -> None:
+    api.gateway.up = False
+    response = await api.post(order_event())
+    assert response.status_code == 200
+    [row] = api.store.webhooks()
+    assert row.status is WebhookStatus.RECEIVED
+    async with httpx.AsyncClient() as http:
+        assert (await http.get(f"{api.url}/readyz")).status_code == 503
+
+    api.gateway.up = True
+    assert await api.inbox.forward_pending() == 1
+    assert len(api.gateway.signals) == 1
+    assert api.store.webhooks()[0].status is WebhookStatus.FORWARDED
+
+
+async def test_events_of_unconnected_or_deauthorized_shops_start_nothing(api: Api) -> None:
+    other = order_event().replace(SHOP.encode(), b"1111111111111111111")
+    assert (await api.post(other)).status_code == 200
+    api.store.set_shop_status(SHOP, ShopStatus.DEAUTHORIZED)
+    assert (await api.post(order_event(notification="n2"))).status_code == 200
+    assert api.gateway.signals == []
+    errors = sorted(row.error for row in api.store.webhooks())
+    assert errors == ["shop 1111111111111111111 is not connected", f"shop {SHOP} is DEAUTHORIZED"]
+    assert {row.status for row in api.store.webhooks()} == {WebhookStatus.IGNORED}
+
+
+async def test_late_event_for_a_finished_order_is_ignored(api: Api) -> None:
+    api.gateway.closed.add("576653688135258178")
+    assert (await api.post(order_event(status="COMPLETED"))).status_code == 200
+    [row] = api.store.webhooks()
+    assert row.status is WebhookStatus.IGNORED and "finished" in row.error
+
+
+async def test_topics_we_do_not_act_on_are_acknowledged_and_kept(api: Api) -> None:
+    body = json.dumps(
+        {"type": 5, "shop_id": SHOP, "timestamp": 1, "tts_notification_id": "p1", "data": {"product_id": 1}}
+    ).encode()
+    assert (await api.post(body)).status_code == 200
+    [row] = api.store.webhooks()
+    assert row.status is WebhookStatus.IGNORED and row.event_type == "5"
+    assert api.gateway.signals == []
