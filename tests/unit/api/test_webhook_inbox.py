@@ -14,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from pydantic import BaseModel
+from pydantic import BaseModel, SecretStr
 
 from creatorflow.api.app import create_app
 from creatorflow.api.inbox import WebhookInbox, WorkflowClosedError
@@ -28,7 +28,7 @@ from creatorflow.store.tables import ShopStatus, WebhookStatus
 from creatorflow.tiktok.models import AuthorizedShop, TokenGrant
 from creatorflow.tiktok.signing import sign_webhook
 
-TIKTOK = TikTokSettings(app_key="test_key", app_secret="test_secret")  # type: ignore[arg-type]
+TIKTOK = TikTokSettings(app_key="test_key", app_secret=SecretStr("test_secret"))
 SHOP = "7495540735365777507"
 
 
