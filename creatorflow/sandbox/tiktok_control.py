@@ -1,0 +1,144 @@
+"""Driving a running TikTok Shop emulator through its `/_admin` API: play the seller who authorizes the
+app, the buyers who order, and the carriers who scan and deliver. Used by `creatorflow dev`, the traffic
+driver and the end-to-end tests; the emulated Open API itself is only ever spoken to by our real client.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlparse
+
+import httpx
+from pydantic import BaseModel
+
+OrderAction = Literal["pay", "release_hold", "carrier_scan", "deliver", "complete"]
+
+
+class SandboxShop(BaseModel):
+    id: str
+    name: str
+    region: str
+    cipher: str
+    sales_warehouse_id: str
+
+
+class SandboxSeller(BaseModel):
+    id: str
+    name: str
+    open_id: str
+    shops: list[SandboxShop]
+
+
+class SandboxSku(BaseModel):
+    id: str
+    seller_sku: str
+
+
+class SandboxProduct(BaseModel):
+    id: str
+    skus: list[SandboxSku]
+
+
+class TikTokSandboxControl:
+    def __init__(self, base_url: str, *, timeout: float = 30.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._http = httpx.AsyncClient(base_url=f"{self.base_url}/_admin", timeout=timeout)
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def _send(self, method: str, admin_path: str, body: Any = None, **params: Any) -> Any:
+        response = await self._http.request(
+            method, admin_path, json=body, params={k: v for k, v in params.items() if v is not None}
+        )
+        if response.is_error:
+            raise RuntimeError(
+                f"emulator {method} {admin_path}: HTTP {response.status_code}: {response.text[:300]}"
+            )
+        return response.json() if response.content else None
+
+    # --- sellers and OAuth ---------------------------------------------------------------------
+
+    async def create_seller(self, name: str = "Sandbox Seller", shops: int = 1) -> SandboxSeller:
+        return SandboxSeller.model_validate(
+            await self._send("POST", "/sellers", {"name": name, "shops": shops})
+        )
+
+    async def approve(self, authorize_url: str, seller_id: str, *, deny: bool = False) -> dict[str, str]:
+        """Click Authorize (or Deny) on TikTok's page as `seller_id`; returns the redirect's query."""
+        decision = "deny" if deny else "approve"
+        async with httpx.AsyncClient(timeout=10) as http:
+            url = httpx.URL(authorize_url).copy_merge_params({"seller_id": seller_id, "decision": decision})
+            response = await http.get(url)
+        if response.status_code != 302:
+            raise RuntimeError(f"authorize page answered {response.status_code}: {response.text[:300]}")
+        query = parse_qs(urlparse(response.headers["location"]).query)
+        return {key: values[0] for key, values in query.items()}
+
+    async def deauthorize(self, seller_id: str) -> None:
+        await self._send("POST", f"/sellers/{seller_id}/deauthorize")
+
+    async def expire_token(self, access_token: str) -> None:
+        await self._send("POST", f"/tokens/{access_token}/expire")
+
+    # --- catalogue and orders ------------------------------------------------------------------
+
+    async def create_product(self, shop_id: str, title: str, skus: list[dict[str, Any]]) -> SandboxProduct:
+        body = {"shop_id": shop_id, "title": title, "skus": skus}
+        return SandboxProduct.model_validate(await self._send("POST", "/products", body))
+
+    async def create_orders(
+        self, shop_id: str, sku_id: str, count: int = 1, **options: Any
+    ) -> list[dict[str, Any]]:
+        """Orders as buyers place them (`options`: paid, on_hold, shipping_type, undeliverable_address,
+        or status/create_time/update_time for history); returns the orders as TikTok would show them."""
+        created: list[dict[str, Any]] = []
+        while count > 0:
+            batch = min(count, 1000)
+            body = {
+                "shop_id": shop_id,
+                "items": [{"sku_id": sku_id, "quantity": 1}],
+                "count": batch,
+                **options,
+            }
+            created += [entry["order"] for entry in await self._send("POST", "/orders", body)]
+            count -= batch
+        return created
+
+    async def order(self, order_id: str) -> dict[str, Any]:
+        return dict(await self._send("GET", f"/orders/{order_id}"))
+
+    async def act(self, order_id: str, action: OrderAction) -> dict[str, Any]:
+        return dict(await self._send("POST", f"/orders/{order_id}/{action}"))
+
+    async def open_return(self, order_id: str, return_type: str = "REFUND", **options: Any) -> dict[str, Any]:
+        body = {"return_type": return_type, **options}
+        return dict(await self._send("POST", f"/orders/{order_id}/returns", body))
+
+    async def cancel_by_buyer(
+        self, order_id: str, reason: str = "Buyer changed their mind"
+    ) -> dict[str, Any]:
+        return dict(await self._send("POST", f"/orders/{order_id}/cancellations", {"reason": reason}))
+
+    async def status_counts(self, shop_id: str) -> dict[str, int]:
+        return dict((await self._send("GET", f"/shops/{shop_id}/orders"))["status_counts"])
+
+    # --- world knobs ---------------------------------------------------------------------------
+
+    async def advance_clock(self, seconds: float) -> int:
+        return int((await self._send("POST", "/clock/advance", {"seconds": seconds}))["now"])
+
+    async def configure_webhooks(self, **changes: Any) -> dict[str, Any]:
+        return dict(await self._send("PATCH", "/webhooks", changes))
+
+    async def configure_gateway(self, **changes: Any) -> dict[str, Any]:
+        return dict(await self._send("PATCH", "/gateway", changes))
+
+    async def set_faults(self, rules: list[dict[str, Any]]) -> None:
+        await self._send("PUT", "/faults", rules)
+
+    async def ledger(self, path: str = "*") -> list[dict[str, Any]]:
+        return list(await self._send("GET", "/ledger", path=path))
+
+    async def deliveries(self, **filters: Any) -> list[dict[str, Any]]:
+        return list(await self._send("GET", "/webhooks/deliveries", **filters))
