@@ -12,6 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
+import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
 
 from creatorflow.domain import Address, Label, Provider, Rate, RateExplanation, TrackingStatus
@@ -208,7 +209,7 @@ def _recipient(address: RecipientAddress | None) -> tuple[Address | None, str | 
                 street1=address.address_line1 or address.full_address,
                 street2=address.address_line2 or None,
                 city=districts.get("city", ""),
-                state=districts.get("state", ""),
+                state=subdivision_code(address.region_code, districts.get("state", "")),
                 postal_code=address.postal_code,
                 country=address.region_code,
                 phone=address.phone_number or None,
@@ -218,6 +219,17 @@ def _recipient(address: RecipientAddress | None) -> tuple[Address | None, str | 
     except ValidationError as exc:
         fields = ", ".join(str(error["loc"][0]) for error in exc.errors())
         return None, f"TikTok's recipient address is missing or has an invalid {fields}"
+
+
+def subdivision_code(country: str, state: str) -> str:
+    """`CA` for ("US", "California"): carriers want ISO 3166-2 codes where TikTok sends names."""
+    if len(state) <= 3:
+        return state.upper()
+    wanted = state.casefold()
+    for subdivision in pycountry.subdivisions.get(country_code=country.upper()) or []:
+        if subdivision.name.casefold() == wanted:
+            return str(subdivision.code).split("-", 1)[1]
+    return state
 
 
 class TikTokOrderEvent(BaseModel):

@@ -120,6 +120,9 @@ class TikTokSandboxControl:
     ) -> dict[str, Any]:
         return dict(await self._send("POST", f"/orders/{order_id}/cancellations", {"reason": reason}))
 
+    async def shop_orders(self, shop_id: str) -> list[dict[str, Any]]:
+        return list((await self._send("GET", f"/shops/{shop_id}/orders"))["orders"])
+
     async def status_counts(self, shop_id: str) -> dict[str, int]:
         return dict((await self._send("GET", f"/shops/{shop_id}/orders"))["status_counts"])
 
