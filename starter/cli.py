@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from starter import services
+from starter import dev, services
 from starter.sandbox import sandbox_app
 
 app = typer.Typer(
@@ -13,5 +13,6 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(sandbox_app, name="sandbox")
+app.command()(dev.dev)
 app.command()(services.worker)
 app.command()(services.api)

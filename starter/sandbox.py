@@ -40,3 +40,29 @@ def easypost(
 
     config = EasyPostEmulatorConfig(api_key=get_settings().easypost.api_key.get_secret_value())
     uvicorn.run(create_app(config), host=host, port=port)
+
+
+@sandbox_app.command("tiktok")
+def tiktok(
+    port: int = typer.Option(SANDBOX_PORTS["tiktok"], help="port to listen on"),
+    host: str = typer.Option(SANDBOX_HOST, help="interface to bind"),
+    webhook_url: str | None = typer.Option(None, help="where to push webhooks when a shop set no address"),
+    app_key: str | None = typer.Option(None, help="default: CREATORFLOW_TIKTOK__APP_KEY"),
+    app_secret: str | None = typer.Option(None, help="default: CREATORFLOW_TIKTOK__APP_SECRET"),
+    service_id: str | None = typer.Option(None, help="default: CREATORFLOW_TIKTOK__SERVICE_ID"),
+    redirect_url: str | None = typer.Option(None, help="default: {public_base_url}/oauth/tiktok/callback"),
+    demo: bool = typer.Option(True, "--demo/--empty", help="start with a demo seller, products and orders"),
+) -> None:
+    """TikTok Shop emulator (Open API, authorization and token endpoints, webhooks, /_admin)."""
+    import uvicorn
+
+    from creatorflow.sandbox.tiktok import TikTokEmulatorConfig, create_app
+
+    app = dict(app_key=app_key, app_secret=app_secret, service_id=service_id, redirect_url=redirect_url)
+    config = TikTokEmulatorConfig.from_settings(
+        get_settings(),
+        demo=demo,
+        webhooks={"default_url": webhook_url},
+        **{name: value for name, value in app.items() if value is not None},
+    )
+    uvicorn.run(create_app(config), host=host, port=port)
