@@ -268,6 +268,8 @@ class OrderPolicy(BaseModel):
     tracking_poll: timedelta = timedelta(hours=6)
     # After delivery, wait this long for TikTok to complete the order (returns are still possible).
     return_window: timedelta = timedelta(days=30)
+    # How long one activity attempt may take before Temporal retries it elsewhere (e.g. its worker died).
+    activity_timeout: timedelta = timedelta(seconds=30)
 
 
 class RateChoice(BaseModel):

@@ -56,13 +56,6 @@ with workflow.unsafe.imports_passed_through():
 T = TypeVar("T")
 
 RETRY_FOREVER = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
-TIKTOK_CALL = {
-    "task_queue": shared.TIKTOK_TASK_QUEUE,
-    "start_to_close_timeout": timedelta(seconds=30),
-    "retry_policy": RETRY_FOREVER,
-}
-LOCAL_CALL = {"start_to_close_timeout": timedelta(seconds=60), "retry_policy": RETRY_FOREVER}
-BUY_CALL = {"start_to_close_timeout": timedelta(minutes=2), "retry_policy": RETRY_FOREVER}
 
 # Before this stage an order has not left with a carrier, so holds, reships and cancels still make sense.
 HANDOVER = FulfillmentState.IN_TRANSIT
@@ -161,13 +154,17 @@ class OrderWorkflow:
         else:
             await self._await_completion()
 
-    async def _wait_for_news(self, timeout: timedelta | None) -> bool:  # noqa: ASYNC109
-        """Sleep until a handler wakes us (True) or the timeout passes (False)."""
-        self._wake = False
+    async def _wait_for_news(self, timeout: timedelta | None) -> bool:
+        """Sleep until a handler wakes us (True) or the timeout passes (False).
+
+        A wake-up that came while we were busy elsewhere is not lost: it ends the wait at once, and the
+        loop looks at the state again.
+        """
         try:
             await workflow.wait_condition(lambda: self._wake, timeout=timeout)
         except TimeoutError:
             return False
+        self._wake = False
         return True
 
     def _notify(self) -> None:
@@ -182,7 +179,7 @@ class OrderWorkflow:
             contracts.OrderRef(shop_id=self.s.shop_id, order_id=self.s.order_id),
             OrderSnapshot,
             summary="read order from TikTok",
-            **TIKTOK_CALL,
+            **self._on(shared.TIKTOK_TASK_QUEUE),
         )
         if self.s.order is not None and snapshot.update_time < self.s.order.update_time:
             return  # an older read cannot overrule a newer one
@@ -225,7 +222,7 @@ class OrderWorkflow:
                 ),
                 RateChoice,
                 summary="quote providers and choose a rate",
-                **LOCAL_CALL,
+                **self._on(shared.ORDERS_TASK_QUEUE),
             )
             await self._publish()  # the choice is in history before any money is spent
         choice = self.s.rate
@@ -235,7 +232,7 @@ class OrderWorkflow:
             Label,
             summary=f"buy {choice.rate.carrier} {choice.rate.service} label for {choice.rate.amount} "
             f"{choice.rate.currency}",
-            **BUY_CALL,
+            **self._on(shared.ORDERS_TASK_QUEUE),
         )
         self.s.label = label
         self.s.carrier = label.rate.carrier
@@ -248,7 +245,7 @@ class OrderWorkflow:
             contracts.LabelRecord(shop_id=self.s.shop_id, order_id=self.s.order_id, label=label),
             type(None),
             summary="record label",
-            **LOCAL_CALL,
+            **self._on(shared.ORDERS_TASK_QUEUE),
         )
 
     def _label_key(self) -> str:
@@ -266,7 +263,7 @@ class OrderWorkflow:
             ),
             contracts.ShipPackageResult,
             summary=f"mark shipped on TikTok with {self.s.label.tracking_number}",
-            **TIKTOK_CALL,
+            **self._on(shared.TIKTOK_TASK_QUEUE),
         )
         self.s.shipped_on_tiktok = True
         self.s.tiktok_package_id = result.package_id
@@ -278,7 +275,7 @@ class OrderWorkflow:
             contracts.OrderRef(shop_id=self.s.shop_id, order_id=self.s.order_id),
             contracts.TikTokLabel,
             summary="arrange TikTok shipping and fetch its label",
-            **TIKTOK_CALL,
+            **self._on(shared.TIKTOK_TASK_QUEUE),
         )
         self.s.shipped_on_tiktok = True
         self.s.tiktok_package_id = label.package_id
@@ -296,7 +293,11 @@ class OrderWorkflow:
             self._tiktok_news = True  # TikTok's carrier: TikTok's status is our tracking
             return
         tracking: Tracking = await self._activity(
-            contracts.TRACK_LABEL, self.s.label, Tracking, summary="poll carrier tracking", **LOCAL_CALL
+            contracts.TRACK_LABEL,
+            self.s.label,
+            Tracking,
+            summary="poll carrier tracking",
+            **self._on(shared.ORDERS_TASK_QUEUE),
         )
         self._apply_tracking(tracking.status, "carrier poll")
 
@@ -324,7 +325,7 @@ class OrderWorkflow:
                 contracts.CancelOrderRequest(shop_id=self.s.shop_id, order_id=self.s.order_id, reason=reason),
                 type(None),
                 summary="cancel on TikTok",
-                **TIKTOK_CALL,
+                **self._on(shared.TIKTOK_TASK_QUEUE),
             )
         if before_handover:
             for label in [*self.s.refund_queue, *([self.s.label] if self.s.label else [])]:
@@ -340,7 +341,7 @@ class OrderWorkflow:
             label,
             LabelRefund,
             summary=f"refund label {label.tracking_number}",
-            **LOCAL_CALL,
+            **self._on(shared.ORDERS_TASK_QUEUE),
         )
         if refund.status is RefundStatus.REJECTED:
             raise NeedsAttention(contracts.PURCHASE_REJECTED, f"provider refused to refund {label.label_id}")
@@ -353,7 +354,7 @@ class OrderWorkflow:
             ),
             type(None),
             summary="record refund",
-            **LOCAL_CALL,
+            **self._on(shared.ORDERS_TASK_QUEUE),
         )
         self.s.note(workflow.now(), f"label {label.tracking_number} refund {refund.status.value}")
 
@@ -484,6 +485,14 @@ class OrderWorkflow:
         self.s.note(workflow.now(), f"needs attention: {reason}: {message}")
         workflow.logger.warning("order needs attention: %s: %s", reason, message)
 
+    def _on(self, task_queue: str) -> dict[str, Any]:
+        """Activity options: retried until they succeed or fail for a reason retrying cannot fix."""
+        return {
+            "task_queue": task_queue,
+            "start_to_close_timeout": self.policy.activity_timeout,
+            "retry_policy": RETRY_FOREVER,
+        }
+
     async def _activity(
         self, name: str, arg: Any, result_type: type[T], *, summary: str, **options: Any
     ) -> T:
@@ -542,7 +551,7 @@ class OrderWorkflow:
             ),
             type(None),
             summary="record state",
-            **LOCAL_CALL,
+            **self._on(shared.ORDERS_TASK_QUEUE),
         )
 
     def _details(self) -> str:
