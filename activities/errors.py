@@ -20,6 +20,9 @@ from creatorflow.tiktok import errors as tiktok
 # After 105002 the shop workflow refreshes the token; give it a moment before the next attempt.
 TOKEN_REFRESH_GRACE = timedelta(seconds=15)
 SHIPPING_RATE_LIMIT_DELAY = timedelta(seconds=2)
+# Shippo has no server-side duplicate check: a buy whose answer was lost may still be in progress there,
+# so the look-before-buying retry waits long enough for it to land (reference/shipping.md §3).
+AMBIGUOUS_PURCHASE_DELAY = timedelta(seconds=10)
 
 
 @contextmanager
@@ -49,6 +52,8 @@ def from_tiktok(exc: tiktok.TikTokError) -> ApplicationError:
 def from_shipping(exc: shipping.ShippingError) -> ApplicationError:
     if isinstance(exc, shipping.RateLimitedError):
         return _retry(exc, next_retry_delay=SHIPPING_RATE_LIMIT_DELAY)
+    if exc.ambiguous:
+        return _retry(exc, next_retry_delay=AMBIGUOUS_PURCHASE_DELAY)
     if exc.retryable:
         return _retry(exc)
     if isinstance(exc, shipping.InvalidAddressError):

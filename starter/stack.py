@@ -94,17 +94,24 @@ class Stack:
 
 @contextlib.asynccontextmanager
 async def running_stack(
-    emulators: Emulators, client: Client, *, api_port: int = 0, forward_interval: float = 1.0
+    emulators: Emulators,
+    client: Client,
+    *,
+    api_port: int = 0,
+    forward_interval: float = 1.0,
+    with_workers: bool = True,
 ) -> AsyncIterator[Stack]:
-    """API and workers on the current event loop, with every emulator's webhooks aimed at the API."""
+    """API (and workers, unless they run elsewhere) on the current event loop, with every emulator's
+    webhooks aimed at the API."""
     settings = emulators.settings
     store = runtime.store(settings)
     app = runtime.api_app(settings, client, store, forward_interval=forward_interval)
     control = TikTokSandboxControl(emulators.tiktok_url)
     tiktok = TikTokShopClient(settings.tiktok)
+    workers = build_workers(client, settings, store, tiktok) if with_workers else []
     async with serving(app, port=api_port) as api_url, tiktok:
         await _aim_webhooks(emulators, control, api_url)
-        async with running_workers(build_workers(client, settings, store, tiktok)):
+        async with running_workers(workers):
             try:
                 yield Stack(emulators, settings, store, client, api_url, control)
             finally:

@@ -7,15 +7,17 @@ these real activities, and the other way round.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
-from creatorflow.config import Settings
+from creatorflow.config import Settings, TikTokSettings
 from creatorflow.crypto import Keyring
 from creatorflow.orders import OrderPolicy
 from starter.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
@@ -25,7 +27,10 @@ T = TypeVar("T")
 
 # Production timings shrunk to seconds: TikTok's one-hour hold, our polls, the return window.
 FAST_ORDERS = OrderPolicy(
-    hold_poll=timedelta(seconds=3), tracking_poll=timedelta(seconds=5), return_window=timedelta(minutes=10)
+    hold_poll=timedelta(seconds=3),
+    tracking_poll=timedelta(seconds=5),
+    return_window=timedelta(minutes=10),
+    activity_timeout=timedelta(seconds=4),  # a killed worker's activity is retried elsewhere after this
 )
 FAST_TIKTOK = {
     "world": {"hold_window_seconds": 1},
@@ -42,18 +47,39 @@ async def e2e_temporal() -> AsyncIterator[WorkflowEnvironment]:
         yield env
 
 
-@pytest.fixture
-async def stack(e2e_temporal: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Stack]:
-    settings = Settings(
-        data_dir=tmp_path,
-        database_url=f"sqlite:///{tmp_path / 'app.db'}",
-        encryption_keys=Keyring.generate_spec("e2e"),  # type: ignore[arg-type]
+def e2e_settings(data_dir: Path) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        database_url=f"sqlite:///{data_dir / 'app.db'}",
+        encryption_keys=SecretStr(Keyring.generate_spec("e2e")),
         orders=FAST_ORDERS,
+        tiktok=TikTokSettings(timeout_seconds=3),
     )
-    with running_emulators(settings, fixed_ports=False, tiktok=FAST_TIKTOK) as emulators:
-        async with running_stack(emulators, e2e_temporal.client, forward_interval=0.5) as stack:
+
+
+@contextlib.asynccontextmanager
+async def e2e_stack(
+    temporal: WorkflowEnvironment, data_dir: Path, *, with_workers: bool
+) -> AsyncIterator[Stack]:
+    with running_emulators(e2e_settings(data_dir), fixed_ports=False, tiktok=FAST_TIKTOK) as emulators:
+        async with running_stack(
+            emulators, temporal.client, forward_interval=0.5, with_workers=with_workers
+        ) as stack:
             yield stack
             await _terminate_running(stack)
+
+
+@pytest.fixture
+async def stack(e2e_temporal: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Stack]:
+    async with e2e_stack(e2e_temporal, tmp_path, with_workers=True) as stack:
+        yield stack
+
+
+@pytest.fixture
+async def workerless_stack(e2e_temporal: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Stack]:
+    """The stack without workers: a test runs `creatorflow worker` processes against it."""
+    async with e2e_stack(e2e_temporal, tmp_path, with_workers=False) as stack:
+        yield stack
 
 
 async def _terminate_running(stack: Stack) -> None:
