@@ -1,0 +1,299 @@
+"""Shippo, on the official SDK pinned to 3.9.0 (synchronous `requests` + dataclasses-json models).
+
+What the SDK does not do, this adapter does (reference/shipping.md §1.1, §3, §6):
+- a request timeout, through an injected `requests.Session` (the SDK sends with none at all);
+- the API version header, pinned from settings;
+- `async_=False` on purchases, so the answer carries the label instead of a QUEUED placeholder;
+- idempotent buying: `GET /transactions?rate=` before `POST /transactions`;
+- one typed error per failure, instead of one `SDKError` for every HTTP status.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import requests
+import shippo
+from pydantic import BaseModel, ConfigDict, ValidationError
+from shippo.models import components, errors, operations
+
+from creatorflow.config import ShippoSettings
+from creatorflow.domain import (
+    Address,
+    Label,
+    LabelRefund,
+    Parcel,
+    Provider,
+    Rate,
+    RefundStatus,
+    Tracking,
+    TrackingEvent,
+    TrackingStatus,
+    TrackingUpdate,
+)
+from creatorflow.shipping.base import (
+    PurchaseRequest,
+    ShipmentRequest,
+    WebhookDelivery,
+    WireLocation,
+    normalised_address,
+    wire_address,
+)
+from creatorflow.shipping.errors import (
+    AmbiguousPurchaseError,
+    InvalidAddressError,
+    NonRetryableShippingError,
+    PurchaseRejectedError,
+    RetryableShippingError,
+    WebhookRejectedError,
+    error_for_status,
+    transport_error,
+    unreadable_response,
+)
+from creatorflow.shipping.threads import PerThreadClient
+
+ResultT = TypeVar("ResultT")
+
+PROVIDER = Provider.SHIPPO
+LABEL_FILE_TYPE = components.LabelFileTypeEnum.PDF_4X6
+# A transaction in one of these states is (or is becoming) a label: never buy its rate again.
+_PURCHASED = {
+    components.TransactionStatusEnum.SUCCESS,
+    components.TransactionStatusEnum.QUEUED,
+    components.TransactionStatusEnum.WAITING,
+}
+_TRACKING_STATUS = {
+    "UNKNOWN": TrackingStatus.UNKNOWN,
+    "PRE_TRANSIT": TrackingStatus.PRE_TRANSIT,
+    "TRANSIT": TrackingStatus.IN_TRANSIT,
+    "DELIVERED": TrackingStatus.DELIVERED,
+    "RETURNED": TrackingStatus.RETURNED,
+    "FAILURE": TrackingStatus.FAILURE,
+}
+_REFUND_STATUS = {
+    "QUEUED": RefundStatus.SUBMITTED,
+    "PENDING": RefundStatus.SUBMITTED,
+    "SUCCESS": RefundStatus.REFUNDED,
+    "ERROR": RefundStatus.REJECTED,
+}
+
+
+class TimeoutSession(requests.Session):
+    """Shippo 3.9 calls `session.send(request)` with no timeout; this session supplies one."""
+
+    def __init__(self, timeout_seconds: float) -> None:
+        super().__init__()
+        self.timeout_seconds = timeout_seconds
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        kwargs.setdefault("timeout", self.timeout_seconds)
+        return super().send(request, **kwargs)
+
+
+@contextmanager
+def _shippo_errors(*, buying: bool = False) -> Iterator[None]:
+    """Translate whatever one SDK call raises; only SDK calls go inside, so our own bugs stay raw."""
+    try:
+        yield
+    except errors.SDKError as error:
+        if error.status_code < 400:  # a 2xx the SDK did not expect, or a non-JSON body
+            raise unreadable_response(PROVIDER, str(error), buying=buying) from error
+        message = f"Shippo answered HTTP {error.status_code}: {error.body[:300]}"
+        raise error_for_status(PROVIDER, error.status_code, message, buying=buying) from error
+    except requests.RequestException as error:
+        raise transport_error(PROVIDER, error, buying=buying) from error
+    except (KeyError, ValueError, AttributeError) as error:  # dataclasses-json parse failures (§2.1)
+        raise unreadable_response(PROVIDER, repr(error), buying=buying) from error
+
+
+class ShippoCarrier:
+    provider = PROVIDER
+
+    def __init__(self, settings: ShippoSettings) -> None:
+        self.settings = settings
+        self._clients = PerThreadClient(self._new_client, name=PROVIDER.value)
+
+    def _new_client(self) -> Any:
+        return shippo.Shippo(
+            api_key_header=self.settings.api_key.get_secret_value(),
+            shippo_api_version=self.settings.api_version,
+            server_url=self.settings.base_url,
+            client=TimeoutSession(self.settings.timeout_seconds),
+        )
+
+    async def _run(self, operation: Callable[[Any], ResultT]) -> ResultT:
+        """`operation(sdk)` in a worker thread, with its SDK errors translated."""
+
+        def guarded(sdk: Any) -> ResultT:
+            with _shippo_errors():
+                return operation(sdk)
+
+        return await self._clients.run(guarded)
+
+    async def validate_address(self, address: Address) -> Address:
+        request = components.AddressCreateRequest(**wire_address(address), validate=True)
+        answer = await self._run(lambda sdk: sdk.addresses.create(request))
+        results = answer.validation_results
+        if results is not None and results.is_valid is False:
+            problems = [m.text or m.code or "invalid" for m in results.messages or []]
+            raise InvalidAddressError(problems or ["address not found"], provider=PROVIDER)
+        return normalised_address(address, answer)
+
+    async def quote(self, shipment: ShipmentRequest) -> list[Rate]:
+        request = components.ShipmentCreateRequest(
+            address_from=components.AddressCreateRequest(**wire_address(shipment.from_address)),
+            address_to=components.AddressCreateRequest(**wire_address(shipment.to_address)),
+            parcels=[_parcel_request(shipment.parcel)],
+            metadata=shipment.reference,
+            async_=False,
+        )
+        answer = await self._run(lambda sdk: sdk.shipments.create(request))
+        if answer.status != components.ShipmentStatus.SUCCESS:
+            # ERROR is final; QUEUED/WAITING mean the rates are not ready yet, so asking again may work.
+            failed = answer.status == components.ShipmentStatus.ERROR
+            kind = NonRetryableShippingError if failed else RetryableShippingError
+            messages = "; ".join(m.text or "" for m in answer.messages or [])
+            raise kind(f"shipment {answer.object_id} is {answer.status.value}: {messages}", provider=PROVIDER)
+        return [
+            Rate(
+                provider=PROVIDER,
+                rate_id=rate.object_id,
+                shipment_id=answer.object_id,
+                carrier=rate.provider,
+                service=rate.servicelevel.token or rate.servicelevel.name or "",
+                amount=Decimal(rate.amount),
+                currency=rate.currency,
+                delivery_days=rate.estimated_days,
+            )
+            for rate in answer.rates
+        ]
+
+    async def buy_label(self, purchase: PurchaseRequest) -> Label:
+        transaction = await self._run(lambda sdk: _find_or_buy(sdk, purchase))
+        status = transaction.status
+        if status == components.TransactionStatusEnum.ERROR:
+            detail = "; ".join(m.text or m.code or "" for m in transaction.messages or [])
+            raise PurchaseRejectedError(f"label refused: {detail}", provider=PROVIDER)
+        if status != components.TransactionStatusEnum.SUCCESS:
+            # Bought but not ready: the retry finds this transaction and looks again.
+            pending = f"label {transaction.object_id} is still {status.value if status else 'unknown'}"
+            raise AmbiguousPurchaseError(pending, provider=PROVIDER)
+        if not (transaction.tracking_number and transaction.label_url):
+            raise unreadable_response(PROVIDER, f"transaction {transaction.object_id} has no label")
+        return Label(
+            rate=purchase.rate,
+            label_id=transaction.object_id,
+            tracking_number=transaction.tracking_number,
+            label_url=transaction.label_url,
+            idempotency_key=purchase.idempotency_key,
+            explanation=purchase.explanation,
+        )
+
+    async def refund_label(self, label: Label) -> LabelRefund:
+        answer = await self._run(lambda sdk: sdk.refunds.create(transaction=label.label_id, async_=False))
+        status = _REFUND_STATUS.get(answer.status.value if answer.status else "", RefundStatus.SUBMITTED)
+        return LabelRefund(provider=PROVIDER, label_id=label.label_id, status=status)
+
+    async def track(self, label: Label) -> Tracking:
+        carrier_token = label.rate.carrier.lower()
+        answer = await self._run(lambda sdk: sdk.tracking_status.get(label.tracking_number, carrier_token))
+        return _Track.model_validate_json(answer.to_json()).tracking()
+
+    def parse_tracking_webhook(self, delivery: WebhookDelivery) -> TrackingUpdate:
+        """Shippo webhooks carry no signature we can check; the URL holds a secret `?token=` instead."""
+        expected = self.settings.webhook_token.get_secret_value().encode()
+        if not hmac.compare_digest(delivery.query.get("token", "").encode(), expected):
+            raise WebhookRejectedError("webhook token is missing or wrong", provider=PROVIDER)
+        try:
+            payload = _TrackWebhook.model_validate_json(delivery.body)
+        except ValidationError as error:
+            raise WebhookRejectedError(f"not a tracking webhook: {error}", provider=PROVIDER) from error
+        if payload.event != "track_updated":
+            raise WebhookRejectedError(f"unsupported event {payload.event!r}", provider=PROVIDER)
+        tracking = payload.data.tracking()
+        latest = tracking.events[-1].occurred_at.isoformat() if tracking.events else ""
+        event_id = f"shippo:{tracking.tracking_number}:{tracking.status}:{latest}"
+        return TrackingUpdate(event_id=event_id, tracking=tracking)
+
+
+def _parcel_request(parcel: Parcel) -> Any:
+    return components.ParcelCreateRequest(
+        mass_unit=components.WeightUnitEnum.OZ,
+        weight=str(parcel.weight_oz),
+        distance_unit=components.DistanceUnitEnum.IN,
+        length=str(parcel.length_in),
+        width=str(parcel.width_in),
+        height=str(parcel.height_in),
+    )
+
+
+def _find_or_buy(sdk: Any, purchase: PurchaseRequest) -> Any:
+    """The transaction already bought for this rate, else a new one (reference/shipping.md §3)."""
+    rate_id = purchase.rate.rate_id
+    found = sdk.transactions.list(operations.ListTransactionsRequest(rate=rate_id))
+    for transaction in found.results or []:
+        if transaction.status in _PURCHASED:
+            return transaction
+    request = components.TransactionCreateRequest(
+        rate=rate_id,
+        async_=False,
+        label_file_type=LABEL_FILE_TYPE,
+        metadata=purchase.idempotency_key,
+    )
+    with _shippo_errors(buying=True):
+        return sdk.transactions.create(request)
+
+
+# Lenient models of Shippo's Track: the SDK's own model raises KeyError on webhook payloads that omit
+# `messages` or `tracking_history` (reference/shipping.md §5), so webhooks and `track` both go through these.
+
+
+class _ShippoModel(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+
+class _TrackStatus(_ShippoModel):
+    status: str
+    status_details: str | None = None
+    status_date: datetime | None = None
+    object_created: datetime
+    location: WireLocation | None = None
+
+    def event(self) -> TrackingEvent:
+        return TrackingEvent(
+            status=_TRACKING_STATUS.get(self.status, TrackingStatus.UNKNOWN),
+            detail=self.status_details or self.status,
+            occurred_at=self.status_date or self.object_created,
+            location=self.location.describe() if self.location else None,
+        )
+
+
+class _Track(_ShippoModel):
+    carrier: str
+    tracking_number: str
+    transaction: str | None = None
+    tracking_status: _TrackStatus | None = None
+    tracking_history: list[_TrackStatus] = []
+
+    def tracking(self) -> Tracking:
+        current = self.tracking_status
+        scans = self.tracking_history or ([current] if current else [])
+        return Tracking(
+            provider=PROVIDER,
+            carrier=self.carrier,
+            tracking_number=self.tracking_number,
+            status=current.event().status if current else TrackingStatus.UNKNOWN,
+            events=[scan.event() for scan in scans],
+            label_id=self.transaction,
+        )
+
+
+class _TrackWebhook(_ShippoModel):
+    event: str
+    test: bool | None = None
+    data: _Track

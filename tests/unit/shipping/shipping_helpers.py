@@ -1,0 +1,77 @@
+"""Shared pieces of the shipping tests: test data, and a handle on a running emulator's `/_admin` knobs."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import httpx
+
+from creatorflow.domain import Address, Parcel
+from creatorflow.sandbox.faults import FaultRule
+from creatorflow.shipping import ShipmentRequest
+
+# Generous enough for a loaded CI box, short enough to keep the suite fast: a "timeout" fault must outlast
+# the SDK's timeout, and every other request must finish well within it.
+SDK_TIMEOUT = 1.5
+FAULT_HANG = 2.5
+SHIPPO_TOKEN = "test-shippo-webhook-token"
+EASYPOST_SECRET = "test-easypost-webhook-secret"
+
+
+@dataclass
+class Emulator:
+    """A running emulator and its `/_admin` knobs."""
+
+    url: str
+
+    def admin(self, method: str, path: str, json: Any = None) -> Any:
+        answer = httpx.request(method, f"{self.url}/_admin{path}", json=json, timeout=10)
+        answer.raise_for_status()
+        return answer.json() if answer.content else None
+
+    def fail(self, *rules: FaultRule) -> None:
+        self.admin("PUT", "/faults", [rule.model_dump() for rule in rules])
+
+    def purchases(self) -> dict[str, Any]:
+        report: dict[str, Any] = self.admin("GET", "/purchases")
+        return report
+
+    def calls(self, method: str, path: str, *, at_least: int = 0) -> list[dict[str, Any]]:
+        """Every request answered on `path` (a pattern), with the fault it injected, if any.
+
+        A request is logged once answered, and a "timeout" fault answers `FAULT_HANG` after the client gave
+        up: `at_least` waits (that long at most) for the stragglers.
+        """
+        deadline = time.monotonic() + FAULT_HANG
+        while True:
+            calls = [
+                entry for entry in self.admin("GET", f"/ledger?path={path}") if entry["method"] == method
+            ]
+            if len(calls) >= at_least or time.monotonic() > deadline:
+                return calls
+            time.sleep(0.1)
+
+
+WAREHOUSE = Address(
+    name="CreatorFlow Warehouse",
+    street1="1 Market St",
+    city="San Francisco",
+    state="CA",
+    postal_code="94105",
+    country="US",
+    phone="4155550100",
+)
+BUYER = Address(
+    name="Ada Buyer", street1="500 Broadway", city="New York", state="NY", postal_code="10012", country="US"
+)
+NOWHERE = Address(
+    name="Nobody", street1="Broadway", city="New York", state="NY", postal_code="1OO12", country="US"
+)
+BOX = Parcel(length_in=Decimal(10), width_in=Decimal(6), height_in=Decimal(4), weight_oz=Decimal(20))
+
+
+def shipment_to(address: Address, reference: str = "order-1") -> ShipmentRequest:
+    return ShipmentRequest(from_address=WAREHOUSE, to_address=address, parcel=BOX, reference=reference)

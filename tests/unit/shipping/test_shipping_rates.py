@@ -1,0 +1,160 @@
+"""Quoting both providers over HTTP, and choosing among their rates per policy."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from pydantic import SecretStr
+from shipping_helpers import BUYER, NOWHERE, Emulator, shipment_to
+
+from creatorflow.config import EasyPostSettings, Settings, ShippoSettings
+from creatorflow.domain import Provider
+from creatorflow.sandbox.faults import FaultRule
+from creatorflow.shipping import (
+    EasyPostCarrier,
+    InvalidAddressError,
+    NoEligibleRateError,
+    NonRetryableShippingError,
+    ProvidersUnavailableError,
+    RatePolicy,
+    ShippoCarrier,
+    carrier_for,
+    enabled_carriers,
+    select_rate,
+)
+
+TODAY = date(2025, 3, 3)
+EVERYTHING_DOWN = FaultRule(path="*", error_rate=1.0, kinds=["5xx"])
+
+
+async def test_both_providers_quote_several_carriers_and_services(
+    shippo: ShippoCarrier, easypost: EasyPostCarrier
+) -> None:
+    for carrier in (shippo, easypost):
+        rates = await carrier.quote(shipment_to(BUYER))
+        assert len({rate.carrier for rate in rates}) >= 2
+        assert len({rate.delivery_days for rate in rates}) >= 3
+        assert len({rate.shipment_id for rate in rates}) == 1
+        assert all(rate.provider is carrier.provider for rate in rates)
+        assert all(rate.rate_id.startswith("rate_") and rate.shipment_id.startswith("shp_") for rate in rates)
+        assert all(rate.amount > 0 and rate.currency == "USD" for rate in rates)
+
+
+async def test_chooses_the_cheapest_rate_that_arrives_by_the_deadline(
+    shippo: ShippoCarrier, easypost: EasyPostCarrier
+) -> None:
+    deliver_by = TODAY + timedelta(days=2)
+    selection = await select_rate(
+        [shippo, easypost], shipment_to(BUYER), RatePolicy(), ship_on=TODAY, deliver_by=deliver_by
+    )
+
+    verdicts = selection.explanation.verdicts
+    in_time = [v.rate for v in verdicts if v.rate.delivery_days is not None and v.rate.delivery_days <= 2]
+    too_slow = [v for v in verdicts if v.rate not in in_time]
+    assert {v.rate.provider for v in verdicts} == {Provider.SHIPPO, Provider.EASYPOST}
+    assert selection.rate == min(in_time, key=lambda rate: rate.amount)
+    assert min(v.rate.amount for v in verdicts) < selection.rate.amount, "a cheaper but slower rate exists"
+    assert too_slow and all("after the 2025-03-05 deadline" in (v.rejected_because or "") for v in too_slow)
+    assert selection.rate.carrier in selection.explanation.summary
+
+
+async def test_allow_and_deny_lists_of_carriers_and_services(
+    shippo: ShippoCarrier, easypost: EasyPostCarrier
+) -> None:
+    no_usps = RatePolicy(deny_carriers=frozenset({"usps"}))
+    selection = await select_rate([shippo, easypost], shipment_to(BUYER), no_usps, ship_on=TODAY)
+    assert selection.rate.carrier != "USPS"
+    denied = [v for v in selection.explanation.verdicts if v.rate.carrier == "USPS"]
+    assert denied and all(v.rejected_because == "carrier USPS is denied" for v in denied)
+
+    fedex_2day_only = RatePolicy(
+        allow_carriers=frozenset({"FedEx"}), allow_services=frozenset({"fedex_2_day"})
+    )
+    selection = await select_rate([shippo, easypost], shipment_to(BUYER), fedex_2day_only, ship_on=TODAY)
+    assert (selection.rate.provider, selection.rate.carrier, selection.rate.service) == (
+        Provider.EASYPOST,
+        "FedEx",
+        "FEDEX_2_DAY",
+    )
+
+
+async def test_falls_back_to_easypost_when_shippo_answers_503_to_everything(
+    shippo: ShippoCarrier, easypost: EasyPostCarrier, shippo_emulator: Emulator
+) -> None:
+    both_up = await select_rate([shippo, easypost], shipment_to(BUYER), RatePolicy(), ship_on=TODAY)
+    assert both_up.rate.provider is Provider.SHIPPO  # its account is cheaper, when it answers
+
+    shippo_emulator.fail(EVERYTHING_DOWN)
+    selection = await select_rate([shippo, easypost], shipment_to(BUYER), RatePolicy(), ship_on=TODAY)
+
+    assert selection.rate.provider is Provider.EASYPOST
+    assert {v.rate.provider for v in selection.explanation.verdicts} == {Provider.EASYPOST}
+    assert "HTTP 503" in selection.explanation.unavailable[Provider.SHIPPO]
+    assert "unavailable: shippo" in selection.explanation.summary
+
+
+async def test_every_provider_down_is_retryable(
+    shippo: ShippoCarrier,
+    easypost: EasyPostCarrier,
+    shippo_emulator: Emulator,
+    easypost_emulator: Emulator,
+) -> None:
+    shippo_emulator.fail(EVERYTHING_DOWN)
+    easypost_emulator.fail(EVERYTHING_DOWN)
+    with pytest.raises(ProvidersUnavailableError) as raised:
+        await select_rate([shippo, easypost], shipment_to(BUYER), RatePolicy(), ship_on=TODAY)
+    assert raised.value.retryable
+    assert set(raised.value.failures) == {Provider.SHIPPO, Provider.EASYPOST}
+
+
+async def test_no_rate_fits_the_policy_is_not_retryable_and_says_why(
+    shippo: ShippoCarrier, easypost: EasyPostCarrier
+) -> None:
+    nobody_ships = RatePolicy(allow_carriers=frozenset({"DHL"}))
+    with pytest.raises(NoEligibleRateError) as raised:
+        await select_rate([shippo, easypost], shipment_to(BUYER), nobody_ships, ship_on=TODAY)
+    assert not raised.value.retryable
+    assert raised.value.explanation.verdicts
+    assert all(
+        v.rejected_because == f"carrier {v.rate.carrier} is not allowed"
+        for v in raised.value.explanation.verdicts
+    )
+
+
+async def test_a_permanent_failure_everywhere_surfaces_as_is(shippo_emulator: Emulator) -> None:
+    settings = ShippoSettings(base_url=shippo_emulator.url, api_key=SecretStr("shippo_test_revoked"))
+    with pytest.raises(NonRetryableShippingError) as raised:
+        await select_rate([ShippoCarrier(settings)], shipment_to(BUYER), RatePolicy(), ship_on=TODAY)
+    assert (raised.value.provider, raised.value.http_status) == (Provider.SHIPPO, 401)
+
+
+async def test_invalid_address_is_a_clear_non_retryable_error(
+    shippo: ShippoCarrier, easypost: EasyPostCarrier
+) -> None:
+    for carrier in (shippo, easypost):
+        with pytest.raises(InvalidAddressError) as raised:
+            await carrier.validate_address(NOWHERE)
+        error = raised.value
+        assert not error.retryable and error.provider is carrier.provider
+        assert any("House number is missing" in problem for problem in error.problems)
+        assert any("ZIP" in problem for problem in error.problems)
+        assert "address is not deliverable" in str(error)
+
+
+async def test_a_good_address_comes_back_normalised(shippo: ShippoCarrier, easypost: EasyPostCarrier) -> None:
+    for carrier in (shippo, easypost):
+        normalised = await carrier.validate_address(BUYER)
+        assert (normalised.street1, normalised.city, normalised.name) == (
+            "500 BROADWAY",
+            "NEW YORK",
+            BUYER.name,
+        )
+
+
+def test_enabled_providers_come_from_settings() -> None:
+    both = Settings(shippo=ShippoSettings(), easypost=EasyPostSettings())  # not whatever .env says
+    assert [type(c) for c in enabled_carriers(both)] == [ShippoCarrier, EasyPostCarrier]
+    easypost_only = Settings(shippo=ShippoSettings(enabled=False), easypost=EasyPostSettings())
+    assert [c.provider for c in enabled_carriers(easypost_only)] == [Provider.EASYPOST]
+    assert isinstance(carrier_for(Provider.SHIPPO, easypost_only), ShippoCarrier)  # e.g. to refund its labels
