@@ -5,9 +5,11 @@ and the activity classes (which register under these names). Nothing here import
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from creatorflow.aftersales import AfterSaleRequest
 from creatorflow.domain import Address, Label, Provider
 from creatorflow.orders import OrderItem, RateChoice
 
@@ -16,6 +18,9 @@ FETCH_ORDER = "tiktok.fetch_order"
 SHIP_PACKAGE = "tiktok.ship_package"
 ARRANGE_TIKTOK_SHIPMENT = "tiktok.arrange_tiktok_shipment"
 CANCEL_ORDER = "tiktok.cancel_order"
+FETCH_AFTERSALES = "tiktok.fetch_aftersales"
+DECIDE_CANCELLATION = "tiktok.decide_cancellation"
+DECIDE_RETURN = "tiktok.decide_return"
 
 # Shipping providers (task queue ORDERS_TASK_QUEUE)
 CHOOSE_RATE = "shipping.choose_rate"
@@ -27,6 +32,7 @@ TRACK_LABEL = "shipping.track_label"
 RECORD_ORDER = "store.record_order"
 RECORD_LABEL = "store.record_label"
 RECORD_LABEL_REFUND = "store.record_label_refund"
+RECORD_RETURN = "store.record_return"
 
 # Types of the non-retryable ApplicationErrors activities raise. Any of them moves the order to
 # NEEDS_ATTENTION (with the type as AttentionReason) instead of failing the workflow.
@@ -82,6 +88,8 @@ class RateQuery(_Message):
 
     reference: str  # the order-side key stored on the provider's shipment
     to_address: Address
+    # A return label: from `to_address` (the buyer) back to our warehouse.
+    returning: bool = False
     items: list[OrderItem]
     ship_by: datetime | None = None
     deliver_by: datetime | None = None
@@ -116,3 +124,39 @@ class OrderRecordUpdate(_Message):
 class LabelRefundRecord(_Message):
     idempotency_key: str
     status: str
+
+
+class AfterSales(_Message):
+    """The cancellation and return/refund requests TikTok holds for one order."""
+
+    cancellations: list[AfterSaleRequest] = Field(default_factory=list)
+    returns: list[AfterSaleRequest] = Field(default_factory=list)
+
+
+class AfterSaleVerdict(_Message):
+    """Approve or reject one request on TikTok; `idempotency_key` makes a retried call act once."""
+
+    shop_id: str
+    request_id: str
+    approve: bool
+    idempotency_key: str
+    decision: str = ""  # returns only: TikTok's decision value, e.g. APPROVE_REFUND
+    reject_reason: str = ""
+    comment: str = ""
+
+
+class ReturnRecordUpdate(_Message):
+    """Return analytics: one row per return/refund request, updated as it moves."""
+
+    shop_id: str
+    order_id: str
+    return_id: str
+    return_type: str
+    status: str
+    reason: str = ""
+    amount: Decimal | None = None
+    currency: str = ""
+    requested_at: int = 0  # TikTok's create_time (Unix s)
+    refunded_at: int | None = None  # TikTok's update_time when the refund completed
+    decided_by: str = ""  # policy | operator
+    return_label_cost: Decimal | None = None

@@ -56,15 +56,16 @@ class ShippingActivities:
         if query.service:
             policy = policy.model_copy(update={"allow_services": frozenset({query.service.casefold()})})
         with activity_errors():
-            to_address = await self._validated(carriers, query.to_address)
+            buyer = await self._validated(carriers, query.to_address)
             parcel = build_parcel(
                 [ItemToPack(sku=item.sku_id, quantity=item.quantity) for item in query.items], {}
             )
+            origin, destination = (buyer, self._ship_from) if query.returning else (self._ship_from, buyer)
             selection = await select_rate(
                 carriers,
                 ShipmentRequest(
-                    from_address=self._ship_from,
-                    to_address=to_address,
+                    from_address=origin,
+                    to_address=destination,
                     parcel=parcel,
                     reference=query.reference,
                 ),

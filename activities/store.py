@@ -8,7 +8,7 @@ from temporalio import activity
 
 from activities import contracts
 from creatorflow.store.repository import Store
-from creatorflow.store.tables import Label, LabelStatus, OrderRecord
+from creatorflow.store.tables import Label, LabelStatus, OrderRecord, ReturnRecord
 
 
 class StoreActivities:
@@ -47,3 +47,7 @@ class StoreActivities:
         await asyncio.to_thread(
             self._store.set_label_status, record.idempotency_key, LabelStatus(record.status)
         )
+
+    @activity.defn(name=contracts.RECORD_RETURN)
+    async def record_return(self, update: contracts.ReturnRecordUpdate) -> None:
+        await asyncio.to_thread(self._store.upsert_return, ReturnRecord(**update.model_dump()))

@@ -11,11 +11,12 @@ from temporalio.exceptions import ApplicationError
 
 from activities import contracts
 from activities.errors import activity_errors
+from creatorflow.aftersales import from_cancellation, from_return
 from creatorflow.orders import OrderSnapshot, snapshot_of
 from creatorflow.store.repository import Store
-from creatorflow.tiktok.client import TikTokShopClient
+from creatorflow.tiktok.client import TikTokShopClient, pages
 from creatorflow.tiktok.errors import PackageAlreadyShippedError
-from creatorflow.tiktok.models import Order, ShopCredentials
+from creatorflow.tiktok.models import AfterSaleSearch, Order, ShopCredentials
 
 
 class TikTokActivities:
@@ -119,3 +120,63 @@ class TikTokActivities:
         with activity_errors():
             shop = await self._shop(request.shop_id)
             await self._client.cancel_order(shop, request.order_id, cancel_reason=request.reason)
+
+    @activity.defn(name=contracts.FETCH_AFTERSALES)
+    async def fetch_aftersales(self, ref: contracts.OrderRef) -> contracts.AfterSales:
+        """Every cancellation and return request of one order (search by order id, all pages)."""
+        with activity_errors():
+            shop = await self._shop(ref.shop_id)
+            search = AfterSaleSearch(order_ids=[ref.order_id])
+            cancellations = [
+                from_cancellation(cancellation)
+                async for page in pages(
+                    lambda token: self._client.search_cancellations(shop, search, page_token=token)
+                )
+                for cancellation in page.cancellations
+            ]
+            returns = [
+                from_return(request)
+                async for page in pages(
+                    lambda token: self._client.search_returns(shop, search, page_token=token)
+                )
+                for request in page.return_orders
+            ]
+        return contracts.AfterSales(cancellations=cancellations, returns=returns)
+
+    @activity.defn(name=contracts.DECIDE_CANCELLATION)
+    async def decide_cancellation(self, verdict: contracts.AfterSaleVerdict) -> None:
+        with activity_errors():
+            shop = await self._shop(verdict.shop_id)
+            if verdict.approve:
+                await self._client.approve_cancellation(
+                    shop, verdict.request_id, idempotency_key=verdict.idempotency_key
+                )
+            else:
+                await self._client.reject_cancellation(
+                    shop,
+                    verdict.request_id,
+                    reject_reason=verdict.reject_reason,
+                    idempotency_key=verdict.idempotency_key,
+                    comment=verdict.comment or None,
+                )
+
+    @activity.defn(name=contracts.DECIDE_RETURN)
+    async def decide_return(self, verdict: contracts.AfterSaleVerdict) -> None:
+        with activity_errors():
+            shop = await self._shop(verdict.shop_id)
+            if verdict.approve:
+                await self._client.approve_return(
+                    shop,
+                    verdict.request_id,
+                    decision=verdict.decision,
+                    idempotency_key=verdict.idempotency_key,
+                )
+            else:
+                await self._client.reject_return(
+                    shop,
+                    verdict.request_id,
+                    decision=verdict.decision,
+                    reject_reason=verdict.reject_reason,
+                    idempotency_key=verdict.idempotency_key,
+                    comment=verdict.comment or None,
+                )

@@ -15,6 +15,7 @@ from typing import Literal
 import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
 
+from creatorflow.aftersales import AfterSaleRequest, AfterSalesPolicy
 from creatorflow.domain import Address, Label, Provider, Rate, RateExplanation, TrackingStatus
 from creatorflow.tiktok.models import Order, OrderStatus, RecipientAddress
 
@@ -30,6 +31,8 @@ class OrderMessage:
     RELEASE = "release"
     RESHIP = "reship"
     CANCEL = "cancel"
+    APPROVE = "approve_aftersale"
+    REJECT = "reject_aftersale"
 
 
 class FulfillmentState(StrEnum):
@@ -49,6 +52,10 @@ class FulfillmentState(StrEnum):
     NEEDS_ATTENTION = "NEEDS_ATTENTION"
     HELD = "HELD"  # an operator paused it
 
+
+RETURN_STATES = frozenset(
+    {FulfillmentState.RETURN_REQUESTED, FulfillmentState.RETURN_APPROVED, FulfillmentState.RETURN_RECEIVED}
+)
 
 TERMINAL_STATES = frozenset(
     {FulfillmentState.COMPLETED, FulfillmentState.CANCELLED, FulfillmentState.REFUNDED}
@@ -270,6 +277,8 @@ class OrderPolicy(BaseModel):
     return_window: timedelta = timedelta(days=30)
     # How long one activity attempt may take before Temporal retries it elsewhere (e.g. its worker died).
     activity_timeout: timedelta = timedelta(seconds=30)
+    # What the order decides alone about buyers' cancellations, refunds and returns.
+    aftersales: AfterSalesPolicy = Field(default_factory=AfterSalesPolicy)
 
 
 class RateChoice(BaseModel):
@@ -287,6 +296,17 @@ class Attention(BaseModel):
     reason: str  # an ApplicationError type from activities.contracts, e.g. AddressInvalid
     message: str
     since: datetime
+
+
+class OperatorVerdict(BaseModel):
+    """An operator's answer to the after-sales request the order is parked on."""
+
+    model_config = ConfigDict(frozen=True)
+
+    request_id: str
+    approve: bool
+    reason: str = ""  # TikTok's reject_reason code when rejecting
+    comment: str = ""
 
 
 MAX_REMEMBERED_EVENTS = 500
@@ -318,6 +338,17 @@ class OrderState(BaseModel):
     tracking_number: str = ""
     tracking_status: TrackingStatus | None = None
     cancel_reason: str | None = None
+    # After-sales: the requests TikTok holds for this order, and what we did about them.
+    cancellation: AfterSaleRequest | None = None
+    return_request: AfterSaleRequest | None = None
+    stage_before_return: FulfillmentState | None = None  # where a closed return puts the order back
+    return_rate: RateChoice | None = None  # chosen before the return label is bought
+    return_label: Label | None = None
+    return_tracking_status: TrackingStatus | None = None
+    decisions_sent: list[str] = Field(default_factory=list)  # TikTok idempotency keys already answered
+    decided_by: dict[str, str] = Field(default_factory=dict)  # request id -> policy | operator
+    finished_requests: list[str] = Field(default_factory=list)  # settled request ids
+    operator_verdict: OperatorVerdict | None = None  # an operator's approve / reject, not yet sent
     seen_event_ids: list[str] = Field(default_factory=list)
     events_seen: int = 0
     duplicates_ignored: int = 0
@@ -327,7 +358,9 @@ class OrderState(BaseModel):
     @computed_field  # type: ignore[prop-decorator]
     @property
     def status(self) -> FulfillmentState:
-        """What operators see: a hold or a problem hides the stage underneath."""
+        """What operators see: a hold or a problem hides the stage underneath, until the order is over."""
+        if self.stage in TERMINAL_STATES:
+            return self.stage
         if self.held:
             return FulfillmentState.HELD
         if self.attention is not None:

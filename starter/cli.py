@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from starter import dev, services
+from starter.report import report_app
 from starter.sandbox import sandbox_app
 
 app = typer.Typer(
@@ -13,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(report_app, name="report")
 app.command()(dev.dev)
 app.command()(services.worker)
 app.command()(services.api)

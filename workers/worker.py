@@ -59,6 +59,7 @@ def build_workers(
             store_activities.record_order,
             store_activities.record_label,
             store_activities.record_label_refund,
+            store_activities.record_return,
         ],
         max_concurrent_activities=options.max_concurrent_activities,
     )
@@ -70,6 +71,9 @@ def build_workers(
             tiktok_activities.ship_package,
             tiktok_activities.arrange_tiktok_shipment,
             tiktok_activities.cancel_order,
+            tiktok_activities.fetch_aftersales,
+            tiktok_activities.decide_cancellation,
+            tiktok_activities.decide_return,
         ],
         max_task_queue_activities_per_second=options.tiktok_activities_per_second,
         max_concurrent_activities=options.max_concurrent_activities,

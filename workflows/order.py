@@ -25,6 +25,24 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts
+    from creatorflow.aftersales import (
+        AWAITING_BUYER_SHIP,
+        BUYER_SHIPPED_ITEM,
+        CANCEL_DONE,
+        CANCEL_PENDING,
+        CANCELLATION_NEEDS_DECISION,
+        DECISION_REASONS,
+        RETURN_CLOSED,
+        RETURN_DONE,
+        Act,
+        AfterSaleRequest,
+        Decision,
+        approve_decision,
+        decide_cancellation,
+        decide_return,
+        latest,
+        reject_decision,
+    )
     from creatorflow.domain import (
         Address,
         Label,
@@ -35,11 +53,13 @@ with workflow.unsafe.imports_passed_through():
         TrackingStatus,
     )
     from creatorflow.orders import (
+        RETURN_STATES,
         TERMINAL_STATES,
         Attention,
         CarrierTrackingEvent,
         FulfillmentMode,
         FulfillmentState,
+        OperatorVerdict,
         OrderInput,
         OrderMessage,
         OrderSnapshot,
@@ -59,6 +79,10 @@ RETRY_FOREVER = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_inter
 
 # Before this stage an order has not left with a carrier, so holds, reships and cancels still make sense.
 HANDOVER = FulfillmentState.IN_TRANSIT
+
+# Reading TikTok's cancellation and return requests is a new command on paths released histories took
+# (their cancellation events), so it is guarded (reference/temporal.md §B8).
+AFTERSALES_PATCH = "aftersales-v1"
 
 
 class NeedsAttention(Exception):
@@ -91,6 +115,19 @@ class CancelRequest(contracts._Message):
     reason: str = "SELLER_CANCEL"
 
 
+class ApproveRequest(contracts._Message):
+    """Operator: approve the cancellation or return request the order waits on."""
+
+    comment: str = ""
+
+
+class RejectRequest(contracts._Message):
+    """Operator: reject it, with TikTok's reject reason code (from Get Reject Reasons)."""
+
+    reason: str
+    comment: str = ""
+
+
 @workflow.defn
 class OrderWorkflow:
     @workflow.init
@@ -98,8 +135,10 @@ class OrderWorkflow:
         self.s = input.carried or OrderState(shop_id=input.shop_id, order_id=input.order_id)
         self.policy = input.policy
         self._tiktok_news = input.carried is None  # read the order from TikTok first thing
+        self._aftersales_news = False
         self._wake = False
         self._published: tuple[Any, ...] = ()
+        self._return_recorded: tuple[Any, ...] = ()
 
     # --- run loop ------------------------------------------------------------------------------
 
@@ -124,10 +163,14 @@ class OrderWorkflow:
     async def _step(self) -> None:
         if self._tiktok_news:
             await self._read_tiktok()
+        if self._aftersales_news and workflow.patched(AFTERSALES_PATCH):
+            await self._read_aftersales()
         if self.s.stage in TERMINAL_STATES:
             return
         if self.s.cancel_reason is not None:
             await self._cancel()
+            return
+        if await self._after_sales():
             return
         if self.s.held or self.s.attention is not None:
             await self._wait_for_news(timeout=None)
@@ -209,8 +252,7 @@ class OrderWorkflow:
                 order.recipient_problem or "TikTok gave no usable recipient address",
             )
         if self.s.rate is None:
-            self.s.rate = await self._activity(
-                contracts.CHOOSE_RATE,
+            self.s.rate = await self._choose_rate(
                 contracts.RateQuery(
                     reference=self._label_key(),
                     to_address=address,
@@ -219,27 +261,39 @@ class OrderWorkflow:
                     deliver_by=order.deliver_by,
                     provider=self.s.pinned_provider,
                     service=self.s.pinned_service,
-                ),
-                RateChoice,
-                summary="quote providers and choose a rate",
-                **self._on(shared.ORDERS_TASK_QUEUE),
+                )
             )
-            await self._publish()  # the choice is in history before any money is spent
-        choice = self.s.rate
-        label: Label = await self._activity(
-            contracts.BUY_LABEL,
-            contracts.BuyLabelRequest(choice=choice, idempotency_key=self._label_key()),
-            Label,
-            summary=f"buy {choice.rate.carrier} {choice.rate.service} label for {choice.rate.amount} "
-            f"{choice.rate.currency}",
-            **self._on(shared.ORDERS_TASK_QUEUE),
-        )
+        label = await self._buy(self.s.rate, self._label_key())
         self.s.label = label
         self.s.carrier = label.rate.carrier
         self.s.tracking_number = label.tracking_number
         self._move(
             FulfillmentState.LABEL_PURCHASED, f"label {label.tracking_number} via {label.rate.provider}"
         )
+        await self._record_label(label)
+
+    async def _choose_rate(self, query: contracts.RateQuery) -> RateChoice:
+        choice = await self._activity(
+            contracts.CHOOSE_RATE,
+            query,
+            RateChoice,
+            summary="quote providers and choose a rate",
+            **self._on(shared.ORDERS_TASK_QUEUE),
+        )
+        await self._publish()  # the choice is in history before any money is spent
+        return choice
+
+    async def _buy(self, choice: RateChoice, key: str) -> Label:
+        return await self._activity(
+            contracts.BUY_LABEL,
+            contracts.BuyLabelRequest(choice=choice, idempotency_key=key),
+            Label,
+            summary=f"buy {choice.rate.carrier} {choice.rate.service} label for {choice.rate.amount} "
+            f"{choice.rate.currency}",
+            **self._on(shared.ORDERS_TASK_QUEUE),
+        )
+
+    async def _record_label(self, label: Label) -> None:
         await self._activity(
             contracts.RECORD_LABEL,
             contracts.LabelRecord(shop_id=self.s.shop_id, order_id=self.s.order_id, label=label),
@@ -358,6 +412,228 @@ class OrderWorkflow:
         )
         self.s.note(workflow.now(), f"label {label.tracking_number} refund {refund.status.value}")
 
+    # --- after-sales: buyers' cancellations, refunds and returns ----------------------------------
+
+    async def _read_aftersales(self) -> None:
+        self._aftersales_news = False
+        found: contracts.AfterSales = await self._activity(
+            contracts.FETCH_AFTERSALES,
+            contracts.OrderRef(shop_id=self.s.shop_id, order_id=self.s.order_id),
+            contracts.AfterSales,
+            summary="read cancellation and return requests from TikTok",
+            **self._on(shared.TIKTOK_TASK_QUEUE),
+        )
+        self.s.cancellation = latest(found.cancellations) or self.s.cancellation
+        self.s.return_request = latest(found.returns) or self.s.return_request
+
+    async def _after_sales(self) -> bool:
+        """Act on an open cancellation or return request; True when the loop has nothing else to do now."""
+        cancellation, request = self.s.cancellation, self.s.return_request
+        if cancellation is not None and cancellation.request_id not in self.s.finished_requests:
+            return await self._answer_cancellation(cancellation)
+        if request is not None and request.request_id not in self.s.finished_requests:
+            return await self._follow_return(request)
+        return False
+
+    async def _answer_cancellation(self, request: AfterSaleRequest) -> bool:
+        verdict = self._verdict_for(request)
+        if verdict is None:
+            if request.status != CANCEL_PENDING:  # settled on TikTok: the order's status says the rest
+                self._finish(request)
+                self._tiktok_news = request.status in CANCEL_DONE
+                return False
+            decision = decide_cancellation(
+                self.policy.aftersales, request, handed_over=reached(self.s.stage, HANDOVER)
+            )
+            if not await self._apply(decision, request):
+                return False
+            approve, by = True, "policy"
+        else:
+            approve, by = verdict.approve, "operator"
+        if approve and not reached(self.s.stage, HANDOVER):
+            # Void what we bought before TikTok cancels, so no paid label outlives the order.
+            for label in [*self.s.refund_queue, *([self.s.label] if self.s.label else [])]:
+                await self._refund(label)
+            self.s.refund_queue.clear()
+        await self._send_verdict(contracts.DECIDE_CANCELLATION, request, approve, "", verdict, by)
+        self._finish(request)
+        self._tiktok_news = True
+        return True
+
+    async def _follow_return(self, request: AfterSaleRequest) -> bool:
+        if self.s.stage not in RETURN_STATES and request.status not in RETURN_DONE | RETURN_CLOSED:
+            self.s.stage_before_return = self.s.stage
+            self.s.return_rate, self.s.return_label, self.s.return_tracking_status = None, None, None
+            self._move(FulfillmentState.RETURN_REQUESTED, f"buyer asks for {request.request_type}")
+        received = self.s.return_tracking_status is TrackingStatus.DELIVERED
+        if self.s.stage in RETURN_STATES and request.status in (AWAITING_BUYER_SHIP, BUYER_SHIPPED_ITEM):
+            stage = FulfillmentState.RETURN_RECEIVED if received else FulfillmentState.RETURN_APPROVED
+            self._move(stage, f"return {request.status}")
+        await self._record_return(request)
+        verdict = self._verdict_for(request)
+        if verdict is not None:
+            value = approve_decision(request) if verdict.approve else reject_decision(request)
+            await self._send_verdict(
+                contracts.DECIDE_RETURN, request, verdict.approve, value, verdict, "operator"
+            )
+            return True
+        decision = decide_return(
+            self.policy.aftersales,
+            request,
+            has_return_label=self.s.return_label is not None,
+            return_delivered=received,
+        )
+        if decision.act is Act.REFUNDED or decision.act is Act.CLOSED:
+            self._close_return(request, decision)
+            return self.s.stage in TERMINAL_STATES
+        if decision.act is Act.BUY_RETURN_LABEL:
+            await self._buy_return_label(request)
+            return True
+        if decision.act is Act.APPROVE and self._key(request, decision.decision) in self.s.decisions_sent:
+            decision = Decision(act=Act.NOTHING, why="answered; waiting for TikTok")
+        if not await self._apply(decision, request):
+            return False
+        await self._send_verdict(contracts.DECIDE_RETURN, request, True, decision.decision, None, "policy")
+        return True
+
+    async def _apply(self, decision: Decision, request: AfterSaleRequest) -> bool:
+        """True when `decision` is an approval to send now; parks or waits otherwise (returning False when
+        the order should wait for an operator)."""
+        attention = self.s.attention
+        if decision.act is Act.ASK_OPERATOR:
+            if attention is not None and attention.reason == decision.reason:
+                return False  # already parked on it
+            raise NeedsAttention(
+                decision.reason, f"{request.kind} {request.request_id} ({request.reason}): {decision.why}"
+            )
+        if attention is not None and attention.reason in DECISION_REASONS:
+            self.s.attention = None  # the request moved on without an operator
+        if decision.act is Act.APPROVE:
+            return True
+        # Nothing to do until TikTok or the return's carrier has news; look again now and then anyway.
+        if not await self._wait_for_news(timeout=self.policy.tracking_poll):
+            self._aftersales_news = True
+            await self._track_return()
+        return self.s.stage in RETURN_STATES
+
+    async def _send_verdict(
+        self,
+        activity_name: str,
+        request: AfterSaleRequest,
+        approve: bool,
+        decision: str,
+        verdict: OperatorVerdict | None,
+        by: str,
+    ) -> None:
+        key = self._key(request, decision or ("APPROVE" if approve else "REJECT"))
+        await self._activity(
+            activity_name,
+            contracts.AfterSaleVerdict(
+                shop_id=self.s.shop_id,
+                request_id=request.request_id,
+                approve=approve,
+                idempotency_key=key,
+                decision=decision,
+                reject_reason=verdict.reason if verdict else "",
+                comment=verdict.comment if verdict else "",
+            ),
+            type(None),
+            summary=f"{'approve' if approve else 'reject'} {request.kind} {request.request_id} {decision}",
+            **self._on(shared.TIKTOK_TASK_QUEUE),
+        )
+        self.s.decisions_sent.append(key)
+        self.s.decided_by[request.request_id] = by
+        self.s.operator_verdict = None
+        self.s.note(workflow.now(), f"{by}: {key.rsplit(':', 1)[-1]} {request.kind} {request.request_id}")
+        self._aftersales_news = True
+
+    def _key(self, request: AfterSaleRequest, decision: str) -> str:
+        """TikTok's idempotency_key: the same decision on the same request is one call, however retried."""
+        return f"{workflow.info().workflow_id}:{request.request_id}:{decision}"
+
+    def _verdict_for(self, request: AfterSaleRequest) -> OperatorVerdict | None:
+        verdict = self.s.operator_verdict
+        return verdict if verdict is not None and verdict.request_id == request.request_id else None
+
+    def _finish(self, request: AfterSaleRequest) -> None:
+        self.s.finished_requests.append(request.request_id)
+        if self.s.attention is not None and self.s.attention.reason in DECISION_REASONS:
+            self.s.attention = None
+        self.s.note(workflow.now(), f"{request.kind} {request.request_id} {request.status}")
+
+    def _close_return(self, request: AfterSaleRequest, decision: Decision) -> None:
+        self._finish(request)
+        order = self.s.order
+        full = request.amount is None or order is None or order.total is None or request.amount >= order.total
+        if decision.act is Act.REFUNDED and full:
+            self._move(FulfillmentState.REFUNDED, f"refunded {request.amount} {request.currency}")
+        elif self.s.stage in RETURN_STATES:
+            back = self.s.stage_before_return or FulfillmentState.DELIVERED
+            self._move(back, f"{request.request_type} {request.status}: {decision.why}")
+
+    async def _buy_return_label(self, request: AfterSaleRequest) -> None:
+        """A prepaid label from the buyer back to our warehouse, bought once under its own key.
+
+        The reference has no endpoint to hand a return label to TikTok, so it stays on the order (state,
+        store) for the seller to send the buyer.
+        """
+        order = self.s.order
+        address = self.s.address_override or (order.recipient if order else None)
+        if order is None or address is None:
+            raise NeedsAttention(contracts.ADDRESS_INVALID, "no buyer address to send a return label from")
+        key = f"{workflow.info().workflow_id}:return-label:{request.request_id}"
+        if self.s.return_rate is None:
+            self.s.return_rate = await self._choose_rate(
+                contracts.RateQuery(reference=key, to_address=address, items=order.items, returning=True)
+            )
+        label = await self._buy(self.s.return_rate, key)
+        self.s.return_label = label
+        self.s.note(workflow.now(), f"return label {label.tracking_number} via {label.rate.provider}")
+        await self._record_label(label)
+        await self._record_return(request)
+
+    async def _track_return(self) -> None:
+        label = self.s.return_label
+        if label is None or self.s.return_tracking_status is TrackingStatus.DELIVERED:
+            return
+        tracking: Tracking = await self._activity(
+            contracts.TRACK_LABEL,
+            label,
+            Tracking,
+            summary="poll return tracking",
+            **self._on(shared.ORDERS_TASK_QUEUE),
+        )
+        self.s.return_tracking_status = tracking.status
+
+    async def _record_return(self, request: AfterSaleRequest) -> None:
+        """Return analytics in the store, when something about the request changed."""
+        label = self.s.return_label
+        by = self.s.decided_by.get(request.request_id, "")
+        seen = (request.request_id, request.status, by, label.label_id if label else "")
+        if seen == self._return_recorded:
+            return
+        self._return_recorded = seen
+        await self._activity(
+            contracts.RECORD_RETURN,
+            contracts.ReturnRecordUpdate(
+                shop_id=self.s.shop_id,
+                order_id=self.s.order_id,
+                return_id=request.request_id,
+                return_type=request.request_type,
+                status=request.status,
+                reason=request.reason,
+                amount=request.amount,
+                currency=request.currency,
+                requested_at=request.create_time,
+                refunded_at=request.update_time if request.status in RETURN_DONE else None,
+                decided_by=by,
+                return_label_cost=label.rate.amount if label else None,
+            ),
+            type(None),
+            summary="record return",
+            **self._on(shared.ORDERS_TASK_QUEUE),
+        )
+
     # --- signals: facts from TikTok and carriers ---------------------------------------------
 
     @workflow.signal(name=OrderMessage.TIKTOK_EVENT)
@@ -369,11 +645,16 @@ class OrderWorkflow:
             self.s.stale_ignored += 1
             return
         self._tiktok_news = True
+        self._aftersales_news = self._aftersales_news or event.kind in ("cancellation", "return")
         self._notify()
 
     @workflow.signal(name=OrderMessage.TRACKING_EVENT)
     def tracking_event(self, event: CarrierTrackingEvent) -> None:
         if not self.s.remember(event.event_id):
+            return
+        if self.s.return_label is not None and event.tracking_number == self.s.return_label.tracking_number:
+            self.s.return_tracking_status = event.status
+            self._notify()
             return
         if self.s.tracking_number and event.tracking_number != self.s.tracking_number:
             workflow.logger.warning(
@@ -469,8 +750,53 @@ class OrderWorkflow:
     def _validate_cancel(self, request: CancelRequest) -> None:
         self._require_before_handover("cancel")
 
+    @workflow.update(name=OrderMessage.APPROVE)
+    def approve_aftersale(self, request: ApproveRequest) -> OrderState:
+        return self._decide_by_hand(OperatorVerdict(request_id="", approve=True, comment=request.comment))
+
+    @approve_aftersale.validator
+    def _validate_approve(self, request: ApproveRequest) -> None:
+        self._require_parked_request()
+
+    @workflow.update(name=OrderMessage.REJECT)
+    def reject_aftersale(self, request: RejectRequest) -> OrderState:
+        verdict = OperatorVerdict(
+            request_id="", approve=False, reason=request.reason, comment=request.comment
+        )
+        return self._decide_by_hand(verdict)
+
+    @reject_aftersale.validator
+    def _validate_reject(self, request: RejectRequest) -> None:
+        self._require_parked_request()
+        if not request.reason.strip():
+            raise ValueError("a rejection needs TikTok's reject reason code")
+
+    def _parked_request(self) -> AfterSaleRequest | None:
+        attention = self.s.attention
+        if attention is None or attention.reason not in DECISION_REASONS:
+            return None
+        if attention.reason == CANCELLATION_NEEDS_DECISION:
+            return self.s.cancellation
+        return self.s.return_request
+
+    def _require_parked_request(self) -> None:
+        if self._parked_request() is None:
+            raise ValueError(
+                f"no cancellation or return waits for a decision: the order is {self.s.status.value}"
+            )
+
+    def _decide_by_hand(self, verdict: OperatorVerdict) -> OrderState:
+        request = self._parked_request()
+        assert request is not None  # the validator checked
+        self.s.operator_verdict = verdict.model_copy(update={"request_id": request.request_id})
+        self.s.attention = None
+        word = "approve" if verdict.approve else f"reject ({verdict.reason})"
+        self.s.note(workflow.now(), f"operator: {word} {request.kind} {request.request_id}")
+        self._notify()
+        return self.s
+
     def _require_before_handover(self, action: str) -> None:
-        if self.s.stage in TERMINAL_STATES or reached(self.s.stage, HANDOVER):
+        if self.s.stage in TERMINAL_STATES | RETURN_STATES or reached(self.s.stage, HANDOVER):
             raise ValueError(f"cannot {action}: the order is already {self.s.stage.value}")
 
     # --- bookkeeping ---------------------------------------------------------------------------
@@ -510,7 +836,14 @@ class OrderWorkflow:
     async def _publish(self) -> None:
         """Search attributes, UI details and the store's projection, when something visible changed."""
         s, order = self.s, self.s.order
-        visible = (s.status, order.tiktok_status if order else "", s.carrier, s.tracking_number, s.attention)
+        visible = (
+            s.status,
+            order.tiktok_status if order else "",
+            s.carrier,
+            s.tracking_number,
+            s.attention,
+            s.return_label.tracking_number if s.return_label else "",
+        )
         if visible == self._published:
             return
         self._published = visible
@@ -573,6 +906,13 @@ class OrderWorkflow:
             lines.append(
                 f"Tracking: {s.tracking_number}"
                 + (f" ({s.tracking_status.value})" if s.tracking_status else "")
+            )
+        if s.return_request is not None:
+            r = s.return_request
+            lines.append(f"Return: {r.request_type} {r.amount} {r.currency} · {r.status} · {r.reason}")
+        if s.return_label is not None:
+            lines.append(
+                f"Return label: {s.return_label.tracking_number} ({s.return_label.rate.provider.value})"
             )
         lines += ["", "Recent:", *(f"- {entry}" for entry in s.history[-5:])]
         return "\n".join(lines)

@@ -115,6 +115,10 @@ class TikTokSandboxControl:
         body = {"return_type": return_type, **options}
         return dict(await self._send("POST", f"/orders/{order_id}/returns", body))
 
+    async def buyer_ships_return(self, return_id: str) -> dict[str, Any]:
+        """The buyer sends the item back and tells TikTok (AWAITING_BUYER_SHIP -> BUYER_SHIPPED_ITEM)."""
+        return dict(await self._send("POST", f"/returns/{return_id}/buyer_ship"))
+
     async def cancel_by_buyer(
         self, order_id: str, reason: str = "Buyer changed their mind"
     ) -> dict[str, Any]:

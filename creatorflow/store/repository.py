@@ -18,6 +18,7 @@ from creatorflow.store.tables import (
     Label,
     LabelStatus,
     OrderRecord,
+    ReturnRecord,
     Shop,
     ShopStatus,
     ShopToken,
@@ -256,3 +257,26 @@ class Store:
             session.commit()
             session.refresh(label)
             return label
+
+    # --- return analytics ----------------------------------------------------------------------
+
+    def upsert_return(self, record: ReturnRecord) -> None:
+        """Keep one row per return request; fields a later update leaves empty keep their value."""
+        with Session(self.engine) as session:
+            current = session.get(ReturnRecord, record.return_id)
+            if current is None:
+                session.add(record)
+            else:
+                for name, value in record.model_dump(exclude={"return_id"}, exclude_none=True).items():
+                    if value != "":
+                        setattr(current, name, value)
+                current.updated_at = utcnow()
+                session.add(current)
+            session.commit()
+
+    def returns(self, shop_id: str | None = None) -> list[ReturnRecord]:
+        with Session(self.engine) as session:
+            query = select(ReturnRecord).order_by(col(ReturnRecord.requested_at))
+            if shop_id is not None:
+                query = query.where(ReturnRecord.shop_id == shop_id)
+            return list(session.exec(query))

@@ -117,6 +117,30 @@ class Label(SQLModel, table=True):
     created_at: datetime = when(default_factory=utcnow)
 
 
+class ReturnRecord(SQLModel, table=True):
+    """Return analytics: one row per TikTok return/refund request, kept up to date by its order workflow."""
+
+    return_id: str = Field(primary_key=True)
+    shop_id: str = Field(index=True)
+    order_id: str = Field(index=True)
+    return_type: str  # REFUND | RETURN_AND_REFUND | REPLACEMENT
+    status: str
+    reason: str = ""
+    amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(12, 2), nullable=True))
+    currency: str = ""
+    requested_at: int = 0  # TikTok's create_time (Unix s)
+    refunded_at: int | None = None  # TikTok's update_time when the refund completed
+    decided_by: str = ""  # policy | operator
+    return_label_cost: Decimal | None = Field(default=None, sa_column=Column(Numeric(12, 2), nullable=True))
+    updated_at: datetime = when(default_factory=utcnow)
+
+    @property
+    def days_to_refund(self) -> float | None:
+        if self.refunded_at is None or not self.requested_at:
+            return None
+        return (self.refunded_at - self.requested_at) / 86400
+
+
 class WebhookStatus(StrEnum):
     RECEIVED = "RECEIVED"  # verified and recorded, not yet handed to Temporal
     FORWARDED = "FORWARDED"  # signalled to its workflow
