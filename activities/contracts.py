@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from creatorflow.aftersales import AfterSaleRequest
 from creatorflow.domain import Address, Label, Provider
+from creatorflow.inventory import InventoryPolicy
 from creatorflow.orders import OrderItem, RateChoice
 
 # TikTok Shop (task queue TIKTOK_TASK_QUEUE)
@@ -21,6 +22,8 @@ CANCEL_ORDER = "tiktok.cancel_order"
 FETCH_AFTERSALES = "tiktok.fetch_aftersales"
 DECIDE_CANCELLATION = "tiktok.decide_cancellation"
 DECIDE_RETURN = "tiktok.decide_return"
+SYNC_CATALOG = "tiktok.sync_catalog"
+PUSH_STOCK = "tiktok.push_stock"
 
 # Shipping providers (task queue ORDERS_TASK_QUEUE)
 CHOOSE_RATE = "shipping.choose_rate"
@@ -33,6 +36,7 @@ RECORD_ORDER = "store.record_order"
 RECORD_LABEL = "store.record_label"
 RECORD_LABEL_REFUND = "store.record_label_refund"
 RECORD_RETURN = "store.record_return"
+RESERVE_STOCK = "store.reserve_stock"
 
 # Types of the non-retryable ApplicationErrors activities raise. Any of them moves the order to
 # NEEDS_ATTENTION (with the type as AttentionReason) instead of failing the workflow.
@@ -160,3 +164,16 @@ class ReturnRecordUpdate(_Message):
     refunded_at: int | None = None  # TikTok's update_time when the refund completed
     decided_by: str = ""  # policy | operator
     return_label_cost: Decimal | None = None
+
+
+class StockRequest(_Message):
+    """Hold stock for one paid order (idempotent by order id)."""
+
+    shop_id: str
+    order_id: str
+    items: list[OrderItem]
+
+
+class CatalogRequest(_Message):
+    shop_id: str
+    policy: InventoryPolicy

@@ -7,8 +7,10 @@ import asyncio
 from temporalio import activity
 
 from activities import contracts
+from creatorflow.inventory import Reservation
+from creatorflow.orders import FulfillmentState, reached
 from creatorflow.store.repository import Store
-from creatorflow.store.tables import Label, LabelStatus, OrderRecord, ReturnRecord
+from creatorflow.store.tables import Label, LabelStatus, OrderRecord, ReservationStatus, ReturnRecord
 
 
 class StoreActivities:
@@ -17,7 +19,20 @@ class StoreActivities:
 
     @activity.defn(name=contracts.RECORD_ORDER)
     async def record_order(self, update: contracts.OrderRecordUpdate) -> None:
+        """The order's projection; its held stock follows it off the shelf (shipped) or back (cancelled)."""
         await asyncio.to_thread(self._store.upsert_order, OrderRecord(**update.model_dump()))
+        settled = _settled(update.state)
+        if settled is not None:
+            await asyncio.to_thread(self._store.settle_reservation, update.shop_id, update.order_id, settled)
+
+    @activity.defn(name=contracts.RESERVE_STOCK)
+    async def reserve_stock(self, request: contracts.StockRequest) -> Reservation:
+        return await asyncio.to_thread(
+            self._store.reserve_stock,
+            request.shop_id,
+            request.order_id,
+            [(item.sku_id, item.quantity) for item in request.items],
+        )
 
     @activity.defn(name=contracts.RECORD_LABEL)
     async def record_label(self, record: contracts.LabelRecord) -> None:
@@ -51,3 +66,15 @@ class StoreActivities:
     @activity.defn(name=contracts.RECORD_RETURN)
     async def record_return(self, update: contracts.ReturnRecordUpdate) -> None:
         await asyncio.to_thread(self._store.upsert_return, ReturnRecord(**update.model_dump()))
+
+
+def _settled(state: str) -> ReservationStatus | None:
+    try:
+        stage = FulfillmentState(state)
+    except ValueError:
+        return None
+    if stage is FulfillmentState.CANCELLED:
+        return ReservationStatus.RELEASED
+    if reached(stage, FulfillmentState.SHIPPED):
+        return ReservationStatus.SHIPPED
+    return None

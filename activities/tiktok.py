@@ -12,11 +12,12 @@ from temporalio.exceptions import ApplicationError
 from activities import contracts
 from activities.errors import activity_errors
 from creatorflow.aftersales import from_cancellation, from_return
+from creatorflow.inventory import CatalogSummary, low_stock, plan_pushes
 from creatorflow.orders import OrderSnapshot, snapshot_of
 from creatorflow.store.repository import Store
 from creatorflow.tiktok.client import TikTokShopClient, pages
 from creatorflow.tiktok.errors import PackageAlreadyShippedError
-from creatorflow.tiktok.models import AfterSaleSearch, Order, ShopCredentials
+from creatorflow.tiktok.models import AfterSaleSearch, Order, ShopCredentials, SkuInventory, WarehouseStock
 
 
 class TikTokActivities:
@@ -180,3 +181,66 @@ class TikTokActivities:
                     idempotency_key=verdict.idempotency_key,
                     comment=verdict.comment or None,
                 )
+
+    @activity.defn(name=contracts.SYNC_CATALOG)
+    async def sync_catalog(self, request: contracts.CatalogRequest) -> CatalogSummary:
+        """Every active product, its SKUs, warehouses and stock, into the store."""
+        with activity_errors():
+            shop = await self._shop(request.shop_id)
+            products = [
+                product
+                async for page in pages(
+                    lambda token: self._client.search_products(shop, page_size=100, page_token=token)
+                )
+                for product in page.products
+            ]
+        skus = await asyncio.to_thread(self._store.sync_catalog, request.shop_id, products)
+        levels = await asyncio.to_thread(self._store.stock_levels, request.shop_id)
+        return CatalogSummary(
+            products=len(products),
+            skus=skus,
+            low_stock=[level.seller_sku or level.sku_id for level in low_stock(levels, request.policy)],
+        )
+
+    @activity.defn(name=contracts.PUSH_STOCK)
+    async def push_stock(self, request: contracts.CatalogRequest) -> CatalogSummary:
+        """Tell TikTok every changed quantity: one Update Inventory call per product, all its changed SKUs.
+
+        There is no idempotency key here (reference §8), and none is needed: the call sets absolute
+        quantities, so a retry sets the same numbers again.
+        """
+        levels = await asyncio.to_thread(self._store.stock_levels, request.shop_id)
+        plans = plan_pushes(levels, request.policy)
+        refused: list[str] = []
+        pushed = 0
+        with activity_errors():
+            shop = await self._shop(request.shop_id) if plans else None
+            for plan in plans:
+                assert shop is not None
+                errors = await self._client.update_inventory(
+                    shop,
+                    plan.product_id,
+                    [
+                        SkuInventory(
+                            id=sku.sku_id,
+                            inventory=[WarehouseStock(warehouse_id=sku.warehouse_id, quantity=sku.quantity)],
+                        )
+                        for sku in plan.skus
+                    ],
+                )
+                failed = {str(error.detail.get("sku_id", "")): error.message for error in errors}
+                refused += [f"{sku_id}: {message}" for sku_id, message in failed.items()]
+                for sku in plan.skus:
+                    if sku.sku_id not in failed:
+                        await asyncio.to_thread(
+                            self._store.set_tiktok_quantity, request.shop_id, sku.sku_id, sku.quantity
+                        )
+                        pushed += 1
+        if refused:
+            activity.logger.warning("TikTok refused stock updates: %s", "; ".join(refused))
+        return CatalogSummary(
+            pushed_skus=pushed,
+            push_calls=len(plans),
+            refused=refused,
+            low_stock=[level.seller_sku or level.sku_id for level in low_stock(levels, request.policy)],
+        )

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from creatorflow.domain import Address
+from creatorflow.inventory import InventoryPolicy
 from creatorflow.orders import OrderPolicy
 
 SANDBOX_HOST = "127.0.0.1"
@@ -90,7 +91,8 @@ class Settings(BaseSettings):
     easypost: EasyPostSettings = EasyPostSettings()
     temporal: TemporalSettings = TemporalSettings()
     shipping: ShippingSettings = ShippingSettings()
-    orders: OrderPolicy = OrderPolicy()
+    orders: OrderPolicy = OrderPolicy()  # includes the after-sales policy (orders.aftersales)
+    inventory: InventoryPolicy = InventoryPolicy()
 
     # Where `creatorflow dev` keeps its SQLite files, dev-server database and generated keys.
     data_dir: Path = Path(".creatorflow")

@@ -338,6 +338,7 @@ class OrderState(BaseModel):
     tracking_number: str = ""
     tracking_status: TrackingStatus | None = None
     cancel_reason: str | None = None
+    stock_reserved: bool = False  # the order's units are held in the store's catalog
     # After-sales: the requests TikTok holds for this order, and what we did about them.
     cancellation: AfterSaleRequest | None = None
     return_request: AfterSaleRequest | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from starter import dev, services
+from starter.inventory import inventory_app
 from starter.report import report_app
 from starter.sandbox import sandbox_app
 
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(report_app, name="report")
+app.add_typer(inventory_app, name="inventory")
 app.command()(dev.dev)
 app.command()(services.worker)
 app.command()(services.api)

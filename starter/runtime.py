@@ -42,7 +42,9 @@ def store(settings: Settings) -> Store:
 
 def api_app(settings: Settings, client: Client, store: Store, forward_interval: float = 2.0) -> FastAPI:
     carriers = {carrier.provider: carrier for carrier in enabled_carriers(settings)}
-    inbox = WebhookInbox(store, TemporalGateway(client, settings.orders), settings.tiktok, carriers)
+    inbox = WebhookInbox(
+        store, TemporalGateway(client, settings.orders, settings.inventory), settings.tiktok, carriers
+    )
     return create_app(inbox, store, forward_interval=forward_interval)
 
 

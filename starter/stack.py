@@ -26,6 +26,7 @@ from creatorflow.store.repository import Store
 from creatorflow.tiktok.auth import TikTokAuthClient
 from creatorflow.tiktok.client import TikTokShopClient
 from starter import runtime
+from workers.catalog import ensure_catalog
 from workers.worker import build_workers, running_workers
 
 
@@ -163,4 +164,5 @@ async def connect_sandbox_shop(stack: Stack, seller_name: str = "Glow Lab Cosmet
         "Glow Serum 30ml",
         [{"seller_sku": "SERUM-30", "price": "24.00", "stock": 99999}],
     )
+    await ensure_catalog(stack.client, shop.id, stack.settings.inventory)
     return SandboxShop(seller_id=seller.id, shop_id=shop.id, sku_id=product.skus[0].id)

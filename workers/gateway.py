@@ -9,15 +9,18 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from creatorflow.api.inbox import WorkflowClosedError
+from creatorflow.inventory import CatalogChange, InventoryPolicy
 from creatorflow.orders import OrderInput, OrderPolicy
+from workers.catalog import signal_catalog
 from workflows.order import OrderWorkflow
 from workflows.shared import ORDERS_TASK_QUEUE, order_workflow_id
 
 
 class TemporalGateway:
-    def __init__(self, client: Client, policy: OrderPolicy) -> None:
+    def __init__(self, client: Client, policy: OrderPolicy, inventory: InventoryPolicy | None = None) -> None:
         self._client = client
         self._policy = policy
+        self._inventory = inventory or InventoryPolicy()
 
     async def signal_order(
         self, shop_id: str, order_id: str, signal: str, payload: BaseModel, *, start: bool
@@ -47,6 +50,9 @@ class TemporalGateway:
         except WorkflowAlreadyStartedError as exc:
             raise WorkflowClosedError(f"{workflow_id} has already finished") from exc
         return workflow_id
+
+    async def signal_catalog(self, shop_id: str, change: CatalogChange) -> str:
+        return await signal_catalog(self._client, shop_id, self._inventory, change)
 
     async def ready(self) -> bool:
         try:

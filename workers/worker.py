@@ -17,10 +17,11 @@ from creatorflow.config import Settings
 from creatorflow.shipping import Carrier, RatePolicy, enabled_carriers
 from creatorflow.store.repository import Store
 from creatorflow.tiktok.client import TikTokShopClient
+from workflows.catalog import CatalogWorkflow
 from workflows.order import OrderWorkflow
 from workflows.shared import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
 
-WORKFLOWS = [OrderWorkflow]
+WORKFLOWS = [OrderWorkflow, CatalogWorkflow]
 
 
 @dataclass
@@ -60,6 +61,7 @@ def build_workers(
             store_activities.record_label,
             store_activities.record_label_refund,
             store_activities.record_return,
+            store_activities.reserve_stock,
         ],
         max_concurrent_activities=options.max_concurrent_activities,
     )
@@ -74,6 +76,8 @@ def build_workers(
             tiktok_activities.fetch_aftersales,
             tiktok_activities.decide_cancellation,
             tiktok_activities.decide_return,
+            tiktok_activities.sync_catalog,
+            tiktok_activities.push_stock,
         ],
         max_task_queue_activities_per_second=options.tiktok_activities_per_second,
         max_concurrent_activities=options.max_concurrent_activities,

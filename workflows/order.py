@@ -52,6 +52,7 @@ with workflow.unsafe.imports_passed_through():
         Tracking,
         TrackingStatus,
     )
+    from creatorflow.inventory import OUT_OF_STOCK, Reservation
     from creatorflow.orders import (
         RETURN_STATES,
         TERMINAL_STATES,
@@ -83,6 +84,8 @@ HANDOVER = FulfillmentState.IN_TRANSIT
 # Reading TikTok's cancellation and return requests is a new command on paths released histories took
 # (their cancellation events), so it is guarded (reference/temporal.md §B8).
 AFTERSALES_PATCH = "aftersales-v1"
+# Holding stock for a paid order is a new command on every released path.
+STOCK_PATCH = "stock-reservation-v1"
 
 
 class NeedsAttention(Exception):
@@ -176,7 +179,9 @@ class OrderWorkflow:
             await self._wait_for_news(timeout=None)
             return
         order, stage = self.s.order, self.s.stage
-        if order is None or stage in (FulfillmentState.AWAITING_PAYMENT, FulfillmentState.ON_HOLD):
+        if self._needs_stock() and workflow.patched(STOCK_PATCH):
+            await self._reserve_stock()
+        elif order is None or stage in (FulfillmentState.AWAITING_PAYMENT, FulfillmentState.ON_HOLD):
             await self._wait_for_news(timeout=self.policy.hold_poll)
             self._tiktok_news = True
         elif self.s.refund_queue:
@@ -411,6 +416,36 @@ class OrderWorkflow:
             **self._on(shared.ORDERS_TASK_QUEUE),
         )
         self.s.note(workflow.now(), f"label {label.tracking_number} refund {refund.status.value}")
+
+    # --- stock -----------------------------------------------------------------------------------
+
+    def _needs_stock(self) -> bool:
+        """Paid, not shipped, ours to ship from our shelf, and nothing held for it yet."""
+        order = self.s.order
+        return (
+            order is not None
+            and order.mode is not FulfillmentMode.FBT
+            and self.s.stage in (FulfillmentState.ON_HOLD, FulfillmentState.READY)
+            and not self.s.stock_reserved
+            and not self.s.shipped_on_tiktok
+        )
+
+    async def _reserve_stock(self) -> None:
+        """Hold the order's units (idempotent by order id); with none left it never ships as if it had
+        them: it waits for an operator (restock, then retry; or cancel)."""
+        assert self.s.order is not None
+        reservation: Reservation = await self._activity(
+            contracts.RESERVE_STOCK,
+            contracts.StockRequest(
+                shop_id=self.s.shop_id, order_id=self.s.order_id, items=self.s.order.items
+            ),
+            Reservation,
+            summary="reserve stock",
+            **self._on(shared.ORDERS_TASK_QUEUE),
+        )
+        if not reservation.reserved:
+            raise NeedsAttention(OUT_OF_STOCK, f"no stock left for SKU {', '.join(reservation.short)}")
+        self.s.stock_reserved = True
 
     # --- after-sales: buyers' cancellations, refunds and returns ----------------------------------
 

@@ -22,6 +22,10 @@ def shop_workflow_id(shop_id: str) -> str:
     return f"shop:{shop_id}"
 
 
+def catalog_workflow_id(shop_id: str) -> str:
+    return f"catalog:{shop_id}"
+
+
 # Search attributes: no PII ever (values are stored in clear). The dev server's SQLite visibility allows
 # at most 10 Keyword and 3 of each other type per namespace.
 SHOP_ID = SearchAttributeKey.for_keyword("ShopId")
@@ -34,6 +38,7 @@ TRACKING_NUMBER = SearchAttributeKey.for_keyword("TrackingNumber")
 ATTENTION_REASON = SearchAttributeKey.for_keyword("AttentionReason")
 SHIP_BY = SearchAttributeKey.for_datetime("ShipBy")
 LABEL_COST_CENTS = SearchAttributeKey.for_int("LabelCostCents")
+LOW_STOCK = SearchAttributeKey.for_bool("LowStock")  # a shop's catalog has SKUs at or under the threshold
 
 SEARCH_ATTRIBUTES: list[SearchAttributeKey] = [
     SHOP_ID,
@@ -46,4 +51,5 @@ SEARCH_ATTRIBUTES: list[SearchAttributeKey] = [
     ATTENTION_REASON,
     SHIP_BY,
     LABEL_COST_CENTS,
+    LOW_STOCK,
 ]

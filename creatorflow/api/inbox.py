@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from creatorflow.config import TikTokSettings
 from creatorflow.domain import Provider
+from creatorflow.inventory import CatalogChange, CatalogMessage
 from creatorflow.orders import CarrierTrackingEvent, OrderMessage, TikTokOrderEvent
 from creatorflow.shipping.base import Carrier, WebhookDelivery
 from creatorflow.shipping.errors import WebhookRejectedError
@@ -30,6 +31,7 @@ from creatorflow.tiktok.webhooks import (
     ReturnStatusChange,
     WebhookPayloadError,
     WebhookSignatureError,
+    WebhookType,
     dedup_key,
     parse_event,
     verify_signature,
@@ -52,6 +54,10 @@ class EventGateway(Protocol):
         """Signal the order's workflow (starting it first if `start`); returns its workflow id."""
         ...
 
+    async def signal_catalog(self, shop_id: str, change: CatalogChange) -> str:
+        """Tell the shop's catalog workflow (starting it if needed); returns its workflow id."""
+        ...
+
     async def ready(self) -> bool: ...
 
 
@@ -60,6 +66,12 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     FORGED = "forged"
     MALFORMED = "malformed"
+
+
+# Product status change, information change, creation (reference §7.3): the shop's catalog re-syncs.
+PRODUCT_TOPICS = frozenset(
+    {WebhookType.PRODUCT_STATUS_CHANGE, WebhookType.PRODUCT_INFORMATION_CHANGE, WebhookType.PRODUCT_CREATION}
+)
 
 
 def _order_event(event: TikTokWebhook) -> tuple[str, TikTokOrderEvent] | None:
@@ -125,7 +137,11 @@ class WebhookInbox:
             body=body,
         )
         routed = _order_event(event)
-        if routed is None:
+        if event.type in PRODUCT_TOPICS:
+            row.signal = CatalogMessage.CHANGED
+            product_id = str(getattr(event.data, "product_id", "") or "")
+            row.payload = CatalogChange(source="webhook", product_id=product_id).model_dump_json()
+        elif routed is None:
             row.status = WebhookStatus.IGNORED
             row.error = f"topic {event.type} is not acted on"
         else:
@@ -183,21 +199,38 @@ class WebhookInbox:
             await self._forward_tiktok(row)
         elif row.signal == OrderMessage.TRACKING_EVENT:
             await self._forward_tracking(row)
+        elif row.signal == CatalogMessage.CHANGED:
+            await self._forward_catalog(row)
         else:
             raise ValueError(f"webhook {row.id} has no known signal {row.signal!r}")
 
     async def _forward_tiktok(self, row: WebhookEvent) -> None:
+        if not await self._shop_active(row):
+            return
+        message = TikTokOrderEvent.model_validate_json(row.payload)
+        await self._signal(row, row.shop_id, row.order_id, message, start=True)
+
+    async def _forward_catalog(self, row: WebhookEvent) -> None:
+        assert row.id is not None
+        if not await self._shop_active(row):
+            return
+        workflow_id = await self._gateway.signal_catalog(
+            row.shop_id, CatalogChange.model_validate_json(row.payload)
+        )
+        await self._mark(row.id, WebhookStatus.FORWARDED, workflow_id=workflow_id)
+
+    async def _shop_active(self, row: WebhookEvent) -> bool:
+        """Events of shops we do not serve (any more) are kept, marked IGNORED, and start nothing."""
         assert row.id is not None
         try:
             shop = await asyncio.to_thread(self._store.shop, row.shop_id)
         except ShopNotFoundError:
             await self._mark(row.id, WebhookStatus.IGNORED, f"shop {row.shop_id} is not connected")
-            return
+            return False
         if shop.status is not ShopStatus.ACTIVE:
             await self._mark(row.id, WebhookStatus.IGNORED, f"shop {row.shop_id} is {shop.status.value}")
-            return
-        message = TikTokOrderEvent.model_validate_json(row.payload)
-        await self._signal(row, row.shop_id, row.order_id, message, start=True)
+            return False
+        return True
 
     async def _forward_tracking(self, row: WebhookEvent) -> None:
         assert row.id is not None

@@ -87,6 +87,11 @@ class TikTokSandboxControl:
         body = {"shop_id": shop_id, "title": title, "skus": skus}
         return SandboxProduct.model_validate(await self._send("POST", "/products", body))
 
+    async def set_product_status(self, product_id: str, status: str, reason: str = "") -> dict[str, Any]:
+        """TikTok (or the seller) changes a product's status; pushes a type-5 webhook."""
+        body = {"status": status, "reason": reason}
+        return dict(await self._send("POST", f"/products/{product_id}/status", body))
+
     async def create_orders(
         self, shop_id: str, sku_id: str, count: int = 1, **options: Any
     ) -> list[dict[str, Any]]:

@@ -141,6 +141,40 @@ class ReturnRecord(SQLModel, table=True):
         return (self.refunded_at - self.requested_at) / 86400
 
 
+class CatalogSku(SQLModel, table=True):
+    """One SKU of a shop's catalog, with our stock: `on_hand` is the shelf, `reserved` what unshipped paid
+    orders hold (kept in step with their `StockReservation` rows by conditional updates)."""
+
+    shop_id: str = Field(primary_key=True)
+    sku_id: str = Field(primary_key=True)
+    product_id: str = Field(index=True)
+    title: str = ""
+    product_status: str = ""
+    seller_sku: str = ""
+    warehouse_id: str = ""
+    on_hand: int = 0
+    reserved: int = 0
+    tiktok_quantity: int | None = None  # what TikTok was last told, or showed at the last sync
+    updated_at: datetime = when(default_factory=utcnow)
+
+
+class ReservationStatus(StrEnum):
+    RESERVED = "RESERVED"  # paid, not shipped: held back from TikTok
+    SHIPPED = "SHIPPED"  # left the shelf: taken off on_hand
+    RELEASED = "RELEASED"  # cancelled: back to available
+
+
+class StockReservation(SQLModel, table=True):
+    """Stock one order holds; the order id is the key, so a retried or repeated reservation is one."""
+
+    shop_id: str = Field(primary_key=True)
+    order_id: str = Field(primary_key=True)
+    sku_id: str = Field(primary_key=True)
+    quantity: int
+    status: ReservationStatus = ReservationStatus.RESERVED
+    updated_at: datetime = when(default_factory=utcnow)
+
+
 class WebhookStatus(StrEnum):
     RECEIVED = "RECEIVED"  # verified and recorded, not yet handed to Temporal
     FORWARDED = "FORWARDED"  # signalled to its workflow

@@ -11,7 +11,7 @@ import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import pytest
 from pydantic import SecretStr
@@ -19,6 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.config import Settings, TikTokSettings
 from creatorflow.crypto import Keyring
+from creatorflow.inventory import InventoryPolicy
 from creatorflow.orders import OrderPolicy
 from starter.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
 from tests.replay_record import record_histories
@@ -32,6 +33,11 @@ FAST_ORDERS = OrderPolicy(
     tracking_poll=timedelta(seconds=5),
     return_window=timedelta(minutes=10),
     activity_timeout=timedelta(seconds=4),  # a killed worker's activity is retried elsewhere after this
+)
+FAST_STOCK = InventoryPolicy(
+    push_interval=timedelta(seconds=1),
+    sync_interval=timedelta(minutes=5),
+    activity_timeout=timedelta(seconds=10),
 )
 FAST_TIKTOK = {
     "world": {"hold_window_seconds": 1},
@@ -48,22 +54,30 @@ async def e2e_temporal() -> AsyncIterator[WorkflowEnvironment]:
         yield env
 
 
-def e2e_settings(data_dir: Path) -> Settings:
+def e2e_settings(data_dir: Path, orders: OrderPolicy = FAST_ORDERS) -> Settings:
     return Settings(
         data_dir=data_dir,
         database_url=f"sqlite:///{data_dir / 'app.db'}",
         encryption_keys=SecretStr(Keyring.generate_spec("e2e")),
-        orders=FAST_ORDERS,
+        orders=orders,
+        inventory=FAST_STOCK,
         tiktok=TikTokSettings(timeout_seconds=3),
     )
 
 
 @contextlib.asynccontextmanager
 async def e2e_stack(
-    temporal: WorkflowEnvironment, data_dir: Path, request: pytest.FixtureRequest, *, with_workers: bool
+    temporal: WorkflowEnvironment,
+    data_dir: Path,
+    request: pytest.FixtureRequest,
+    *,
+    with_workers: bool,
+    orders: OrderPolicy = FAST_ORDERS,
+    tiktok: dict[str, Any] | None = None,
 ) -> AsyncIterator[Stack]:
     started = datetime.now(UTC)
-    with running_emulators(e2e_settings(data_dir), fixed_ports=False, tiktok=FAST_TIKTOK) as emulators:
+    settings = e2e_settings(data_dir, orders)
+    with running_emulators(settings, fixed_ports=False, tiktok=tiktok or FAST_TIKTOK) as emulators:
         async with running_stack(
             emulators, temporal.client, forward_interval=0.5, with_workers=with_workers
         ) as stack:

@@ -32,6 +32,7 @@ from creatorflow.domain import (
     Tracking,
     TrackingStatus,
 )
+from creatorflow.inventory import Reservation
 from creatorflow.orders import (
     FulfillmentMode,
     OrderInput,
@@ -80,6 +81,7 @@ class FakeWorld:
     tracking_status: TrackingStatus = TrackingStatus.PRE_TRANSIT
     no_rate_for: set[str] = field(default_factory=set)  # providers that quote nothing eligible
     recorded_states: list[str] = field(default_factory=list)
+    out_of_stock: set[str] = field(default_factory=set)  # SKUs with nothing left to reserve
 
     def _rate(self, provider: Provider, service: str) -> Rate:
         return Rate(
@@ -167,6 +169,12 @@ class FakeWorld:
     async def record_order(self, update: contracts.OrderRecordUpdate) -> None:
         self.recorded_states.append(update.state)
 
+    @activity.defn(name=contracts.RESERVE_STOCK)
+    async def reserve_stock(self, request: contracts.StockRequest) -> Reservation:
+        self.calls["reserve"] += 1
+        short = [item.sku_id for item in request.items if item.sku_id in self.out_of_stock]
+        return Reservation(reserved=not short, short=short)
+
     @activity.defn(name=contracts.RECORD_LABEL)
     async def record_label(self, record: contracts.LabelRecord) -> None:
         self.calls["record_label"] += 1
@@ -190,6 +198,7 @@ class FakeWorld:
             self.record_order,
             self.record_label,
             self.record_label_refund,
+            self.reserve_stock,
         ]
         return [
             Worker(client, task_queue=ORDERS_TASK_QUEUE, workflows=[OrderWorkflow], activities=local),

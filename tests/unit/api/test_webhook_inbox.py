@@ -20,6 +20,7 @@ from creatorflow.api.app import create_app
 from creatorflow.api.inbox import WebhookInbox, WorkflowClosedError
 from creatorflow.config import TikTokSettings
 from creatorflow.crypto import Keyring
+from creatorflow.inventory import CatalogChange
 from creatorflow.orders import OrderMessage, TikTokOrderEvent
 from creatorflow.sandbox.server import serving
 from creatorflow.store.db import create_schema, make_engine
@@ -47,6 +48,12 @@ class FakeGateway:
             raise WorkflowClosedError(f"order {order_id} finished")
         self.signals.append((shop_id, order_id, signal, payload, start))
         return f"order:{shop_id}:{order_id}"
+
+    async def signal_catalog(self, shop_id: str, change: CatalogChange) -> str:
+        if not self.up:
+            raise ConnectionError("temporal is down")
+        self.signals.append((shop_id, "", "catalog_changed", change, True))
+        return f"catalog:{shop_id}"
 
     async def ready(self) -> bool:
         return self.up
@@ -177,9 +184,28 @@ async def test_late_event_for_a_finished_order_is_ignored(api: Api) -> None:
 
 async def test_topics_we_do_not_act_on_are_acknowledged_and_kept(api: Api) -> None:
     body = json.dumps(
-        {"type": 5, "shop_id": SHOP, "timestamp": 1, "tts_notification_id": "p1", "data": {"product_id": 1}}
+        {"type": 13, "shop_id": SHOP, "timestamp": 1, "tts_notification_id": "m1", "data": {"id": 1}}
     ).encode()
     assert (await api.post(body)).status_code == 200
     [row] = api.store.webhooks()
-    assert row.status is WebhookStatus.IGNORED and row.event_type == "5"
+    assert row.status is WebhookStatus.IGNORED and row.event_type == "13"
     assert api.gateway.signals == []
+
+
+async def test_product_events_resync_the_shops_catalog(api: Api) -> None:
+    for number, topic in enumerate((5, 15, 16)):
+        data = {"product_id": 1729000000000000000 + number, "update_time": 1}
+        body = {
+            "type": topic,
+            "shop_id": SHOP,
+            "timestamp": 1,
+            "tts_notification_id": f"p{number}",
+            "data": data,
+        }
+        assert (await api.post(json.dumps(body).encode())).status_code == 200
+    changes = [signal[3] for signal in api.gateway.signals]
+    assert [(change.source, change.resync) for change in changes] == [("webhook", True)] * 3  # type: ignore[attr-defined]
+    assert changes[0].product_id == "1729000000000000000"  # type: ignore[attr-defined]
+    assert {(row.status, row.workflow_id) for row in api.store.webhooks()} == {
+        (WebhookStatus.FORWARDED, f"catalog:{SHOP}")
+    }

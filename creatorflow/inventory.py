@@ -1,0 +1,154 @@
+"""Stock as plain data: what we have, what paid orders hold, and what TikTok should be told.
+
+Our store is the truth for stock (`on_hand`, set from the first catalog sync and then by operators);
+TikTok's quantity is derived from it: available (on hand minus reservations of unshipped orders) minus a
+safety buffer, pushed in batches (reference/tiktok-shop-api.md §5.5: one Update Inventory call per product,
+quantity in [1, 99999]). Nothing here knows about Temporal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Update Inventory accepts [1, 99999]: an SKU we want at 0 cannot be pushed; TikTok's own count (it takes
+# stock on every order) gets there, and the SKU shows as low stock until it is restocked.
+TIKTOK_MIN_QUANTITY = 1
+TIKTOK_MAX_QUANTITY = 99_999
+OUT_OF_STOCK = "OutOfStock"  # AttentionReason of a paid order we have no stock for
+
+
+class CatalogMessage:
+    """Names of the catalog workflow's signal and query, for the API, CLI and workflow alike."""
+
+    CHANGED = "catalog_changed"
+    STATE = "state"
+
+
+class CatalogChange(BaseModel):
+    """Something changed: a product webhook (types 5, 15, 16), a connect, or an operator's stock count."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source: str  # webhook | connect | operator
+    resync: bool = True  # re-read the catalog from TikTok (an operator's count only needs a push)
+    product_id: str = ""
+
+
+class InventoryPolicy(BaseModel):
+    """Stock knobs of a shop's catalog workflow; production defaults, shortened by tests."""
+
+    model_config = ConfigDict(frozen=True)
+
+    # Units kept back from TikTok, so a burst of orders between two pushes cannot oversell the shelf.
+    safety_buffer: int = Field(default=5, ge=0)
+    # At or under this many available units an SKU raises the LowStock alert.
+    low_stock_threshold: int = Field(default=10, ge=0)
+    # How often stock changes are pushed to TikTok (all changes since the last push, one call per product).
+    push_interval: timedelta = timedelta(minutes=1)
+    # How often the whole catalog is re-read from TikTok, besides product webhooks and connect.
+    sync_interval: timedelta = timedelta(hours=6)
+    activity_timeout: timedelta = timedelta(seconds=60)
+
+
+class StockLevel(BaseModel):
+    """One SKU's stock as operators and the push see it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    shop_id: str
+    product_id: str
+    sku_id: str
+    seller_sku: str = ""
+    title: str = ""
+    warehouse_id: str = ""
+    on_hand: int
+    reserved: int
+    tiktok_quantity: int | None = None  # what TikTok was last told (or showed at the last sync)
+    active: bool = True  # TikTok only takes inventory updates for ACTIVATE products
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.reserved
+
+
+def listed_quantity(level: StockLevel, policy: InventoryPolicy) -> int:
+    """What TikTok should offer: available minus the safety buffer, never below 0."""
+    return min(max(level.available - policy.safety_buffer, 0), TIKTOK_MAX_QUANTITY)
+
+
+class SkuPush(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    sku_id: str
+    warehouse_id: str
+    quantity: int
+
+
+class ProductPush(BaseModel):
+    """One Update Inventory call: every changed SKU of one product."""
+
+    model_config = ConfigDict(frozen=True)
+
+    product_id: str
+    skus: list[SkuPush]
+
+
+def plan_pushes(levels: Sequence[StockLevel], policy: InventoryPolicy) -> list[ProductPush]:
+    """Batch every SKU whose listed quantity differs from what TikTok was told, one call per product."""
+    by_product: dict[str, list[SkuPush]] = {}
+    for level in levels:
+        quantity = listed_quantity(level, policy)
+        if not level.active or quantity == level.tiktok_quantity or quantity < TIKTOK_MIN_QUANTITY:
+            continue
+        by_product.setdefault(level.product_id, []).append(
+            SkuPush(sku_id=level.sku_id, warehouse_id=level.warehouse_id, quantity=quantity)
+        )
+    return [ProductPush(product_id=product_id, skus=skus) for product_id, skus in sorted(by_product.items())]
+
+
+def low_stock(levels: Sequence[StockLevel], policy: InventoryPolicy) -> list[StockLevel]:
+    return [level for level in levels if level.available <= policy.low_stock_threshold]
+
+
+class Reservation(BaseModel):
+    """Whether a paid order got its stock; `short` lists the SKUs that ran out."""
+
+    model_config = ConfigDict(frozen=True)
+
+    reserved: bool
+    short: list[str] = Field(default_factory=list)
+
+
+class CatalogSummary(BaseModel):
+    """What one sync or push did, for the catalog workflow's state and UI."""
+
+    model_config = ConfigDict(frozen=True)
+
+    products: int = 0
+    skus: int = 0
+    pushed_skus: int = 0
+    push_calls: int = 0
+    refused: list[str] = Field(default_factory=list)  # SKUs TikTok refused, with its reason
+    low_stock: list[str] = Field(default_factory=list)  # seller SKUs (or ids) at or under the threshold
+    at: datetime | None = None
+
+
+class CatalogState(BaseModel):
+    """The catalog workflow's state: what its `state` query returns and continue-as-new carries."""
+
+    shop_id: str
+    last_sync: CatalogSummary | None = None
+    last_push: CatalogSummary | None = None
+    low_stock: list[str] = Field(default_factory=list)
+    syncs: int = 0
+    pushes: int = 0
+    failures: int = 0  # syncs and pushes that failed (each is done again at the next interval)
+
+
+class CatalogInput(BaseModel):
+    shop_id: str
+    policy: InventoryPolicy = Field(default_factory=InventoryPolicy)
+    carried: CatalogState | None = None

@@ -1,0 +1,125 @@
+"""Stock through the whole stack: the catalog synced from TikTok, orders holding stock, quantities pushed
+back, and a viral spike that sells more than the shelf holds."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from creatorflow.inventory import OUT_OF_STOCK, CatalogChange, StockLevel
+from creatorflow.tiktok.client import TikTokShopClient
+from starter.stack import Stack, connect_sandbox_shop
+from tests.e2e.conftest import FAST_ORDERS, FAST_TIKTOK, e2e_stack, eventually
+from tests.e2e.test_order_lifecycle import labels_sold, projections
+from tests.e2e.test_webhooks_and_operators import handle_of
+from workers.catalog import signal_catalog
+from workflows.order import OrderWorkflow
+from workflows.shared import catalog_workflow_id
+
+INVENTORY_UPDATES = "/product/202309/products/*/inventory/update"
+
+
+async def tiktok_stock(stack: Stack, shop_id: str, product_id: str) -> int:
+    """What TikTok offers buyers, read through the Open API as any client would."""
+    credentials = (await asyncio.to_thread(stack.store.tokens, shop_id)).credentials()
+    async with TikTokShopClient(stack.settings.tiktok) as tiktok:
+        product = await tiktok.get_product(credentials, product_id)
+    return sum(stock.quantity for sku in product.skus for stock in sku.inventory)
+
+
+async def level_of(stack: Stack, shop_id: str, seller_sku: str) -> StockLevel | None:
+    levels = await asyncio.to_thread(stack.store.stock_levels, shop_id)
+    return next((level for level in levels if level.seller_sku == seller_sku), None)
+
+
+# Buyers' remorse window held open (TikTok's real one is about an hour), so the spike's orders wait ON_HOLD
+# with their stock reserved instead of all being shipped: the test is about stock, not 500 labels.
+LONG_HOLD = {**FAST_TIKTOK, "world": {"hold_window_seconds": 3600}}
+QUIET_ORDERS = FAST_ORDERS.model_copy(update={"hold_poll": timedelta(minutes=10)})
+
+
+@pytest.fixture
+async def spike(
+    e2e_temporal: WorkflowEnvironment, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Stack]:
+    async with e2e_stack(
+        e2e_temporal, tmp_path, request, with_workers=True, orders=QUIET_ORDERS, tiktok=LONG_HOLD
+    ) as stack:
+        yield stack
+
+
+async def test_viral_spike_sells_no_more_than_the_shelf_and_cancellations_restore_stock(spike: Stack) -> None:
+    stack, buffer = spike, spike.settings.inventory.safety_buffer
+    shop = await connect_sandbox_shop(stack)
+    product = await stack.control.create_product(
+        shop.shop_id, "Viral Lip Oil", [{"seller_sku": "LIP-OIL", "price": "12.00", "stock": 500}]
+    )
+    await stack.control.set_product_status(product.id, "ACTIVATE")  # TikTok's type-5 webhook: re-sync
+    synced = await eventually(
+        lambda: level_of(stack, shop.shop_id, "LIP-OIL"),
+        lambda level: level is not None and level.tiktok_quantity == 500 - buffer,
+    )
+    assert synced is not None and synced.on_hand == 500
+    assert await tiktok_stock(stack, shop.shop_id, product.id) == 500 - buffer
+
+    # The shelf really holds 300 (the listing was an old count), and TikTok's inventory API is overloaded
+    # during the spike, so the correction cannot land before the buyers do.
+    await stack.control.set_faults([{"path": INVENTORY_UPDATES, "error_rate": 1.0}])
+    await asyncio.to_thread(stack.store.set_on_hand, shop.shop_id, synced.sku_id, 300)
+    await signal_catalog(
+        stack.client, shop.shop_id, stack.settings.inventory, CatalogChange(source="operator", resync=False)
+    )
+    orders = [
+        order["id"]
+        for order in await stack.control.create_orders(shop.shop_id, synced.sku_id, count=500 - buffer)
+    ]
+    for _ in range(buffer):  # the last buyers find it sold out on TikTok
+        with pytest.raises(RuntimeError, match="in stock"):
+            await stack.control.create_orders(shop.shop_id, synced.sku_id)
+    await eventually(
+        lambda: projections(stack, shop.shop_id),
+        lambda rows: Counter(row.state for row in rows) == {"ON_HOLD": 300, "NEEDS_ATTENTION": 195},
+        timeout=180,
+    )
+    assert await level_of(stack, shop.shop_id, "LIP-OIL") == synced.model_copy(
+        update={"on_hand": 300, "reserved": 300}
+    )
+    assert await tiktok_stock(stack, shop.shop_id, product.id) == 0
+    parked = [row.order_id for row in stack.store.orders(shop.shop_id, state="NEEDS_ATTENTION")]
+    held = [row.order_id for row in stack.store.orders(shop.shop_id, state="ON_HOLD")]
+    some_parked = await handle_of(stack, shop, parked[0]).query(OrderWorkflow.state)
+    assert some_parked.attention is not None and some_parked.attention.reason == OUT_OF_STOCK
+
+    # TikTok ends the remorse window of ten orders with stock and ten without: only the first ten ship.
+    for order_id in held[:10] + parked[:10]:
+        await stack.control.act(order_id, "release_hold")
+    await eventually(
+        lambda: projections(stack, shop.shop_id),
+        lambda rows: Counter(row.state for row in rows)["SHIPPED"] == 10,
+    )
+    await asyncio.sleep(2)  # time enough for a wrong label to be bought
+    labelled = {label.order_id for label in stack.store.labels(shop_id=shop.shop_id)}
+    assert labelled == set(held[:10]) and sum((await labels_sold(stack)).values()) == 10
+    assert len(stack.store.orders(shop.shop_id, state="NEEDS_ATTENTION")) == 195
+
+    # TikTok recovers; twenty buyers with reserved units cancel inside their window: the units come back,
+    # and TikTok is told the new quantity less the safety buffer.
+    await stack.control.set_faults([])
+    for order_id in held[10:30]:
+        await stack.control.cancel_by_buyer(order_id)
+    restored = await eventually(
+        lambda: level_of(stack, shop.shop_id, "LIP-OIL"),
+        lambda level: level is not None and level.tiktok_quantity == 20 - buffer,
+    )
+    assert restored is not None and (restored.on_hand, restored.reserved) == (290, 270)
+    assert await tiktok_stock(stack, shop.shop_id, product.id) == 20 - buffer
+    assert len(orders) == 500 - buffer
+
+    catalog = await stack.client.get_workflow_handle(catalog_workflow_id(shop.shop_id)).describe()
+    assert "LowStock" in str(catalog.typed_search_attributes)
