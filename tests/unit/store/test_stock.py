@@ -1,0 +1,80 @@
+"""Stock held by paid orders: all-or-nothing, idempotent by order id, never oversold under concurrency."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from creatorflow.store.repository import Store
+from creatorflow.store.tables import ReservationStatus
+from creatorflow.tiktok.models import Product, Sku, WarehouseStock
+
+
+def catalog(store: Store, stock: int, other: int = 100) -> None:
+    store.sync_catalog(
+        "shop-1",
+        [
+            Product(
+                id="p1",
+                title="Lip Oil",
+                status="ACTIVATE",
+                skus=[
+                    Sku(
+                        id="lip",
+                        seller_sku="LIP",
+                        inventory=[WarehouseStock(warehouse_id="wh", quantity=stock)],
+                    ),
+                    Sku(
+                        id="gloss",
+                        seller_sku="GLOSS",
+                        inventory=[WarehouseStock(warehouse_id="wh", quantity=other)],
+                    ),
+                ],
+            )
+        ],
+    )
+
+
+def stock(store: Store, sku_id: str) -> tuple[int, int]:
+    [found] = [level for level in store.stock_levels("shop-1") if level.sku_id == sku_id]
+    return found.on_hand, found.reserved
+
+
+def test_reservations_are_idempotent_and_all_or_nothing(store: Store) -> None:
+    catalog(store, stock=2)
+    assert store.reserve_stock("shop-1", "o1", [("lip", 2)]).reserved
+    assert store.reserve_stock("shop-1", "o1", [("lip", 2)]).reserved  # a retry holds nothing more
+    assert stock(store, "lip") == (2, 2)
+    refused = store.reserve_stock("shop-1", "o2", [("gloss", 1), ("lip", 1)])
+    assert (refused.reserved, refused.short) == (False, ["lip"])
+    assert stock(store, "gloss") == (100, 0)  # the SKU that had stock was not held either
+    assert store.reserve_stock("shop-1", "o3", [("not-synced", 1)]).reserved  # untracked SKUs pass
+
+
+def test_shipping_takes_units_off_the_shelf_and_cancelling_puts_them_back(store: Store) -> None:
+    catalog(store, stock=10)
+    store.reserve_stock("shop-1", "o1", [("lip", 3)])
+    store.reserve_stock("shop-1", "o2", [("lip", 2)])
+    assert store.settle_reservation("shop-1", "o1", ReservationStatus.SHIPPED)
+    assert not store.settle_reservation("shop-1", "o1", ReservationStatus.SHIPPED)  # once
+    assert stock(store, "lip") == (7, 2)
+    store.settle_reservation("shop-1", "o2", ReservationStatus.RELEASED)  # cancelled before packing
+    store.settle_reservation("shop-1", "o1", ReservationStatus.RELEASED)  # cancelled; never left
+    assert stock(store, "lip") == (10, 0)
+    assert not store.reserve_stock("shop-1", "o2", [("lip", 2)]).reserved  # a cancelled order stays so
+
+
+def test_a_burst_of_concurrent_orders_never_reserves_more_than_the_shelf(store: Store) -> None:
+    catalog(store, stock=30)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(lambda n: store.reserve_stock("shop-1", f"o{n}", [("lip", 1)]), range(50)))
+    assert sum(result.reserved for result in results) == 30
+    assert stock(store, "lip") == (30, 30)
+
+
+def test_an_operator_count_replaces_on_hand_and_a_resync_keeps_it(store: Store) -> None:
+    catalog(store, stock=500)
+    store.set_on_hand("shop-1", "lip", 300)
+    catalog(store, stock=480)  # TikTok's own count moved; ours is the truth
+    assert stock(store, "lip") == (300, 0)
+    [lip] = [level for level in store.stock_levels("shop-1") if level.sku_id == "lip"]
+    assert lip.tiktok_quantity == 480
