@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -20,8 +21,7 @@ SHIP_PACKAGE = "tiktok.ship_package"
 ARRANGE_TIKTOK_SHIPMENT = "tiktok.arrange_tiktok_shipment"
 CANCEL_ORDER = "tiktok.cancel_order"
 FETCH_AFTERSALES = "tiktok.fetch_aftersales"
-DECIDE_CANCELLATION = "tiktok.decide_cancellation"
-DECIDE_RETURN = "tiktok.decide_return"
+DECIDE_AFTERSALE = "tiktok.decide_aftersale"
 SYNC_CATALOG = "tiktok.sync_catalog"
 PUSH_STOCK = "tiktok.push_stock"
 
@@ -141,6 +141,7 @@ class AfterSaleVerdict(_Message):
     """Approve or reject one request on TikTok; `idempotency_key` makes a retried call act once."""
 
     shop_id: str
+    kind: Literal["cancellation", "return"]
     request_id: str
     approve: bool
     idempotency_key: str

@@ -5,6 +5,8 @@ store inside the activity so they never enter workflow history.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -144,43 +146,23 @@ class TikTokActivities:
             ]
         return contracts.AfterSales(cancellations=cancellations, returns=returns)
 
-    @activity.defn(name=contracts.DECIDE_CANCELLATION)
-    async def decide_cancellation(self, verdict: contracts.AfterSaleVerdict) -> None:
+    @activity.defn(name=contracts.DECIDE_AFTERSALE)
+    async def decide_aftersale(self, verdict: contracts.AfterSaleVerdict) -> None:
+        """Approve or reject a cancellation or return request, under TikTok's idempotency_key."""
+        calls: dict[tuple[str, bool], Callable[..., Awaitable[None]]] = {
+            ("cancellation", True): self._client.approve_cancellation,
+            ("cancellation", False): self._client.reject_cancellation,
+            ("return", True): self._client.approve_return,
+            ("return", False): self._client.reject_return,
+        }
+        options: dict[str, Any] = {"idempotency_key": verdict.idempotency_key}
+        if verdict.kind == "return":
+            options["decision"] = verdict.decision
+        if not verdict.approve:
+            options.update(reject_reason=verdict.reject_reason, comment=verdict.comment or None)
         with activity_errors():
             shop = await self._shop(verdict.shop_id)
-            if verdict.approve:
-                await self._client.approve_cancellation(
-                    shop, verdict.request_id, idempotency_key=verdict.idempotency_key
-                )
-            else:
-                await self._client.reject_cancellation(
-                    shop,
-                    verdict.request_id,
-                    reject_reason=verdict.reject_reason,
-                    idempotency_key=verdict.idempotency_key,
-                    comment=verdict.comment or None,
-                )
-
-    @activity.defn(name=contracts.DECIDE_RETURN)
-    async def decide_return(self, verdict: contracts.AfterSaleVerdict) -> None:
-        with activity_errors():
-            shop = await self._shop(verdict.shop_id)
-            if verdict.approve:
-                await self._client.approve_return(
-                    shop,
-                    verdict.request_id,
-                    decision=verdict.decision,
-                    idempotency_key=verdict.idempotency_key,
-                )
-            else:
-                await self._client.reject_return(
-                    shop,
-                    verdict.request_id,
-                    decision=verdict.decision,
-                    reject_reason=verdict.reject_reason,
-                    idempotency_key=verdict.idempotency_key,
-                    comment=verdict.comment or None,
-                )
+            await calls[(verdict.kind, verdict.approve)](shop, verdict.request_id, **options)
 
     @activity.defn(name=contracts.SYNC_CATALOG)
     async def sync_catalog(self, request: contracts.CatalogRequest) -> CatalogSummary:

@@ -75,34 +75,35 @@ class AfterSaleRequest(BaseModel):
 
 
 def from_cancellation(cancellation: Cancellation) -> AfterSaleRequest:
-    money = cancellation.refund_amount
-    return AfterSaleRequest(
-        kind="cancellation",
-        request_id=cancellation.cancel_id,
-        request_type=cancellation.cancel_type,
-        status=cancellation.cancel_status,
-        role=cancellation.role,
-        reason=cancellation.cancel_reason,
-        amount=(money.refund_total or money.amount) if money else None,
-        currency=money.currency if money else "",
-        create_time=cancellation.create_time,
-        update_time=cancellation.update_time,
-    )
+    c = cancellation
+    return _request("cancellation", c.cancel_id, c.cancel_type, c.cancel_status, c.cancel_reason, c)
 
 
 def from_return(request: ReturnRequest) -> AfterSaleRequest:
-    money = request.refund_amount
+    r = request
+    return _request("return", r.return_id, r.return_type, r.return_status, r.return_reason, r)
+
+
+def _request(
+    kind: Literal["cancellation", "return"],
+    request_id: str,
+    request_type: str,
+    status: str,
+    reason: str,
+    source: Cancellation | ReturnRequest,
+) -> AfterSaleRequest:
+    money = source.refund_amount
     return AfterSaleRequest(
-        kind="return",
-        request_id=request.return_id,
-        request_type=request.return_type,
-        status=request.return_status,
-        role=request.role,
-        reason=request.return_reason,
+        kind=kind,
+        request_id=request_id,
+        request_type=request_type,
+        status=status,
+        role=source.role,
+        reason=reason,
         amount=(money.refund_total or money.amount) if money else None,
         currency=money.currency if money else "",
-        create_time=request.create_time,
-        update_time=request.update_time,
+        create_time=source.create_time,
+        update_time=source.update_time,
     )
 
 

@@ -143,8 +143,6 @@ class CatalogState(BaseModel):
     last_sync: CatalogSummary | None = None
     last_push: CatalogSummary | None = None
     low_stock: list[str] = Field(default_factory=list)
-    syncs: int = 0
-    pushes: int = 0
     failures: int = 0  # syncs and pushes that failed (each is done again at the next interval)
 
 

@@ -48,22 +48,14 @@ class CatalogWorkflow:
         while True:
             if self._sync_due:
                 self._sync_due = False
-                summary = await self._call(contracts.SYNC_CATALOG, "read the catalog from TikTok")
-                if summary is not None:
-                    self.s.last_sync, self.s.syncs = (
-                        summary.model_copy(update={"at": workflow.now()}),
-                        self.s.syncs + 1,
-                    )
-                    self._alert(summary.low_stock)
+                self.s.last_sync = (
+                    await self._call(contracts.SYNC_CATALOG, "read the catalog") or self.s.last_sync
+                )
             if self._push_due:
                 self._push_due = False
-                summary = await self._call(contracts.PUSH_STOCK, "push stock to TikTok")
-                if summary is not None:
-                    self.s.last_push, self.s.pushes = (
-                        summary.model_copy(update={"at": workflow.now()}),
-                        self.s.pushes + 1,
-                    )
-                    self._alert(summary.low_stock)
+                self.s.last_push = (
+                    await self._call(contracts.PUSH_STOCK, "push stock to TikTok") or self.s.last_push
+                )
             if workflow.info().is_continue_as_new_suggested():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 workflow.continue_as_new(
@@ -83,23 +75,25 @@ class CatalogWorkflow:
             self._push_due = True
             self._sync_due = sync_in <= self.policy.push_interval
 
-    async def _call(self, name: str, summary: str) -> CatalogSummary | None:
+    async def _call(self, name: str, what: str) -> CatalogSummary | None:
         """A sync or push; one that fails (TikTok down, the shop deauthorized) is logged and done again at
         the next interval instead of ending the shop's catalog."""
         try:
-            return await workflow.execute_activity(
+            done = await workflow.execute_activity(
                 name,
                 contracts.CatalogRequest(shop_id=self.s.shop_id, policy=self.policy),
                 result_type=CatalogSummary,
                 task_queue=shared.TIKTOK_TASK_QUEUE,
                 start_to_close_timeout=self.policy.activity_timeout,
                 retry_policy=RETRY,
-                summary=summary,
+                summary=what,
             )
         except ActivityError as err:
             workflow.logger.warning("catalog of shop %s: %s failed: %s", self.s.shop_id, name, err.cause)
             self.s.failures += 1
             return None
+        self._alert(done.low_stock)
+        return done.model_copy(update={"at": workflow.now()})
 
     def _alert(self, low: list[str]) -> None:
         """LowStock search attribute, UI details and a warning when SKUs run low."""

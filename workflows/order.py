@@ -480,7 +480,7 @@ class OrderWorkflow:
             decision = decide_cancellation(
                 self.policy.aftersales, request, handed_over=reached(self.s.stage, HANDOVER)
             )
-            if not await self._apply(decision, request):
+            if not await self._approve_now(decision, request):
                 return False
             approve, by = True, "policy"
         else:
@@ -490,7 +490,7 @@ class OrderWorkflow:
             for label in [*self.s.refund_queue, *([self.s.label] if self.s.label else [])]:
                 await self._refund(label)
             self.s.refund_queue.clear()
-        await self._send_verdict(contracts.DECIDE_CANCELLATION, request, approve, "", verdict, by)
+        await self._send_verdict(request, approve, "", verdict, by)
         self._finish(request)
         self._tiktok_news = True
         return True
@@ -508,9 +508,7 @@ class OrderWorkflow:
         verdict = self._verdict_for(request)
         if verdict is not None:
             value = approve_decision(request) if verdict.approve else reject_decision(request)
-            await self._send_verdict(
-                contracts.DECIDE_RETURN, request, verdict.approve, value, verdict, "operator"
-            )
+            await self._send_verdict(request, verdict.approve, value, verdict, "operator")
             return True
         decision = decide_return(
             self.policy.aftersales,
@@ -526,14 +524,20 @@ class OrderWorkflow:
             return True
         if decision.act is Act.APPROVE and self._key(request, decision.decision) in self.s.decisions_sent:
             decision = Decision(act=Act.NOTHING, why="answered; waiting for TikTok")
-        if not await self._apply(decision, request):
+        if decision.act is Act.NOTHING:
+            self._unpark_decision()  # the request moved on without an operator
+            # Nothing to do until TikTok or the return's carrier has news; look again now and then anyway.
+            if not await self._wait_for_news(timeout=self.policy.tracking_poll):
+                self._aftersales_news = True
+                await self._track_return()
+            return True
+        if not await self._approve_now(decision, request):
             return False
-        await self._send_verdict(contracts.DECIDE_RETURN, request, True, decision.decision, None, "policy")
+        await self._send_verdict(request, True, decision.decision, None, "policy")
         return True
 
-    async def _apply(self, decision: Decision, request: AfterSaleRequest) -> bool:
-        """True when `decision` is an approval to send now; parks or waits otherwise (returning False when
-        the order should wait for an operator)."""
+    async def _approve_now(self, decision: Decision, request: AfterSaleRequest) -> bool:
+        """True for an approval to send now; an operator's call parks the order (False once parked)."""
         attention = self.s.attention
         if decision.act is Act.ASK_OPERATOR:
             if attention is not None and attention.reason == decision.reason:
@@ -541,19 +545,16 @@ class OrderWorkflow:
             raise NeedsAttention(
                 decision.reason, f"{request.kind} {request.request_id} ({request.reason}): {decision.why}"
             )
-        if attention is not None and attention.reason in DECISION_REASONS:
-            self.s.attention = None  # the request moved on without an operator
-        if decision.act is Act.APPROVE:
-            return True
-        # Nothing to do until TikTok or the return's carrier has news; look again now and then anyway.
-        if not await self._wait_for_news(timeout=self.policy.tracking_poll):
-            self._aftersales_news = True
-            await self._track_return()
-        return self.s.stage in RETURN_STATES
+        assert decision.act is Act.APPROVE, decision
+        self._unpark_decision()
+        return True
+
+    def _unpark_decision(self) -> None:
+        if self.s.attention is not None and self.s.attention.reason in DECISION_REASONS:
+            self.s.attention = None
 
     async def _send_verdict(
         self,
-        activity_name: str,
         request: AfterSaleRequest,
         approve: bool,
         decision: str,
@@ -562,9 +563,10 @@ class OrderWorkflow:
     ) -> None:
         key = self._key(request, decision or ("APPROVE" if approve else "REJECT"))
         await self._activity(
-            activity_name,
+            contracts.DECIDE_AFTERSALE,
             contracts.AfterSaleVerdict(
                 shop_id=self.s.shop_id,
+                kind=request.kind,
                 request_id=request.request_id,
                 approve=approve,
                 idempotency_key=key,
@@ -592,8 +594,7 @@ class OrderWorkflow:
 
     def _finish(self, request: AfterSaleRequest) -> None:
         self.s.finished_requests.append(request.request_id)
-        if self.s.attention is not None and self.s.attention.reason in DECISION_REASONS:
-            self.s.attention = None
+        self._unpark_decision()
         self.s.note(workflow.now(), f"{request.kind} {request.request_id} {request.status}")
 
     def _close_return(self, request: AfterSaleRequest, decision: Decision) -> None:

@@ -324,18 +324,7 @@ class Store:
             if shop_id is not None:
                 query = query.where(CatalogSku.shop_id == shop_id)
             return [
-                StockLevel(
-                    shop_id=row.shop_id,
-                    product_id=row.product_id,
-                    sku_id=row.sku_id,
-                    seller_sku=row.seller_sku,
-                    title=row.title,
-                    warehouse_id=row.warehouse_id,
-                    on_hand=row.on_hand,
-                    reserved=row.reserved,
-                    tiktok_quantity=row.tiktok_quantity,
-                    active=row.product_status == "ACTIVATE",
-                )
+                StockLevel.model_validate({**row.model_dump(), "active": row.product_status == "ACTIVATE"})
                 for row in session.exec(query)
             ]
 
