@@ -82,6 +82,8 @@ class FakeWorld:
     no_rate_for: set[str] = field(default_factory=set)  # providers that quote nothing eligible
     recorded_states: list[str] = field(default_factory=list)
     out_of_stock: set[str] = field(default_factory=set)  # SKUs with nothing left to reserve
+    aftersales: dict[str, contracts.AfterSales] = field(default_factory=dict)  # order id -> its requests
+    verdicts: list[contracts.AfterSaleVerdict] = field(default_factory=list)
 
     def _rate(self, provider: Provider, service: str) -> Rate:
         return Rate(
@@ -175,6 +177,18 @@ class FakeWorld:
         short = [item.sku_id for item in request.items if item.sku_id in self.out_of_stock]
         return Reservation(reserved=not short, short=short)
 
+    @activity.defn(name=contracts.FETCH_AFTERSALES)
+    async def fetch_aftersales(self, ref: contracts.OrderRef) -> contracts.AfterSales:
+        return self.aftersales.get(ref.order_id, contracts.AfterSales())
+
+    @activity.defn(name=contracts.DECIDE_AFTERSALE)
+    async def decide_aftersale(self, verdict: contracts.AfterSaleVerdict) -> None:
+        self.verdicts.append(verdict)
+
+    @activity.defn(name=contracts.RECORD_RETURN)
+    async def record_return(self, update: contracts.ReturnRecordUpdate) -> None:
+        self.calls["record_return"] += 1
+
     @activity.defn(name=contracts.RECORD_LABEL)
     async def record_label(self, record: contracts.LabelRecord) -> None:
         self.calls["record_label"] += 1
@@ -189,6 +203,8 @@ class FakeWorld:
             self.ship_package,
             self.arrange_tiktok_shipment,
             self.cancel_order,
+            self.fetch_aftersales,
+            self.decide_aftersale,
         ]
         local: list[Callable[..., Any]] = [
             self.choose_rate,
@@ -199,6 +215,7 @@ class FakeWorld:
             self.record_label,
             self.record_label_refund,
             self.reserve_stock,
+            self.record_return,
         ]
         return [
             Worker(client, task_queue=ORDERS_TASK_QUEUE, workflows=[OrderWorkflow], activities=local),
