@@ -12,6 +12,9 @@ Rules kept here:
 - Never lose or double-apply an event: events are deduplicated by id and ignored when older than what
   TikTok already told us; the order is always re-read from TikTok before acting on news.
 - Business failures never fail the workflow: they park the order in NEEDS_ATTENTION for an operator.
+- A paid order holds its stock before any label is bought; without stock it waits for an operator.
+- Buyers' cancellations and returns are answered by the after-sales policy (`creatorflow.aftersales`),
+  each answer under TikTok's idempotency key; what the policy does not cover waits for an operator.
 """
 
 from __future__ import annotations
