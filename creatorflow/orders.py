@@ -155,6 +155,7 @@ class OrderSnapshot(BaseModel):
     shipping_provider: str = ""
     currency: str = ""
     total: Decimal | None = None
+    buyer_requested_cancel: bool = False  # a cancellation request waits for the seller
 
 
 def snapshot_of(shop_id: str, order: Order) -> OrderSnapshot:
@@ -190,6 +191,7 @@ def snapshot_of(shop_id: str, order: Order) -> OrderSnapshot:
         shipping_provider=order.shipping_provider,
         currency=order.payment.currency if order.payment else "",
         total=order.payment.total_amount if order.payment else None,
+        buyer_requested_cancel=order.is_buyer_request_cancel,
     )
 
 

@@ -235,6 +235,8 @@ class OrderWorkflow:
         if self.s.order is not None and snapshot.update_time < self.s.order.update_time:
             return  # an older read cannot overrule a newer one
         self.s.order = snapshot
+        # The buyer asked to cancel: look at the request even if its webhook never came.
+        self._aftersales_news = self._aftersales_news or snapshot.buyer_requested_cancel
         if snapshot.shipping_provider and not self.s.carrier:
             self.s.carrier = snapshot.shipping_provider
         if snapshot.tracking_number and not self.s.tracking_number:
@@ -474,12 +476,15 @@ class OrderWorkflow:
         return False
 
     async def _answer_cancellation(self, request: AfterSaleRequest) -> bool:
+        if request.status != CANCEL_PENDING:  # settled on TikTok: the order's status says the rest
+            self._finish(request)
+            self._tiktok_news = request.status in CANCEL_DONE
+            return False
         verdict = self._verdict_for(request)
+        if verdict is None and request.request_id in self.s.decided_by:
+            await self._await_aftersales_news()  # answered; nothing ships until TikTok settles it
+            return True
         if verdict is None:
-            if request.status != CANCEL_PENDING:  # settled on TikTok: the order's status says the rest
-                self._finish(request)
-                self._tiktok_news = request.status in CANCEL_DONE
-                return False
             decision = decide_cancellation(
                 self.policy.aftersales, request, handed_over=reached(self.s.stage, HANDOVER)
             )
@@ -494,9 +499,14 @@ class OrderWorkflow:
                 await self._refund(label)
             self.s.refund_queue.clear()
         await self._send_verdict(request, approve, "", verdict, by)
-        self._finish(request)
         self._tiktok_news = True
         return True
+
+    async def _await_aftersales_news(self) -> None:
+        """Until TikTok or the return's carrier has news; look again now and then anyway."""
+        if not await self._wait_for_news(timeout=self.policy.tracking_poll):
+            self._aftersales_news = True
+            await self._track_return()
 
     async def _follow_return(self, request: AfterSaleRequest) -> bool:
         if self.s.stage not in RETURN_STATES and request.status not in RETURN_DONE | RETURN_CLOSED:
@@ -529,10 +539,7 @@ class OrderWorkflow:
             decision = Decision(act=Act.NOTHING, why="answered; waiting for TikTok")
         if decision.act is Act.NOTHING:
             self._unpark_decision()  # the request moved on without an operator
-            # Nothing to do until TikTok or the return's carrier has news; look again now and then anyway.
-            if not await self._wait_for_news(timeout=self.policy.tracking_poll):
-                self._aftersales_news = True
-                await self._track_return()
+            await self._await_aftersales_news()
             return True
         if not await self._approve_now(decision, request):
             return False
@@ -597,6 +604,8 @@ class OrderWorkflow:
 
     def _finish(self, request: AfterSaleRequest) -> None:
         self.s.finished_requests.append(request.request_id)
+        if self._verdict_for(request) is not None:
+            self.s.operator_verdict = None
         self._unpark_decision()
         self.s.note(workflow.now(), f"{request.kind} {request.request_id} {request.status}")
 

@@ -86,3 +86,32 @@ async def test_an_order_without_stock_buys_no_label_until_restocked(harness: Har
     await handle.execute_update(OrderWorkflow.retry, RetryRequest())
     shipped = await until(handle, status_is(State.SHIPPED))
     assert shipped.stock_reserved and sum(harness.world.purchases.values()) == 1
+
+
+def buyer_cancellation(status: str) -> contracts.AfterSales:
+    request = AfterSaleRequest(
+        kind="cancellation", request_id="can-1", request_type="BUYER_CANCEL", status=status, role="BUYER"
+    )
+    return contracts.AfterSales(cancellations=[request])
+
+
+async def test_a_cancellation_whose_webhook_was_lost_is_approved_and_nothing_ships_meanwhile(
+    harness: Harness,
+) -> None:
+    """The order itself says the buyer asked to cancel; TikTok is slow to apply our approval."""
+    order_id = harness.new_order_id()
+    harness.world.orders[order_id] = snapshot(order_id, "AWAITING_SHIPMENT", 100, buyer_requested_cancel=True)
+    harness.world.aftersales[order_id] = buyer_cancellation("CANCELLATION_REQUEST_PENDING")
+    handle = await harness.start(order_id)
+    await until(handle, lambda state: bool(harness.world.verdicts))
+    [verdict] = harness.world.verdicts
+    assert (verdict.kind, verdict.approve, verdict.request_id) == ("cancellation", True, "can-1")
+    await handle.signal(OrderWorkflow.tiktok_event, TikTokOrderEvent(event_id="c1", kind="cancellation"))
+    await until(handle, lambda state: state.events_seen == 1)
+    assert not harness.world.purchases and len(harness.world.verdicts) == 1  # still pending on TikTok
+
+    harness.world.orders[order_id] = snapshot(order_id, "CANCELLED", 200)
+    harness.world.aftersales[order_id] = buyer_cancellation("CANCELLATION_REQUEST_COMPLETE")
+    await handle.signal(OrderWorkflow.tiktok_event, TikTokOrderEvent(event_id="c2", kind="cancellation"))
+    final = await until(handle, status_is(State.CANCELLED))
+    assert final.label is None and not harness.world.purchases
