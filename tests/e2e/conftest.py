@@ -18,9 +18,9 @@ from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.config import Settings, TikTokSettings
-from creatorflow.crypto import Keyring
 from creatorflow.orders import OrderPolicy
 from starter.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
+from tests.keys import TEST_KEYRING, TEST_KEYS
 from tests.replay_record import record_histories
 from workers.devserver import start_dev_server
 
@@ -43,7 +43,7 @@ FAST_TIKTOK = {
 
 @pytest.fixture(scope="module")
 async def e2e_temporal() -> AsyncIterator[WorkflowEnvironment]:
-    env = await start_dev_server()
+    env = await start_dev_server(TEST_KEYRING)
     async with env:
         yield env
 
@@ -52,7 +52,7 @@ def e2e_settings(data_dir: Path) -> Settings:
     return Settings(
         data_dir=data_dir,
         database_url=f"sqlite:///{data_dir / 'app.db'}",
-        encryption_keys=SecretStr(Keyring.generate_spec("e2e")),
+        encryption_keys=SecretStr(TEST_KEYS),
         orders=FAST_ORDERS,
         tiktok=TikTokSettings(timeout_seconds=3),
     )

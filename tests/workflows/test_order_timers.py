@@ -10,6 +10,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.domain import TrackingStatus
 from creatorflow.orders import FulfillmentState, OrderPolicy, OrderState
+from tests.keys import TEST_KEYRING
 from tests.workflows.conftest import FakeWorld, Harness, snapshot
 from workers.client import data_converter
 from workers.devserver import SQLITE_ARGS, TIME_SKIPPING, temporal_binary
@@ -23,7 +24,7 @@ async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_existing_path=temporal_binary(),
         dev_server_extra_args=[*SQLITE_ARGS, *TIME_SKIPPING],
         search_attributes=SEARCH_ATTRIBUTES,
-        data_converter=data_converter(),
+        data_converter=data_converter(TEST_KEYRING),
     )
     async with env:
         yield env
