@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from creatorflow.domain import Address
+from creatorflow.logs import LogFormat
 from creatorflow.orders import OrderPolicy
 
 SANDBOX_HOST = "127.0.0.1"
@@ -104,6 +105,10 @@ class Settings(BaseSettings):
     # in clear. `creatorflow dev` generates one. The UI's origins may call it from the operator's browser.
     codec_token: SecretStr | None = None
     codec_cors_origins: list[str] = ["http://localhost:8233", "http://127.0.0.1:8233"]
+    # `host:port` where `creatorflow worker` / `creatorflow api` serve Prometheus metrics; off when unset.
+    metrics_address: str | None = None
+    log_format: LogFormat = LogFormat.TEXT
+    log_level: str = "INFO"
 
 
 @lru_cache(maxsize=1)

@@ -7,6 +7,7 @@ import dataclasses
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from creatorflow.config import TemporalSettings
 from creatorflow.crypto import Keyring
@@ -18,7 +19,21 @@ def data_converter(keyring: Keyring) -> DataConverter:
     return dataclasses.replace(pydantic_data_converter, payload_codec=EncryptionCodec(keyring))
 
 
-async def connect(settings: TemporalSettings, keyring: Keyring) -> Client:
+def sdk_runtime(metrics_address: str | None) -> Runtime:
+    """The SDK runtime; with an address, it serves Prometheus metrics there (the SDK's and ours).
+
+    One per process: the endpoint is bound when the runtime is made.
+    """
+    if metrics_address is None:
+        return Runtime.default()
+    prometheus = PrometheusConfig(bind_address=metrics_address, counters_total_suffix=True)
+    return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
+
+
+async def connect(settings: TemporalSettings, keyring: Keyring, on: Runtime | None = None) -> Client:
     return await Client.connect(
-        settings.address, namespace=settings.namespace, data_converter=data_converter(keyring)
+        settings.address,
+        namespace=settings.namespace,
+        data_converter=data_converter(keyring),
+        runtime=on or Runtime.default(),
     )
