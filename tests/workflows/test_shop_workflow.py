@@ -1,0 +1,226 @@
+"""ShopWorkflow with its real activities, the real onboarding and gateway, against the TikTok emulator over
+HTTP: weeks of token refreshes on a time-skipping server, failing refreshes that recover, and a refresh
+token TikTok no longer accepts.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
+
+from creatorflow.api.onboarding import Onboarding
+from creatorflow.config import Settings, TikTokSettings
+from creatorflow.crypto import Keyring
+from creatorflow.orders import OrderPolicy
+from creatorflow.sandbox.server import BackgroundServer
+from creatorflow.sandbox.tiktok import TikTokEmulatorConfig, create_app
+from creatorflow.sandbox.tiktok_control import TikTokSandboxControl
+from creatorflow.shops import (
+    REAUTHORIZATION_REQUIRED,
+    TOKEN_REFRESH_FAILING,
+    ShopLifecycle,
+    ShopPolicy,
+    ShopState,
+)
+from creatorflow.store.db import create_schema, make_engine
+from creatorflow.store.repository import Store
+from creatorflow.tiktok.client import TikTokShopClient
+from tests.e2e.conftest import eventually
+from workers.client import data_converter
+from workers.devserver import SQLITE_ARGS, TIME_SKIPPING, temporal_binary
+from workers.gateway import TemporalGateway
+from workers.worker import build_workers, running_workers
+from workflows.shared import ATTENTION_REASON, SEARCH_ATTRIBUTES, SHOP_STATUS, shop_workflow_id
+from workflows.shop import ShopWorkflow
+
+REFRESH_PATH = "/api/v2/token/refresh"
+# Production timings, except that a failed round is retried after a fraction of a second.
+QUICK_RETRIES = ShopPolicy(
+    retry_initial=timedelta(milliseconds=200), retry_max=timedelta(seconds=1), attempts_per_round=2
+)
+
+ShopHandle = WorkflowHandle[ShopWorkflow, None]
+
+
+@dataclass
+class World:
+    """A TikTok emulator of its own, our store, and the workers of the real activities on `client`."""
+
+    settings: Settings
+    store: Store
+    control: TikTokSandboxControl
+    tiktok: TikTokShopClient
+
+    async def connect(self, client: Client, policy: ShopPolicy, seller_id: str) -> ShopHandle:
+        """The seller authorizes the app through our onboarding; returns its shop's workflow."""
+        gateway = TemporalGateway(client, OrderPolicy(), policy)
+        onboarding = Onboarding(self.store, self.settings.tiktok, gateway)
+        redirect = await self.control.approve(await onboarding.authorization_url(), seller_id)
+        connection = await onboarding.complete(redirect["state"], redirect["code"], None)
+        [shop] = connection.shops
+        return client.get_workflow_handle_for(ShopWorkflow.run, shop_workflow_id(shop.shop_id))
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    emulator_config = TikTokEmulatorConfig.from_settings(Settings())
+    with BackgroundServer(create_app(emulator_config)) as emulator:
+        url = emulator.url
+        settings = Settings(
+            data_dir=tmp_path,
+            database_url=f"sqlite:///{tmp_path / 'app.db'}",
+            tiktok=TikTokSettings(api_base_url=url, auth_base_url=url, authorize_url=f"{url}/open/authorize"),
+        )
+        engine = make_engine(settings.database_url)
+        create_schema(engine)
+        store = Store(engine, Keyring.parse(Keyring.generate_spec("wf")))  # tokens encrypted at rest
+        control = TikTokSandboxControl(url)
+        async with TikTokShopClient(settings.tiktok) as tiktok:
+            yield World(settings, store, control, tiktok)
+        await control.aclose()
+
+
+async def status(handle: ShopHandle) -> ShopState:
+    return await handle.query(ShopWorkflow.status)
+
+
+async def search_attributes(handle: ShopHandle) -> tuple[str | None, str | None]:
+    attributes = (await handle.describe()).typed_search_attributes
+    return attributes.get(SHOP_STATUS), attributes.get(ATTENTION_REASON)
+
+
+# --- three weeks of refreshes ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """Time moves only when a test fast-forwards a workflow, so the emulator's clock can follow it."""
+    env = await WorkflowEnvironment.start_time_skipping_v2(
+        ts_config=TimeSkippingConfig(enabled=False),
+        dev_server_existing_path=temporal_binary(),
+        dev_server_extra_args=[*SQLITE_ARGS, *TIME_SKIPPING],
+        search_attributes=SEARCH_ATTRIBUTES,
+        data_converter=data_converter(),
+    )
+    async with env:
+        yield env
+
+
+async def test_tokens_are_refreshed_before_they_expire_for_three_weeks(
+    skipping_env: WorkflowEnvironment, world: World
+) -> None:
+    """Every 12 virtual hours the emulator's clock is moved to the workflow's and a shop call is made
+    with the stored access token, as an order activity would: TikTok never sees an expired token."""
+    client = skipping_env.client
+    seller = await world.control.create_seller("Three Weeks Seller")
+    async with running_workers(build_workers(client, world.settings, world.store, world.tiktok)):
+        handle = await world.connect(client, ShopPolicy(), seller.id)
+        started = await skipping_env.get_current_time(handle)
+        calls = 0
+        while await skipping_env.get_current_time(handle) - started < timedelta(days=21):
+            assert await skipping_env.fast_forward(handle, timedelta(hours=12))
+            virtual_now = await skipping_env.get_current_time(handle)
+            lag = virtual_now.timestamp() - await world.control.clock()
+            if lag > 0:
+                await world.control.advance_clock(lag)
+            tokens = world.store.tokens(seller.shops[0].id)
+            assert tokens.access_expires_at > virtual_now, f"stored token already expired at {virtual_now}"
+            # Raises TokenExpiredError (105002) if TikTok, by its own clock, saw an expired token.
+            [shop] = await world.tiktok.get_authorized_shops(tokens.access_token)
+            assert shop.id == seller.shops[0].id
+            calls += 1
+        state = await status(handle)
+        await handle.terminate("test over")
+
+    assert calls == 42
+    # A 7-day token refreshed a day before it expires: at about days 6, 12 and 18.
+    assert state.refreshes == 3 and state.consecutive_failures == 0
+    assert state.status is ShopLifecycle.ACTIVE
+    refreshes = await world.control.ledger(REFRESH_PATH)
+    assert [entry["status"] for entry in refreshes] == [200, 200, 200]
+    emulator_now = datetime.fromtimestamp(await world.control.clock(), UTC)
+    assert state.access_expires_at is not None and state.access_expires_at > emulator_now
+
+
+# --- failures ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def shop(world: World, temporal_client: Client) -> AsyncIterator[tuple[str, ShopHandle]]:
+    """A connected shop whose workflow runs on the shared dev server, with quick retries."""
+    seller = await world.control.create_seller(f"Seller {uuid.uuid4().hex[:6]}")
+    async with running_workers(build_workers(temporal_client, world.settings, world.store, world.tiktok)):
+        handle = await world.connect(temporal_client, QUICK_RETRIES, seller.id)
+        yield seller.id, handle
+        await handle.terminate("test over")
+
+
+async def test_failing_refreshes_are_shown_retried_and_recover(
+    world: World, shop: tuple[str, ShopHandle]
+) -> None:
+    _, handle = shop
+    shop_id = (await status(handle)).shop_id
+    before = world.store.tokens(shop_id)
+    # TikTok's token endpoint fails until further notice.
+    await world.control.set_faults([{"path": REFRESH_PATH, "error_rate": 1.0, "kinds": ["5xx"]}])
+
+    failing = await handle.execute_update(ShopWorkflow.refresh_now)
+    assert failing.status is ShopLifecycle.REFRESH_FAILING
+    assert failing.consecutive_failures == 1 and "Internal error" in failing.last_failure
+    assert failing.attention_reason == TOKEN_REFRESH_FAILING
+    assert await eventually(
+        lambda: search_attributes(handle), lambda found: found == ("REFRESH_FAILING", TOKEN_REFRESH_FAILING)
+    )
+    await eventually(lambda: status(handle), lambda state: state.consecutive_failures >= 3)  # on its own
+
+    await world.control.set_faults([])
+    recovered = await eventually(lambda: status(handle), lambda state: state.refreshes == 1)
+    assert recovered.status is ShopLifecycle.ACTIVE and recovered.consecutive_failures == 0
+    assert any("refresh recovered after" in line for line in recovered.history)
+    assert await eventually(lambda: search_attributes(handle), lambda found: found == ("ACTIVE", None))
+    *failed, succeeded = [entry["status"] for entry in await world.control.ledger(REFRESH_PATH)]
+    assert len(failed) >= 6 and set(failed) == {500} and succeeded == 200
+    after = world.store.tokens(shop_id)
+    assert after.access_token != before.access_token
+    assert after.access_expires_at == recovered.access_expires_at
+
+    # Tokens never reach workflow history; only their expiry times do.
+    history = "\n".join(str(event) for event in (await handle.fetch_history()).events)
+    assert shop_id in history
+    for secret in (before.access_token, before.refresh_token, after.access_token):
+        assert secret not in history
+
+
+async def test_rejected_refresh_token_asks_for_reauthorization_and_stops_retrying(
+    world: World, temporal_client: Client, shop: tuple[str, ShopHandle]
+) -> None:
+    seller_id, handle = shop
+    # The seller revokes the app; its webhook goes nowhere here, so the next refresh is what finds out.
+    await world.control.deauthorize(seller_id)
+
+    refused = await handle.execute_update(ShopWorkflow.refresh_now)
+    assert refused.status is ShopLifecycle.NEEDS_REAUTHORIZATION
+    assert "can not find related auth record" in refused.reauthorization_reason
+    assert refused.attention_reason == REAUTHORIZATION_REQUIRED
+    assert await eventually(
+        lambda: search_attributes(handle),
+        lambda found: found == ("NEEDS_REAUTHORIZATION", REAUTHORIZATION_REQUIRED),
+    )
+    with pytest.raises(WorkflowUpdateFailedError) as again:
+        await handle.execute_update(ShopWorkflow.refresh_now)
+    assert "the seller must authorize the app again" in str(again.value.cause)
+    assert len(await world.control.ledger(REFRESH_PATH)) == 1  # not retried: retrying cannot help
+
+    # The seller authorizes again: the same workflow takes the new tokens and refreshes them.
+    await world.connect(temporal_client, QUICK_RETRIES, seller_id)
+    back = await eventually(lambda: status(handle), lambda state: state.connections == 2)
+    assert back.status is ShopLifecycle.ACTIVE and back.reauthorization_reason == ""
+    refreshed = await handle.execute_update(ShopWorkflow.refresh_now)
+    assert refreshed.status is ShopLifecycle.ACTIVE and refreshed.refreshes == 1
