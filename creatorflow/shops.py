@@ -15,6 +15,10 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 MAX_REMEMBERED_EVENTS = 100
 MAX_HISTORY = 50
+# A deauthorization pushed this long before the latest OAuth connection predates it (a retried, late
+# delivery: TikTok's first retry comes 2 minutes after a failed push) and no longer applies. Closer than
+# that, clocks and whole-second timestamps cannot tell the order, and the deauthorization wins.
+DEAUTHORIZATION_CLOCK_TOLERANCE = timedelta(minutes=1)
 
 
 class ShopMessage:
@@ -144,6 +148,12 @@ class ShopState(BaseModel):
     def authorization_ends_at(self) -> datetime | None:
         """When the seller must re-authorize: TikTok's announcement, else the refresh token's expiry."""
         return self.authorization_expires_at or self.refresh_expires_at
+
+    def predates_connection(self, event: ShopAuthorizationEvent) -> bool:
+        return (
+            self.connected_at is not None
+            and event.occurred_at < self.connected_at - DEAUTHORIZATION_CLOCK_TOLERANCE
+        )
 
     def remember(self, event_id: str) -> bool:
         """True the first time an event id is seen."""

@@ -200,7 +200,7 @@ class ShopWorkflow:
         if not s.remember(event.event_id):
             return
         if event.kind == "deauthorized":
-            if s.connected_at is not None and event.occurred_at < s.connected_at:
+            if s.predates_connection(event):
                 s.note(workflow.now(), "a deauthorization older than the latest connection was ignored")
                 return
             s.deauthorized_at = event.occurred_at

@@ -25,7 +25,9 @@ from creatorflow.sandbox.tiktok_control import TikTokSandboxControl
 from creatorflow.shops import (
     REAUTHORIZATION_REQUIRED,
     TOKEN_REFRESH_FAILING,
+    ShopAuthorizationEvent,
     ShopLifecycle,
+    ShopMessage,
     ShopPolicy,
     ShopState,
 )
@@ -34,7 +36,7 @@ from creatorflow.store.repository import Store
 from creatorflow.tiktok.client import TikTokShopClient
 from tests.e2e.conftest import eventually
 from workers.client import data_converter
-from workers.devserver import SQLITE_ARGS, TIME_SKIPPING, temporal_binary
+from workers.devserver import SQLITE_ARGS, TIME_SKIPPING, start_dev_server, temporal_binary
 from workers.gateway import TemporalGateway
 from workers.worker import build_workers, running_workers
 from workflows.shared import ATTENTION_REASON, SEARCH_ATTRIBUTES, SHOP_STATUS, shop_workflow_id
@@ -89,6 +91,10 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
 
 async def status(handle: ShopHandle) -> ShopState:
     return await handle.query(ShopWorkflow.status)
+
+
+async def run_id(handle: ShopHandle) -> str | None:
+    return (await handle.describe()).run_id
 
 
 async def search_attributes(handle: ShopHandle) -> tuple[str | None, str | None]:
@@ -224,3 +230,57 @@ async def test_rejected_refresh_token_asks_for_reauthorization_and_stops_retryin
     assert back.status is ShopLifecycle.ACTIVE and back.reauthorization_reason == ""
     refreshed = await handle.execute_update(ShopWorkflow.refresh_now)
     assert refreshed.status is ShopLifecycle.ACTIVE and refreshed.refreshes == 1
+
+
+# --- continue-as-new and late webhooks ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+async def short_history_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A dev server that suggests continue-as-new after 30 history events."""
+    env = await start_dev_server(
+        extra_args=["--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=30"]
+    )
+    async with env:
+        yield env
+
+
+async def test_state_survives_continue_as_new_and_late_deauthorizations_are_ignored(
+    short_history_env: WorkflowEnvironment, world: World
+) -> None:
+    client = short_history_env.client
+    gateway = TemporalGateway(client, OrderPolicy(), QUICK_RETRIES)
+    seller = await world.control.create_seller("Busy Seller")
+    async with running_workers(build_workers(client, world.settings, world.store, world.tiktok)):
+        handle = await world.connect(client, QUICK_RETRIES, seller.id)
+        first_run = (await handle.describe()).run_id
+        connected = await status(handle)
+        assert connected.connected_at is not None
+        # TikTok warns daily for a month before the authorization ends: each warning is a signal.
+        ends = datetime(2027, 1, 1, tzinfo=UTC)
+        for day in range(30):
+            warning = ShopAuthorizationEvent(
+                event_id=f"tts:7:{day}", kind="expiring", occurred_at=connected.connected_at, expires_at=ends
+            )
+            await gateway.signal_shop(connected.shop_id, ShopMessage.AUTHORIZATION_EVENT, warning)
+        # A deauthorization from before this connection, delivered late by TikTok's retries.
+        stale = ShopAuthorizationEvent(
+            event_id="tts:6:old",
+            kind="deauthorized",
+            occurred_at=connected.connected_at - timedelta(hours=3),
+            message="Shop_id is deauthorized from your APP by merchant.",
+        )
+        await gateway.signal_shop(connected.shop_id, ShopMessage.AUTHORIZATION_EVENT, stale)
+
+        await eventually(lambda: run_id(handle), lambda run: run != first_run)  # continued as new
+        carried = await eventually(lambda: status(handle), lambda state: len(state.seen_event_ids) == 31)
+        assert carried.connections == 1 and carried.connected_at == connected.connected_at
+        assert carried.authorization_expires_at == ends and carried.status is ShopLifecycle.ACTIVE
+        assert any("older than the latest connection was ignored" in line for line in carried.history)
+        assert world.store.shop(connected.shop_id).status.value == "ACTIVE"
+        refreshed = await handle.execute_update(ShopWorkflow.refresh_now)  # the new run still acts
+        assert (
+            refreshed.refreshes == 1
+            and refreshed.access_expires_at == world.store.tokens(connected.shop_id).access_expires_at
+        )
+        await handle.terminate("test over")
