@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import Literal, Protocol
+from typing import ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
-MAX_REMEMBERED_EVENTS = 100
-MAX_HISTORY = 50
+from creatorflow.journal import Journal
+
 # A deauthorization pushed this long before the latest OAuth connection predates it (a retried, late
 # delivery: TikTok's first retry comes 2 minutes after a failed push) and no longer applies. Closer than
 # that, clocks and whole-second timestamps cannot tell the order, and the deauthorization wins.
@@ -93,9 +93,11 @@ class TokenExpiries(_Message):
     refresh_expires_at: datetime
 
 
-class ShopState(BaseModel):
+class ShopState(Journal):
     """The whole state of one shop's workflow: what the `status` query returns, and what is carried
     across continue-as-new."""
+
+    max_remembered_events: ClassVar[int] = 100
 
     shop_id: str
     connections: int = 0  # OAuth connections seen; a refresh started before the latest one is void
@@ -112,8 +114,6 @@ class ShopState(BaseModel):
     authorization_expires_at: datetime | None = None  # announced by type 7
     expiry_warned_at: datetime | None = None
     store_outdated: bool = False  # the store's shop row must be brought in line with this state
-    seen_event_ids: list[str] = Field(default_factory=list)
-    history: list[str] = Field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -154,18 +154,6 @@ class ShopState(BaseModel):
             self.connected_at is not None
             and event.occurred_at < self.connected_at - DEAUTHORIZATION_CLOCK_TOLERANCE
         )
-
-    def remember(self, event_id: str) -> bool:
-        """True the first time an event id is seen."""
-        if event_id in self.seen_event_ids:
-            return False
-        self.seen_event_ids.append(event_id)
-        del self.seen_event_ids[:-MAX_REMEMBERED_EVENTS]
-        return True
-
-    def note(self, at: datetime, text: str) -> None:
-        self.history.append(f"{at:%Y-%m-%dT%H:%M:%SZ} {text}")
-        del self.history[:-MAX_HISTORY]
 
 
 class ShopInput(BaseModel):

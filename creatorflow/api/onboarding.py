@@ -135,16 +135,7 @@ class Onboarding:
         return Connection(
             message=f"Connected {len(shops)} shop(s).",
             seller_name=grant.seller_name,
-            shops=[
-                ConnectedShop(
-                    shop_id=shop.shop_id,
-                    name=shop.name,
-                    region=shop.region,
-                    seller_type=shop.seller_type,
-                    status=shop.status.value,
-                )
-                for shop in shops
-            ],
+            shops=[ConnectedShop.model_validate(shop, from_attributes=True) for shop in shops],
         )
 
     async def _claim(self, state: str | None) -> None:

@@ -35,11 +35,11 @@ from creatorflow.store.db import create_schema, make_engine
 from creatorflow.store.repository import Store
 from creatorflow.tiktok.client import TikTokShopClient
 from tests.e2e.conftest import eventually
-from workers.client import data_converter
-from workers.devserver import SQLITE_ARGS, TIME_SKIPPING, start_dev_server, temporal_binary
+from tests.workflows.conftest import start_time_skipping_server
+from workers.devserver import start_dev_server
 from workers.gateway import TemporalGateway
 from workers.worker import build_workers, running_workers
-from workflows.shared import ATTENTION_REASON, SEARCH_ATTRIBUTES, SHOP_STATUS, shop_workflow_id
+from workflows.shared import ATTENTION_REASON, SHOP_STATUS, shop_workflow_id
 from workflows.shop import ShopWorkflow
 
 REFRESH_PATH = "/api/v2/token/refresh"
@@ -108,13 +108,7 @@ async def search_attributes(handle: ShopHandle) -> tuple[str | None, str | None]
 @pytest.fixture(scope="module")
 async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """Time moves only when a test fast-forwards a workflow, so the emulator's clock can follow it."""
-    env = await WorkflowEnvironment.start_time_skipping_v2(
-        ts_config=TimeSkippingConfig(enabled=False),
-        dev_server_existing_path=temporal_binary(),
-        dev_server_extra_args=[*SQLITE_ARGS, *TIME_SKIPPING],
-        search_attributes=SEARCH_ATTRIBUTES,
-        data_converter=data_converter(),
-    )
+    env = await start_time_skipping_server(TimeSkippingConfig(enabled=False))
     async with env:
         yield env
 
