@@ -113,8 +113,11 @@ class Onboarding:
     async def authorization_url(self) -> str:
         """TikTok's authorize page for our app, with a new single-use state."""
         state = secrets.token_urlsafe(32)
-        expires_at = datetime.now(UTC) + self._state_ttl
-        await asyncio.to_thread(self._store.add_oauth_state, state_hash(state), expires_at)
+        now = datetime.now(UTC)
+        # An expired link is still recognised (and called expired) for a day, then forgotten.
+        await asyncio.to_thread(
+            self._store.add_oauth_state, state_hash(state), now + self._state_ttl, now - timedelta(days=1)
+        )
         async with TikTokAuthClient(self._tiktok) as auth:
             return auth.authorize_url(state)
 

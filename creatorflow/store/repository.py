@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -160,8 +160,11 @@ class Store:
 
     # --- OAuth states ---------------------------------------------------------------------------
 
-    def add_oauth_state(self, state_hash: str, expires_at: datetime) -> None:
+    def add_oauth_state(self, state_hash: str, expires_at: datetime, forget_before: datetime) -> None:
+        """Keep a new state; states that expired before `forget_before` are dropped on the way, so
+        clicks on "connect" never pile up."""
         with Session(self.engine) as session:
+            session.execute(delete(OAuthState).where(col(OAuthState.expires_at) < forget_before))
             session.add(OAuthState(state_hash=state_hash, expires_at=expires_at))
             session.commit()
 

@@ -110,7 +110,7 @@ def test_webhook_inbox_deduplicates_even_under_concurrency(store: Store) -> None
 
 def test_oauth_state_is_valid_once_even_under_a_race(store: Store) -> None:
     now = datetime.now(UTC)
-    store.add_oauth_state("hash-1", now + timedelta(minutes=10))
+    store.add_oauth_state("hash-1", now + timedelta(minutes=10), forget_before=now - timedelta(days=1))
 
     with ThreadPoolExecutor(8) as pool:  # eight callbacks (or API replicas) with the same state at once
         checks = list(pool.map(lambda _: store.use_oauth_state("hash-1", now), range(8)))
@@ -121,10 +121,15 @@ def test_oauth_state_is_valid_once_even_under_a_race(store: Store) -> None:
 
 def test_expired_oauth_state_is_refused_and_stays_unused(store: Store) -> None:
     now = datetime.now(UTC)
-    store.add_oauth_state("hash-2", now + timedelta(minutes=10))
+    store.add_oauth_state("hash-2", now + timedelta(minutes=10), forget_before=now - timedelta(days=1))
     later = now + timedelta(minutes=10, seconds=1)
     assert store.use_oauth_state("hash-2", later) is StateCheck.EXPIRED
     assert store.use_oauth_state("hash-2", later) is StateCheck.EXPIRED  # not turned into USED
+
+    # Long expired states are dropped when new ones are made.
+    store.add_oauth_state("hash-3", later + timedelta(minutes=10), forget_before=later)
+    assert store.use_oauth_state("hash-2", later) is StateCheck.UNKNOWN
+    assert store.use_oauth_state("hash-3", later) is StateCheck.VALID
 
 
 def test_webhook_status_moves_and_pending_are_listed(store: Store) -> None:
