@@ -105,6 +105,10 @@ class Settings(BaseSettings):
     encryption_keys: SecretStr | None = None
     # Public base URL of our API (webhooks, OAuth redirect).
     public_base_url: str = "http://127.0.0.1:8080"
+    # Bearer token for the API's codec endpoint (/codec/decode), through which the Temporal UI shows payloads
+    # in clear. `creatorflow dev` generates one. The UI's origins may call it from the operator's browser.
+    codec_token: SecretStr | None = None
+    codec_cors_origins: list[str] = ["http://localhost:8233", "http://127.0.0.1:8233"]
     # How long a "connect your shop" link stays usable (its OAuth state expires after this).
     oauth_state_ttl: timedelta = Field(default=timedelta(minutes=10), gt=timedelta(0))
 

@@ -21,7 +21,7 @@ def worker() -> None:
 
 async def _worker() -> None:
     settings = get_settings()
-    client = await connect(settings.temporal)
+    client = await connect(settings.temporal, runtime.keyring(settings))
     store = runtime.store(settings)
     tiktok = TikTokShopClient(settings.tiktok)
     async with tiktok, running_workers(build_workers(client, settings, store, tiktok)):
@@ -39,7 +39,7 @@ def api(
 
 async def _api(host: str, port: int) -> None:
     settings = get_settings()
-    client = await connect(settings.temporal)
+    client = await connect(settings.temporal, runtime.keyring(settings))
     app = runtime.api_app(settings, client, runtime.store(settings))
     async with serving(app, host, port) as url:
         typer.echo(f"API on {url}; Ctrl-C stops it")

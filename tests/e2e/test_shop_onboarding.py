@@ -72,6 +72,12 @@ async def test_seller_connects_two_shops_and_a_replayed_link_is_refused(stack: S
     assert stack.store.tokens(seller.shops[0].id) == tokens_before
     assert (await shop_state(stack, seller.shops[0].id)).connections == 1
 
+    # An operator refreshes now: the worker trades the stored refresh token for new tokens.
+    refreshed = await shop_handle(stack, seller.shops[0].id).execute_update(ShopWorkflow.refresh_now)
+    after = stack.store.tokens(seller.shops[0].id)
+    assert refreshed.refreshes == 1 and refreshed.access_expires_at == after.access_expires_at
+    assert after.access_token != tokens_before.access_token
+
 
 async def test_expired_unknown_and_missing_states_are_refused_and_store_nothing(stack: Stack) -> None:
     seller = await stack.control.create_seller("Slow Seller")

@@ -41,6 +41,7 @@ from creatorflow.orders import (
     OrderSnapshot,
     RateChoice,
 )
+from tests.keys import TEST_KEYRING
 from workers.client import data_converter
 from workers.devserver import SQLITE_ARGS, TIME_SKIPPING, temporal_binary
 from workers.worker import running_workers
@@ -245,5 +246,5 @@ async def start_time_skipping_server(config: TimeSkippingConfig | None = None) -
         dev_server_existing_path=temporal_binary(),
         dev_server_extra_args=[*SQLITE_ARGS, *TIME_SKIPPING],
         search_attributes=SEARCH_ATTRIBUTES,
-        data_converter=data_converter(),
+        data_converter=data_converter(TEST_KEYRING),
     )

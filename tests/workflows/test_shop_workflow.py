@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from google.protobuf.message import Message
+from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 
@@ -35,6 +37,7 @@ from creatorflow.store.db import create_schema, make_engine
 from creatorflow.store.repository import Store
 from creatorflow.tiktok.client import TikTokShopClient
 from tests.e2e.conftest import eventually
+from tests.keys import TEST_KEYRING
 from tests.workflows.conftest import start_time_skipping_server
 from workers.devserver import start_dev_server
 from workers.gateway import TemporalGateway
@@ -91,6 +94,33 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
 
 async def status(handle: ShopHandle) -> ShopState:
     return await handle.query(ShopWorkflow.status)
+
+
+async def decrypted_payloads(client: Client, handle: ShopHandle) -> str:
+    """Every payload of the workflow's history (inputs, signals, activity results...), decrypted."""
+    payloads: list[Payload] = []
+
+    def collect(message: Message) -> None:
+        for field, value in message.ListFields():
+            if field.message_type is None:
+                continue
+            if field.message_type.GetOptions().map_entry:
+                items = list(value.values())
+            elif field.is_repeated:
+                items = list(value)
+            else:
+                items = [value]
+            for item in items:
+                if isinstance(item, Payload):
+                    payloads.append(item)
+                elif isinstance(item, Message):
+                    collect(item)
+
+    for event in (await handle.fetch_history()).events:
+        collect(event)
+    codec = client.data_converter.payload_codec
+    assert codec is not None
+    return b"\n".join(payload.data for payload in await codec.decode(payloads)).decode()
 
 
 async def run_id(handle: ShopHandle) -> str | None:
@@ -163,7 +193,7 @@ async def shop(world: World, temporal_client: Client) -> AsyncIterator[tuple[str
 
 
 async def test_failing_refreshes_are_shown_retried_and_recover(
-    world: World, shop: tuple[str, ShopHandle]
+    world: World, temporal_client: Client, shop: tuple[str, ShopHandle]
 ) -> None:
     _, handle = shop
     shop_id = (await status(handle)).shop_id
@@ -191,9 +221,9 @@ async def test_failing_refreshes_are_shown_retried_and_recover(
     assert after.access_token != before.access_token
     assert after.access_expires_at == recovered.access_expires_at
 
-    # Tokens never reach workflow history; only their expiry times do.
-    history = "\n".join(str(event) for event in (await handle.fetch_history()).events)
-    assert shop_id in history
+    # Tokens never reach workflow history, not even encrypted; only their expiry times do.
+    history = await decrypted_payloads(temporal_client, handle)
+    assert shop_id in history and after.access_expires_at.strftime("%Y-%m-%dT%H:%M:%S") in history
     for secret in (before.access_token, before.refresh_token, after.access_token):
         assert secret not in history
 
@@ -233,7 +263,7 @@ async def test_rejected_refresh_token_asks_for_reauthorization_and_stops_retryin
 async def short_history_env() -> AsyncIterator[WorkflowEnvironment]:
     """A dev server that suggests continue-as-new after 30 history events."""
     env = await start_dev_server(
-        extra_args=["--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=30"]
+        TEST_KEYRING, extra_args=["--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=30"]
     )
     async with env:
         yield env
