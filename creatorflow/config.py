@@ -7,6 +7,7 @@ production sets the real base URLs and credentials.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -16,8 +17,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from creatorflow.domain import Address
 from creatorflow.logs import LogFormat
 from creatorflow.orders import OrderPolicy
+from creatorflow.shops import ShopPolicy
 
 SANDBOX_HOST = "127.0.0.1"
+# Where TikTok sends the seller back after the authorize page (the app's redirect URL in Partner Center).
+OAUTH_CALLBACK_PATH = "/oauth/callback"
 SANDBOX_PORTS = {"tiktok": 9101, "shippo": 9102, "easypost": 9103}
 
 
@@ -92,6 +96,7 @@ class Settings(BaseSettings):
     temporal: TemporalSettings = TemporalSettings()
     shipping: ShippingSettings = ShippingSettings()
     orders: OrderPolicy = OrderPolicy()
+    shops: ShopPolicy = ShopPolicy()
 
     # Where `creatorflow dev` keeps its SQLite files, dev-server database and generated keys.
     data_dir: Path = Path(".creatorflow")
@@ -109,6 +114,12 @@ class Settings(BaseSettings):
     metrics_address: str | None = None
     log_format: LogFormat = LogFormat.TEXT
     log_level: str = "INFO"
+    # How long a "connect your shop" link stays usable (its OAuth state expires after this).
+    oauth_state_ttl: timedelta = Field(default=timedelta(minutes=10), gt=timedelta(0))
+
+    @property
+    def oauth_redirect_url(self) -> str:
+        return f"{self.public_base_url}{OAUTH_CALLBACK_PATH}"
 
 
 @lru_cache(maxsize=1)

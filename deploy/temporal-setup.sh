@@ -19,3 +19,5 @@ attribute TrackingNumber Keyword
 attribute AttentionReason Keyword
 attribute ShipBy Datetime
 attribute LabelCostCents Int
+attribute ShopStatus Keyword
+attribute AuthorizationExpiresAt Datetime

@@ -14,6 +14,7 @@ from temporalio.client import Client
 
 from creatorflow.api.app import create_app
 from creatorflow.api.inbox import WebhookInbox
+from creatorflow.api.onboarding import Onboarding
 from creatorflow.config import Settings
 from creatorflow.crypto import Keyring
 from creatorflow.shipping import enabled_carriers
@@ -57,8 +58,10 @@ def store(settings: Settings) -> Store:
 
 def api_app(settings: Settings, client: Client, store: Store, forward_interval: float = 2.0) -> FastAPI:
     carriers = {carrier.provider: carrier for carrier in enabled_carriers(settings)}
-    inbox = WebhookInbox(store, TemporalGateway(client, settings.orders), settings.tiktok, carriers)
-    app = create_app(inbox, store, forward_interval=forward_interval)
+    gateway = TemporalGateway(client, settings.orders, settings.shops)
+    inbox = WebhookInbox(store, gateway, settings.tiktok, carriers)
+    onboarding = Onboarding(store, settings.tiktok, gateway, state_ttl=settings.oauth_state_ttl)
+    app = create_app(inbox, onboarding, store, forward_interval=forward_interval)
     app.include_router(codec_router(EncryptionCodec(keyring(settings)), codec_token(settings)))
     app.add_middleware(
         CORSMiddleware,

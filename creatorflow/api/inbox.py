@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -21,13 +22,16 @@ from creatorflow.domain import Provider
 from creatorflow.orders import CarrierTrackingEvent, OrderMessage, TikTokOrderEvent
 from creatorflow.shipping.base import Carrier, WebhookDelivery
 from creatorflow.shipping.errors import WebhookRejectedError
+from creatorflow.shops import ShopAuthorizationEvent, ShopGateway, ShopMessage
 from creatorflow.store.repository import ShopNotFoundError, Store
-from creatorflow.store.tables import ShopStatus, WebhookEvent, WebhookStatus
+from creatorflow.store.tables import Shop, ShopStatus, WebhookEvent, WebhookStatus
 from creatorflow.tiktok.webhooks import (
     CancellationStatusChange,
     OrderStatusChange,
     RecipientAddressUpdate,
     ReturnStatusChange,
+    SellerDeauthorization,
+    UpcomingAuthorizationExpiration,
     WebhookPayloadError,
     WebhookSignatureError,
     dedup_key,
@@ -43,7 +47,7 @@ class WorkflowClosedError(Exception):
     """The order's workflow has finished; a late event for it has nothing left to change."""
 
 
-class EventGateway(Protocol):
+class EventGateway(ShopGateway, Protocol):
     """How the inbox reaches workflows; implemented on Temporal in `workers.gateway`."""
 
     async def signal_order(
@@ -78,6 +82,26 @@ def _order_event(event: TikTokWebhook) -> tuple[str, TikTokOrderEvent] | None:
             return None
     message = TikTokOrderEvent(event_id=event.dedup_key, kind=kind, tiktok_status=status, update_time=when)
     return data.order_id, message
+
+
+def _shop_event(event: TikTokWebhook) -> ShopAuthorizationEvent | None:
+    """What the shop's workflow is told of a type 6 or 7 event; None for other topics."""
+    occurred_at = datetime.fromtimestamp(event.timestamp, UTC)
+    match event.data:
+        case SellerDeauthorization() as data:
+            return ShopAuthorizationEvent(
+                event_id=event.dedup_key, kind="deauthorized", occurred_at=occurred_at, message=data.message
+            )
+        case UpcomingAuthorizationExpiration() as data:
+            return ShopAuthorizationEvent(
+                event_id=event.dedup_key,
+                kind="expiring",
+                occurred_at=occurred_at,
+                message=data.message,
+                expires_at=datetime.fromtimestamp(data.expiration_time, UTC),
+            )
+        case _:
+            return None
 
 
 class WebhookInbox:
@@ -124,14 +148,17 @@ class WebhookInbox:
             shop_id=event.shop_id,
             body=body,
         )
-        routed = _order_event(event)
-        if routed is None:
-            row.status = WebhookStatus.IGNORED
-            row.error = f"topic {event.type} is not acted on"
-        else:
+        routed, shop_event = _order_event(event), _shop_event(event)
+        if routed is not None:
             row.order_id, message = routed
             row.signal = OrderMessage.TIKTOK_EVENT
             row.payload = message.model_dump_json()
+        elif shop_event is not None:
+            row.signal = ShopMessage.AUTHORIZATION_EVENT
+            row.payload = shop_event.model_dump_json()
+        else:
+            row.status = WebhookStatus.IGNORED
+            row.error = f"topic {event.type} is not acted on"
         return await self._record_and_forward(row)
 
     async def receive_tracking(self, provider: Provider, delivery: WebhookDelivery) -> Outcome:
@@ -181,23 +208,43 @@ class WebhookInbox:
         assert row.id is not None
         if row.signal == OrderMessage.TIKTOK_EVENT:
             await self._forward_tiktok(row)
+        elif row.signal == ShopMessage.AUTHORIZATION_EVENT:
+            await self._forward_shop_event(row)
         elif row.signal == OrderMessage.TRACKING_EVENT:
             await self._forward_tracking(row)
         else:
             raise ValueError(f"webhook {row.id} has no known signal {row.signal!r}")
 
-    async def _forward_tiktok(self, row: WebhookEvent) -> None:
+    async def _connected_shop(self, row: WebhookEvent) -> Shop | None:
+        """The event's shop, or None (the event marked IGNORED) if we never connected it."""
         assert row.id is not None
         try:
-            shop = await asyncio.to_thread(self._store.shop, row.shop_id)
+            return await asyncio.to_thread(self._store.shop, row.shop_id)
         except ShopNotFoundError:
             await self._mark(row.id, WebhookStatus.IGNORED, f"shop {row.shop_id} is not connected")
+            return None
+
+    async def _forward_tiktok(self, row: WebhookEvent) -> None:
+        """Order events start or wake the order's workflow, but only for an ACTIVE shop: this is where a
+        deauthorized shop's order intake stops."""
+        assert row.id is not None
+        shop = await self._connected_shop(row)
+        if shop is None:
             return
         if shop.status is not ShopStatus.ACTIVE:
             await self._mark(row.id, WebhookStatus.IGNORED, f"shop {row.shop_id} is {shop.status.value}")
             return
         message = TikTokOrderEvent.model_validate_json(row.payload)
         await self._signal(row, row.shop_id, row.order_id, message, start=True)
+
+    async def _forward_shop_event(self, row: WebhookEvent) -> None:
+        """Authorization events go to the shop's workflow whatever the shop's status."""
+        assert row.id is not None
+        if await self._connected_shop(row) is None:
+            return
+        message = ShopAuthorizationEvent.model_validate_json(row.payload)
+        workflow_id = await self._gateway.signal_shop(row.shop_id, row.signal, message)
+        await self._mark(row.id, WebhookStatus.FORWARDED, workflow_id=workflow_id)
 
     async def _forward_tracking(self, row: WebhookEvent) -> None:
         assert row.id is not None
