@@ -22,6 +22,7 @@ from creatorflow.store.db import create_schema, make_engine
 from creatorflow.store.repository import Store
 from workers.codec import EncryptionCodec, codec_router
 from workers.gateway import TemporalGateway
+from workers.metrics import client_metrics
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def store(settings: Settings) -> Store:
 def api_app(settings: Settings, client: Client, store: Store, forward_interval: float = 2.0) -> FastAPI:
     carriers = {carrier.provider: carrier for carrier in enabled_carriers(settings)}
     gateway = TemporalGateway(client, settings.orders, settings.shops)
-    inbox = WebhookInbox(store, gateway, settings.tiktok, carriers)
+    inbox = WebhookInbox(store, gateway, settings.tiktok, carriers, metrics=client_metrics(client))
     onboarding = Onboarding(store, settings.tiktok, gateway, state_ttl=settings.oauth_state_ttl)
     app = create_app(inbox, onboarding, store, forward_interval=forward_interval)
     app.include_router(codec_router(EncryptionCodec(keyring(settings)), codec_token(settings)))

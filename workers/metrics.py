@@ -3,9 +3,16 @@
 
 from __future__ import annotations
 
+from temporalio.client import Client
 from temporalio.common import MetricCounter, MetricMeter
+from temporalio.runtime import Runtime
 
 from creatorflow.metrics import Counter
+
+
+def client_metrics(client: Client) -> MeterMetrics:
+    """Counters on the meter of the runtime `client` runs on: served by its Prometheus endpoint, if any."""
+    return MeterMetrics((client.service_client.config.runtime or Runtime.default()).metric_meter)
 
 
 class MeterMetrics:

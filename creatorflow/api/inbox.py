@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from creatorflow.config import TikTokSettings
 from creatorflow.domain import Provider
+from creatorflow.metrics import WEBHOOKS, Metrics, NoMetrics
 from creatorflow.orders import CarrierTrackingEvent, OrderMessage, TikTokOrderEvent
 from creatorflow.shipping.base import Carrier, WebhookDelivery
 from creatorflow.shipping.errors import WebhookRejectedError
@@ -41,6 +42,8 @@ from creatorflow.tiktok.webhooks import (
 from creatorflow.tiktok.webhooks import WebhookEvent as TikTokWebhook
 
 log = logging.getLogger(__name__)
+
+UNKNOWN = "unknown"  # the event type of a webhook that could not be read
 
 
 class WorkflowClosedError(Exception):
@@ -112,23 +115,36 @@ class WebhookInbox:
         tiktok: TikTokSettings,
         carriers: Mapping[Provider, Carrier],
         forward_timeout: float = 2.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._gateway = gateway
         self._tiktok = tiktok
         self._carriers = carriers
         self._forward_timeout = forward_timeout
+        self._metrics = metrics or NoMetrics()
 
     # --- receiving -----------------------------------------------------------------------------
 
     async def receive_tiktok(self, body: bytes, authorization: str | None) -> Outcome:
+        outcome, event_type = await self._receive_tiktok(body, authorization)
+        self._metrics.add(WEBHOOKS, source="tiktok", type=event_type, outcome=outcome.value)
+        return outcome
+
+    async def receive_tracking(self, provider: Provider, delivery: WebhookDelivery) -> Outcome:
+        outcome, status = await self._receive_tracking(provider, delivery)
+        self._metrics.add(WEBHOOKS, source=provider.value, type=status, outcome=outcome.value)
+        return outcome
+
+    async def _receive_tiktok(self, body: bytes, authorization: str | None) -> tuple[Outcome, str]:
+        """The outcome, and the event's type as far as it could be read."""
         try:
             verify_signature(
                 self._tiktok.app_key, self._tiktok.app_secret.get_secret_value(), body, authorization
             )
         except WebhookSignatureError:
             log.warning("tiktok webhook with a bad signature rejected (%d bytes)", len(body))
-            return Outcome.FORGED
+            return Outcome.FORGED, UNKNOWN
         try:
             event = parse_event(body)
         except WebhookPayloadError as exc:
@@ -140,7 +156,7 @@ class WebhookInbox:
                 error=str(exc)[:500],
             )
             await asyncio.to_thread(self._store.record_webhook, row)
-            return Outcome.MALFORMED
+            return Outcome.MALFORMED, UNKNOWN
         row = WebhookEvent(
             source="tiktok",
             dedup_key=event.dedup_key,
@@ -159,17 +175,18 @@ class WebhookInbox:
         else:
             row.status = WebhookStatus.IGNORED
             row.error = f"topic {event.type} is not acted on"
-        return await self._record_and_forward(row)
+        return await self._record_and_forward(row), str(event.type)
 
-    async def receive_tracking(self, provider: Provider, delivery: WebhookDelivery) -> Outcome:
+    async def _receive_tracking(self, provider: Provider, delivery: WebhookDelivery) -> tuple[Outcome, str]:
+        """The outcome, and the tracking status the event reported (if it could be read)."""
         carrier = self._carriers.get(provider)
         if carrier is None:
-            return Outcome.FORGED
+            return Outcome.FORGED, UNKNOWN
         try:
             update = carrier.parse_tracking_webhook(delivery)
         except WebhookRejectedError as exc:
             log.warning("%s webhook rejected: %s", provider.value, exc)
-            return Outcome.FORGED
+            return Outcome.FORGED, UNKNOWN
         tracking = update.tracking
         latest = tracking.events[-1] if tracking.events else None
         message = CarrierTrackingEvent(
@@ -189,7 +206,7 @@ class WebhookInbox:
             payload=message.model_dump_json(),
             body=delivery.body,
         )
-        return await self._record_and_forward(row)
+        return await self._record_and_forward(row), tracking.status.value
 
     async def _record_and_forward(self, row: WebhookEvent) -> Outcome:
         recorded, new = await asyncio.to_thread(self._store.record_webhook, row)

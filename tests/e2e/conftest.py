@@ -19,6 +19,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.config import Settings, TikTokSettings
 from creatorflow.orders import OrderPolicy
+from creatorflow.sandbox.server import bind_socket
 from starter.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
 from tests.keys import TEST_KEYRING, TEST_KEYS
 from tests.replay_record import record_histories
@@ -99,6 +100,13 @@ async def _terminate_running(stack: Stack) -> None:
 @pytest.fixture
 async def shop(stack: Stack) -> SandboxShop:
     return await connect_sandbox_shop(stack)
+
+
+def free_port() -> int:
+    """A port free right now, for a server that must know its port before it starts."""
+    with bind_socket() as probe:
+        port: int = probe.getsockname()[1]
+        return port
 
 
 async def eventually(probe: Callable[[], Awaitable[T]], check: Callable[[T], bool], timeout: float = 60) -> T:

@@ -12,11 +12,10 @@ from urllib.parse import quote
 
 import pytest
 
-from creatorflow.sandbox.server import bind_socket
 from starter import runtime
 from starter.stack import Stack, connect_sandbox_shop, running_emulators, running_stack
 from tests.e2e.browser import open_page
-from tests.e2e.conftest import FAST_TIKTOK, e2e_settings, eventually
+from tests.e2e.conftest import FAST_TIKTOK, e2e_settings, eventually, free_port
 from tests.keys import TEST_KEYRING
 from workers.devserver import start_dev_server
 from workflows.shared import order_workflow_id
@@ -31,12 +30,6 @@ def chromium() -> str:
             pytest.fail(message)
         pytest.skip(message)
     return found
-
-
-def free_port() -> int:
-    with bind_socket() as probe:
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
