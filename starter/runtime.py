@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
 
+from activities.metrics import client_metrics
 from creatorflow.api.app import create_app
 from creatorflow.api.inbox import WebhookInbox
 from creatorflow.api.onboarding import Onboarding
@@ -22,7 +23,6 @@ from creatorflow.store.db import create_schema, make_engine
 from creatorflow.store.repository import Store
 from workers.codec import EncryptionCodec, codec_router
 from workers.gateway import TemporalGateway
-from workers.metrics import client_metrics
 
 log = logging.getLogger(__name__)
 
