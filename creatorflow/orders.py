@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_fie
 
 from creatorflow.aftersales import AfterSaleRequest, AfterSalesPolicy
 from creatorflow.domain import Address, Label, Provider, Rate, RateExplanation, TrackingStatus
+from creatorflow.journal import Journal
 from creatorflow.tiktok.models import Order, OrderStatus, RecipientAddress
 
 
@@ -311,11 +312,7 @@ class OperatorVerdict(BaseModel):
     comment: str = ""
 
 
-MAX_REMEMBERED_EVENTS = 500
-MAX_HISTORY = 50
-
-
-class OrderState(BaseModel):
+class OrderState(Journal):
     """The whole state of one order's workflow: what the `state` query returns, and what is carried
     across continue-as-new."""
 
@@ -352,11 +349,9 @@ class OrderState(BaseModel):
     decided_by: dict[str, str] = Field(default_factory=dict)  # request id -> policy | operator
     finished_requests: list[str] = Field(default_factory=list)  # settled request ids
     operator_verdict: OperatorVerdict | None = None  # an operator's approve / reject, not yet sent
-    seen_event_ids: list[str] = Field(default_factory=list)
     events_seen: int = 0
     duplicates_ignored: int = 0
     stale_ignored: int = 0
-    history: list[str] = Field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -371,18 +366,12 @@ class OrderState(BaseModel):
         return self.stage
 
     def remember(self, event_id: str) -> bool:
-        """True the first time an event id is seen."""
+        """True the first time an event id is seen; counts what came and what was a duplicate."""
         self.events_seen += 1
-        if event_id in self.seen_event_ids:
-            self.duplicates_ignored += 1
-            return False
-        self.seen_event_ids.append(event_id)
-        del self.seen_event_ids[:-MAX_REMEMBERED_EVENTS]
-        return True
-
-    def note(self, at: datetime, text: str) -> None:
-        self.history.append(f"{at:%Y-%m-%dT%H:%M:%SZ} {text}")
-        del self.history[:-MAX_HISTORY]
+        if super().remember(event_id):
+            return True
+        self.duplicates_ignored += 1
+        return False
 
 
 class OrderInput(BaseModel):

@@ -74,5 +74,5 @@ def _describe(level: StockLevel, settings: Settings) -> str:
 
 
 async def _push_now(settings: Settings, shop_id: str) -> None:
-    client = await connect(settings.temporal)
+    client = await connect(settings.temporal, runtime.keyring(settings))
     await signal_catalog(client, shop_id, settings.inventory, CatalogChange(source="operator", resync=False))

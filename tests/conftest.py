@@ -8,12 +8,13 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from tests.keys import TEST_KEYRING
 from workers.devserver import start_dev_server
 
 
 @pytest.fixture(scope="session")
 async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await start_dev_server()
+    env = await start_dev_server(TEST_KEYRING)
     async with env:
         yield env
 

@@ -1,5 +1,6 @@
-"""Worker processes: the orders queue (workflows, shipping and store activities) and the TikTok API
-queue (rate-limited across every worker, so backfills cannot starve live orders of quota)."""
+"""Worker processes: the orders queue (order and shop workflows; shipping, store and token activities)
+and the TikTok API queue (rate-limited across every worker, so backfills cannot starve live orders of
+quota)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.shipping import ShippingActivities
+from activities.shops import ShopActivities
 from activities.store import StoreActivities
 from activities.tiktok import TikTokActivities
 from creatorflow.config import Settings
@@ -20,8 +22,9 @@ from creatorflow.tiktok.client import TikTokShopClient
 from workflows.catalog import CatalogWorkflow
 from workflows.order import OrderWorkflow
 from workflows.shared import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
+from workflows.shop import ShopWorkflow
 
-WORKFLOWS = [OrderWorkflow, CatalogWorkflow]
+WORKFLOWS = [OrderWorkflow, ShopWorkflow, CatalogWorkflow]
 
 
 @dataclass
@@ -48,6 +51,7 @@ def build_workers(
     )
     store_activities = StoreActivities(store)
     tiktok_activities = TikTokActivities(store, tiktok)
+    shop_activities = ShopActivities(store, settings.tiktok)
     orders = Worker(
         client,
         task_queue=ORDERS_TASK_QUEUE,
@@ -62,6 +66,8 @@ def build_workers(
             store_activities.record_label_refund,
             store_activities.record_return,
             store_activities.reserve_stock,
+            shop_activities.refresh_tokens,
+            shop_activities.record_shop,
         ],
         max_concurrent_activities=options.max_concurrent_activities,
     )

@@ -38,6 +38,10 @@ TRACKING_NUMBER = SearchAttributeKey.for_keyword("TrackingNumber")
 ATTENTION_REASON = SearchAttributeKey.for_keyword("AttentionReason")
 SHIP_BY = SearchAttributeKey.for_datetime("ShipBy")
 LABEL_COST_CENTS = SearchAttributeKey.for_int("LabelCostCents")
+# Shop workflows: ShopId and AttentionReason as above, plus the credentials' lifecycle and when the
+# seller's authorization ends (they must re-authorize before then).
+SHOP_STATUS = SearchAttributeKey.for_keyword("ShopStatus")
+AUTHORIZATION_EXPIRES_AT = SearchAttributeKey.for_datetime("AuthorizationExpiresAt")
 LOW_STOCK = SearchAttributeKey.for_bool("LowStock")  # a shop's catalog has SKUs at or under the threshold
 
 SEARCH_ATTRIBUTES: list[SearchAttributeKey] = [
@@ -51,5 +55,7 @@ SEARCH_ATTRIBUTES: list[SearchAttributeKey] = [
     ATTENTION_REASON,
     SHIP_BY,
     LABEL_COST_CENTS,
+    SHOP_STATUS,
+    AUTHORIZATION_EXPIRES_AT,
     LOW_STOCK,
 ]

@@ -18,10 +18,11 @@ from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.config import Settings, TikTokSettings
-from creatorflow.crypto import Keyring
 from creatorflow.inventory import InventoryPolicy
 from creatorflow.orders import OrderPolicy
+from creatorflow.sandbox.server import bind_socket
 from starter.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
+from tests.keys import TEST_KEYRING, TEST_KEYS
 from tests.replay_record import record_histories
 from workers.devserver import start_dev_server
 
@@ -49,7 +50,7 @@ FAST_TIKTOK = {
 
 @pytest.fixture(scope="module")
 async def e2e_temporal() -> AsyncIterator[WorkflowEnvironment]:
-    env = await start_dev_server()
+    env = await start_dev_server(TEST_KEYRING)
     async with env:
         yield env
 
@@ -58,7 +59,7 @@ def e2e_settings(data_dir: Path, orders: OrderPolicy = FAST_ORDERS) -> Settings:
     return Settings(
         data_dir=data_dir,
         database_url=f"sqlite:///{data_dir / 'app.db'}",
-        encryption_keys=SecretStr(Keyring.generate_spec("e2e")),
+        encryption_keys=SecretStr(TEST_KEYS),
         orders=orders,
         inventory=FAST_STOCK,
         tiktok=TikTokSettings(timeout_seconds=3),
@@ -113,6 +114,13 @@ async def _terminate_running(stack: Stack) -> None:
 @pytest.fixture
 async def shop(stack: Stack) -> SandboxShop:
     return await connect_sandbox_shop(stack)
+
+
+def free_port() -> int:
+    """A port free right now, for a server that must know its port before it starts."""
+    with bind_socket() as probe:
+        port: int = probe.getsockname()[1]
+        return port
 
 
 async def eventually(probe: Callable[[], Awaitable[T]], check: Callable[[T], bool], timeout: float = 60) -> T:

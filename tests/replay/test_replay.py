@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from temporalio.worker import Replayer
 
+from tests.keys import TEST_KEYRING
 from tests.replay_record import load_history
 from workers.client import data_converter
 from workers.worker import WORKFLOWS
@@ -26,5 +27,5 @@ def test_every_workflow_has_recorded_histories() -> None:
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[path.stem for path in HISTORIES])
 async def test_recorded_history_replays_on_current_code(path: Path) -> None:
-    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter())
+    replayer = Replayer(workflows=WORKFLOWS, data_converter=data_converter(TEST_KEYRING))
     await replayer.replay_workflow(load_history(path))
