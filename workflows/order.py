@@ -273,6 +273,7 @@ class OrderWorkflow:
                     service=self.s.pinned_service,
                 )
             )
+            await self._publish()  # the choice is in history before any money is spent
         label = await self._buy(self.s.rate, self._label_key())
         self.s.label = label
         self.s.carrier = label.rate.carrier
@@ -283,15 +284,13 @@ class OrderWorkflow:
         await self._record_label(label)
 
     async def _choose_rate(self, query: contracts.RateQuery) -> RateChoice:
-        choice = await self._activity(
+        return await self._activity(
             contracts.CHOOSE_RATE,
             query,
             RateChoice,
             summary="quote providers and choose a rate",
             **self._on(shared.ORDERS_TASK_QUEUE),
         )
-        await self._publish()  # the choice is in history before any money is spent
-        return choice
 
     async def _buy(self, choice: RateChoice, key: str) -> Label:
         return await self._activity(
@@ -634,6 +633,7 @@ class OrderWorkflow:
             self.s.return_rate = await self._choose_rate(
                 contracts.RateQuery(reference=key, to_address=address, items=order.items, returning=True)
             )
+            await self._publish()  # the choice is in history before any money is spent
         label = await self._buy(self.s.return_rate, key)
         self.s.return_label = label
         self.s.note(workflow.now(), f"return label {label.tracking_number} via {label.rate.provider}")
