@@ -7,6 +7,7 @@ import asyncio
 from temporalio import activity
 
 from activities import contracts
+from creatorflow.aftersales import RETURN_AND_REFUND, RETURN_DONE
 from creatorflow.inventory import Reservation
 from creatorflow.orders import FulfillmentState, reached
 from creatorflow.store.repository import Store
@@ -65,7 +66,12 @@ class StoreActivities:
 
     @activity.defn(name=contracts.RECORD_RETURN)
     async def record_return(self, update: contracts.ReturnRecordUpdate) -> None:
+        """Return analytics; a completed return-and-refund (the package was received) restocks the order."""
         await asyncio.to_thread(self._store.upsert_return, ReturnRecord(**update.model_dump()))
+        if update.return_type == RETURN_AND_REFUND and update.status in RETURN_DONE:
+            await asyncio.to_thread(
+                self._store.settle_reservation, update.shop_id, update.order_id, ReservationStatus.RELEASED
+            )
 
 
 def _settled(state: str) -> ReservationStatus | None:

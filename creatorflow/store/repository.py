@@ -39,7 +39,7 @@ from creatorflow.tiktok.models import AuthorizedShop, Product, ShopCredentials, 
 _STOCK_MOVES = {
     (ReservationStatus.RESERVED, ReservationStatus.SHIPPED): (-1, -1),  # left the shelf
     (ReservationStatus.RESERVED, ReservationStatus.RELEASED): (-1, 0),  # cancelled before packing
-    (ReservationStatus.SHIPPED, ReservationStatus.RELEASED): (0, +1),  # cancelled; the package never left
+    (ReservationStatus.SHIPPED, ReservationStatus.RELEASED): (0, +1),  # never left, or returned
 }
 
 
@@ -438,7 +438,7 @@ class Store:
 
     def settle_reservation(self, shop_id: str, order_id: str, status: ReservationStatus) -> bool:
         """Move an order's stock once: RESERVED -> SHIPPED takes it off the shelf; RESERVED or SHIPPED ->
-        RELEASED (a cancelled order's package never left) puts it back into available stock."""
+        RELEASED (a cancelled order's package never left, or a return came back) puts it back."""
         sources = [source for source, target in _STOCK_MOVES if target is status]
         changed = False
         with Session(self.engine) as session:

@@ -114,6 +114,8 @@ async def test_return_and_refund_gets_a_return_label_and_is_refunded_once_receiv
     async with carriers_at_work(stack, shop):
         await eventually(lambda: state_of(handle), status_is(FulfillmentState.DELIVERED))
 
+    [delivered] = stack.store.stock_levels(shop.shop_id)
+    assert delivered.reserved == 0  # the unit left with the carrier
     request = await stack.control.open_return(order["id"], "RETURN_AND_REFUND", reason="Wrong shade")
     approved = await eventually(
         lambda: state_of(handle),
@@ -139,6 +141,8 @@ async def test_return_and_refund_gets_a_return_label_and_is_refunded_once_receiv
     [row] = stack.store.returns(shop.shop_id)
     assert row.return_label_cost == approved.return_label.rate.amount
     assert row.status == "RETURN_OR_REFUND_REQUEST_COMPLETE" and row.decided_by == "policy"
+    [restocked] = stack.store.stock_levels(shop.shop_id)
+    assert (restocked.on_hand, restocked.reserved) == (delivered.on_hand + 1, 0)  # back on the shelf
 
 
 async def test_refund_over_the_threshold_waits_for_an_operator_who_approves(
