@@ -170,3 +170,8 @@ class ShopGateway(Protocol):
     async def signal_shop(self, shop_id: str, signal: str, payload: BaseModel) -> str:
         """Signal the shop's workflow, starting it if it is not running; returns its workflow id."""
         ...
+
+    async def shop_connected(self, shop_id: str, connected: ShopConnected) -> None:
+        """Everything that looks after a newly (re)connected shop: its workflow takes over the tokens, and
+        its catalog is synced."""
+        ...

@@ -12,7 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from creatorflow.api.inbox import WorkflowClosedError
 from creatorflow.inventory import CatalogChange, InventoryPolicy
 from creatorflow.orders import OrderInput, OrderPolicy
-from creatorflow.shops import ShopInput, ShopPolicy
+from creatorflow.shops import ShopConnected, ShopInput, ShopMessage, ShopPolicy
 from workers.catalog import signal_catalog
 from workflows.order import OrderWorkflow
 from workflows.shared import ORDERS_TASK_QUEUE, order_workflow_id, shop_workflow_id
@@ -78,6 +78,10 @@ class TemporalGateway:
 
     async def signal_catalog(self, shop_id: str, change: CatalogChange) -> str:
         return await signal_catalog(self._client, shop_id, self._inventory, change)
+
+    async def shop_connected(self, shop_id: str, connected: ShopConnected) -> None:
+        await self.signal_shop(shop_id, ShopMessage.CONNECTED, connected)
+        await self.signal_catalog(shop_id, CatalogChange(source="connect"))
 
     async def ready(self) -> bool:
         try:

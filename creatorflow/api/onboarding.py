@@ -20,7 +20,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from creatorflow.config import TikTokSettings
-from creatorflow.shops import ShopConnected, ShopGateway, ShopMessage
+from creatorflow.shops import ShopConnected, ShopGateway
 from creatorflow.store.repository import StateCheck, Store
 from creatorflow.store.tables import Shop
 from creatorflow.tiktok.auth import TikTokAuthClient
@@ -172,15 +172,14 @@ class Onboarding:
         return grant, await asyncio.to_thread(self._store.save_authorized_shops, authorized, grant)
 
     async def _shop_connected(self, shop: Shop, grant: TokenGrant) -> None:
-        """Everything that follows a (re)connected shop, in one place: its workflow takes over the tokens.
-        (The shop's reconciliation schedule is ensured here too once it exists.)"""
+        """Hand the (re)connected shop to the workflows that look after it."""
         connected = ShopConnected(
             connected_at=datetime.now(UTC),
             access_expires_at=grant.access_token_expires_at,
             refresh_expires_at=grant.refresh_token_expires_at,
         )
         try:
-            await self._gateway.signal_shop(shop.shop_id, ShopMessage.CONNECTED, connected)
+            await self._gateway.shop_connected(shop.shop_id, connected)
         except Exception as exc:
             log.exception("shop %s stored but its workflow could not be told", shop.shop_id)
             raise OnboardingError(

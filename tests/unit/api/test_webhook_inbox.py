@@ -25,7 +25,7 @@ from creatorflow.crypto import Keyring
 from creatorflow.inventory import CatalogChange
 from creatorflow.orders import OrderMessage, TikTokOrderEvent
 from creatorflow.sandbox.server import serving
-from creatorflow.shops import ShopAuthorizationEvent, ShopMessage
+from creatorflow.shops import ShopAuthorizationEvent, ShopConnected, ShopMessage
 from creatorflow.store.db import create_schema, make_engine
 from creatorflow.store.repository import Store
 from creatorflow.store.tables import ShopStatus, WebhookStatus
@@ -65,6 +65,10 @@ class FakeGateway:
             raise ConnectionError("temporal is down")
         self.catalog_changes.append((shop_id, change))
         return f"catalog:{shop_id}"
+
+    async def shop_connected(self, shop_id: str, connected: ShopConnected) -> None:
+        await self.signal_shop(shop_id, ShopMessage.CONNECTED, connected)
+        await self.signal_catalog(shop_id, CatalogChange(source="connect"))
 
     async def ready(self) -> bool:
         return self.up
