@@ -20,6 +20,9 @@ LABELS_BOUGHT = Counter("creatorflow_labels_bought", "Shipping labels bought, by
 LABEL_SPEND = Counter("creatorflow_label_spend", "Money spent on labels, by provider and carrier", "cents")
 TIKTOK_API_ERRORS = Counter("creatorflow_tiktok_api_errors", "TikTok Shop API errors, by error code")
 ORDER_TRANSITIONS = Counter("creatorflow_order_transitions", "Orders entering a fulfillment state, by state")
+LATE_SHIPMENT_RISKS = Counter(
+    "creatorflow_late_shipment_risks", "Orders flagged as about to miss TikTok's ship-by, by shop"
+)
 
 
 class Metrics(Protocol):

@@ -282,6 +282,9 @@ class OrderPolicy(BaseModel):
     activity_timeout: timedelta = timedelta(seconds=30)
     # What the order decides alone about buyers' cancellations, refunds and returns.
     aftersales: AfterSalesPolicy = Field(default_factory=AfterSalesPolicy)
+    # Flag an order still not in the carrier's hands this long before TikTok's ship-by (rts_sla_time):
+    # TikTok counts it dispatched only at the first carrier scan (reference/peers.md §4).
+    late_shipment_margin: timedelta = timedelta(hours=24)
 
 
 class RateChoice(BaseModel):
@@ -338,6 +341,7 @@ class OrderState(Journal):
     tracking_status: TrackingStatus | None = None
     cancel_reason: str | None = None
     stock_reserved: bool = False  # the order's units are held in the store's catalog
+    late_risk_since: datetime | None = None  # when it was flagged as about to miss TikTok's ship-by
     # After-sales: the requests TikTok holds for this order, and what we did about them.
     cancellation: AfterSaleRequest | None = None
     return_request: AfterSaleRequest | None = None

@@ -22,3 +22,4 @@ attribute LabelCostCents Int
 attribute ShopStatus Keyword
 attribute AuthorizationExpiresAt Datetime
 attribute LowStock Bool
+attribute LateShipmentRisk Bool

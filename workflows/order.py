@@ -19,7 +19,7 @@ Rules kept here:
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from temporalio import workflow
@@ -28,6 +28,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts
+    from activities.metrics import MeterMetrics
     from creatorflow.aftersales import (
         AWAITING_BUYER_SHIP,
         BUYER_SHIPPED_ITEM,
@@ -56,6 +57,7 @@ with workflow.unsafe.imports_passed_through():
         TrackingStatus,
     )
     from creatorflow.inventory import OUT_OF_STOCK, Reservation
+    from creatorflow.metrics import LABEL_SPEND, LABELS_BOUGHT, LATE_SHIPMENT_RISKS, ORDER_TRANSITIONS
     from creatorflow.orders import (
         RETURN_STATES,
         TERMINAL_STATES,
@@ -89,6 +91,8 @@ HANDOVER = FulfillmentState.IN_TRANSIT
 AFTERSALES_PATCH = "aftersales-v1"
 # Holding stock for a paid order is a new command on every released path.
 STOCK_PATCH = "stock-reservation-v1"
+# Watching TikTok's ship-by shortens waits and publishes when the order becomes at risk.
+LATE_SHIPMENT_PATCH = "late-shipment-v1"
 
 
 class NeedsAttention(Exception):
@@ -145,6 +149,7 @@ class OrderWorkflow:
         self._wake = False
         self._published: tuple[Any, ...] = ()
         self._return_recorded: tuple[Any, ...] = ()
+        self._metrics = MeterMetrics(workflow.metric_meter())  # not counted again on replay
 
     # --- run loop ------------------------------------------------------------------------------
 
@@ -209,8 +214,13 @@ class OrderWorkflow:
         """Sleep until a handler wakes us (True) or the timeout passes (False).
 
         A wake-up that came while we were busy elsewhere is not lost: it ends the wait at once, and the
-        loop looks at the state again.
+        loop looks at the state again. No wait outlasts the moment the order becomes at risk of missing
+        TikTok's ship-by, so a held or parked order is flagged in time too.
         """
+        flag_at = self._late_risk_at()
+        if flag_at is not None and workflow.patched(LATE_SHIPMENT_PATCH):
+            until_flag = max(flag_at - workflow.now(), timedelta(seconds=1))
+            timeout = until_flag if timeout is None else min(timeout, until_flag)
         try:
             await workflow.wait_condition(lambda: self._wake, timeout=timeout)
         except TimeoutError:
@@ -275,6 +285,7 @@ class OrderWorkflow:
             )
             await self._publish()  # the choice is in history before any money is spent
         label = await self._buy(self.s.rate, self._label_key())
+        self._count_label(label)
         self.s.label = label
         self.s.carrier = label.rate.carrier
         self.s.tracking_number = label.tracking_number
@@ -853,6 +864,50 @@ class OrderWorkflow:
         if stage != self.s.stage:
             self.s.note(workflow.now(), f"{self.s.stage.value} -> {stage.value}: {why}")
             self.s.stage = stage
+            self._metrics.add(ORDER_TRANSITIONS, state=stage.value)
+
+    def _count_label(self, label: Label) -> None:
+        rate = label.rate
+        self._metrics.add(LABELS_BOUGHT, provider=rate.provider.value, carrier=rate.carrier)
+        self._metrics.add(
+            LABEL_SPEND, int(rate.amount * 100), provider=rate.provider.value, carrier=rate.carrier
+        )
+
+    # --- TikTok's ship-by ----------------------------------------------------------------------
+
+    def _late_risk_at(self) -> datetime | None:
+        """When this order becomes at risk of a late dispatch; None if that cannot or did already happen."""
+        order = self.s.order
+        if order is None or order.ship_by is None or self.s.late_risk_since is not None:
+            return None
+        if self.s.stage in TERMINAL_STATES or reached(self.s.stage, HANDOVER):
+            return None
+        return order.ship_by - self.policy.late_shipment_margin
+
+    def _watch_ship_by(self) -> None:
+        flag_at, order = self._late_risk_at(), self.s.order
+        if flag_at is None or order is None or workflow.now() < flag_at:
+            return
+        self.s.late_risk_since = workflow.now()
+        self.s.note(
+            workflow.now(),
+            f"at risk: not with the carrier yet, TikTok's ship-by is {order.ship_by:%Y-%m-%d %H:%M} UTC",
+        )
+        workflow.logger.warning(
+            "order at risk of late dispatch: ship-by %s, state %s",
+            order.ship_by,
+            self.s.status.value,
+            extra={"shop_id": self.s.shop_id, "order_id": self.s.order_id},
+        )
+        self._metrics.add(LATE_SHIPMENT_RISKS, shop_id=self.s.shop_id)
+
+    def _at_late_risk(self) -> bool:
+        """Flagged, and still not with the carrier (and not over)."""
+        return (
+            self.s.late_risk_since is not None
+            and self.s.stage not in TERMINAL_STATES
+            and not reached(self.s.stage, HANDOVER)
+        )
 
     def _park(self, reason: str, message: str) -> None:
         self.s.attention = Attention(reason=reason, message=message, since=workflow.now())
@@ -883,8 +938,11 @@ class OrderWorkflow:
 
     async def _publish(self) -> None:
         """Search attributes, UI details and the store's projection, when something visible changed."""
+        if workflow.patched(LATE_SHIPMENT_PATCH):
+            self._watch_ship_by()
         s, order = self.s, self.s.order
         visible = (
+            self._at_late_risk(),
             s.status,
             order.tiktok_status if order else "",
             s.carrier,
@@ -916,6 +974,8 @@ class OrderWorkflow:
             updates.append(shared.TRACKING_NUMBER.value_set(s.tracking_number))
         if s.label is not None:
             updates.append(shared.LABEL_COST_CENTS.value_set(int(s.label.rate.amount * 100)))
+        if s.late_risk_since is not None:
+            updates.append(shared.LATE_SHIPMENT_RISK.value_set(self._at_late_risk()))
         workflow.upsert_search_attributes(updates)
         workflow.set_current_details(self._details())
         await self._activity(
@@ -944,7 +1004,8 @@ class OrderWorkflow:
         if s.order is not None:
             lines.append(f"TikTok: {s.order.tiktok_status} · {s.order.mode.value}")
             if s.order.ship_by:
-                lines.append(f"Ship by: {s.order.ship_by:%Y-%m-%d %H:%M} UTC")
+                risk = " — **at risk of late dispatch**" if self._at_late_risk() else ""
+                lines.append(f"Ship by: {s.order.ship_by:%Y-%m-%d %H:%M} UTC{risk}")
         if s.label is not None:
             rate = s.label.rate
             lines.append(

@@ -43,6 +43,8 @@ LABEL_COST_CENTS = SearchAttributeKey.for_int("LabelCostCents")
 SHOP_STATUS = SearchAttributeKey.for_keyword("ShopStatus")
 AUTHORIZATION_EXPIRES_AT = SearchAttributeKey.for_datetime("AuthorizationExpiresAt")
 LOW_STOCK = SearchAttributeKey.for_bool("LowStock")  # a shop's catalog has SKUs at or under the threshold
+# An order not yet in the carrier's hands within the policy's margin of its ShipBy.
+LATE_SHIPMENT_RISK = SearchAttributeKey.for_bool("LateShipmentRisk")
 
 SEARCH_ATTRIBUTES: list[SearchAttributeKey] = [
     SHOP_ID,
@@ -58,4 +60,5 @@ SEARCH_ATTRIBUTES: list[SearchAttributeKey] = [
     SHOP_STATUS,
     AUTHORIZATION_EXPIRES_AT,
     LOW_STOCK,
+    LATE_SHIPMENT_RISK,
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
@@ -12,6 +13,7 @@ from creatorflow.domain import Provider, TrackingStatus
 from creatorflow.orders import CarrierTrackingEvent, FulfillmentState, OrderState, TikTokOrderEvent
 from tests.workflows.conftest import UNDELIVERABLE, Harness, snapshot
 from workflows.order import CancelRequest, HoldRequest, OrderWorkflow, ReshipRequest, RetryRequest
+from workflows.shared import LATE_SHIPMENT_RISK
 
 State = FulfillmentState
 
@@ -242,3 +244,36 @@ async def test_tiktok_shipped_order_uses_tiktoks_label(harness: Harness) -> None
     assert state.tiktok_label_url == "http://tiktok/doc.pdf"
     assert state.tracking_number == f"TT-{order_id}"
     assert not harness.world.purchases
+
+
+async def test_late_shipment_risk_is_flagged_and_cleared_by_the_first_carrier_scan(harness: Harness) -> None:
+    order_id = harness.new_order_id()
+    ship_by = datetime.now(UTC) + timedelta(hours=2)  # inside the default 24 h margin
+    harness.world.orders[order_id] = snapshot(order_id, "AWAITING_SHIPMENT", 100, ship_by=ship_by)
+    handle = await harness.start(order_id)
+
+    shipped = await until(handle, status_is(State.SHIPPED))
+    assert shipped.late_risk_since is not None
+    assert any("at risk" in line for line in shipped.history)
+    assert (await handle.describe()).typed_search_attributes.get(LATE_SHIPMENT_RISK) is True
+
+    # TikTok counts the order dispatched at the carrier's first scan: the risk is over.
+    await handle.signal(OrderWorkflow.tracking_event, scan(shipped, TrackingStatus.IN_TRANSIT, "t1"))
+    await until(handle, status_is(State.IN_TRANSIT))
+    for _ in range(100):
+        if (await handle.describe()).typed_search_attributes.get(LATE_SHIPMENT_RISK) is False:
+            break
+        await asyncio.sleep(0.1)
+    else:
+        pytest.fail("LateShipmentRisk was not cleared after the first carrier scan")
+
+
+async def test_an_order_far_from_its_ship_by_is_not_flagged(harness: Harness) -> None:
+    order_id = harness.new_order_id()
+    ship_by = datetime.now(UTC) + timedelta(days=3)
+    harness.world.orders[order_id] = snapshot(order_id, "AWAITING_SHIPMENT", 100, ship_by=ship_by)
+    handle = await harness.start(order_id)
+
+    shipped = await until(handle, status_is(State.SHIPPED))
+    assert shipped.late_risk_since is None
+    assert (await handle.describe()).typed_search_attributes.get(LATE_SHIPMENT_RISK) is None
