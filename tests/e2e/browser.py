@@ -28,6 +28,7 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
     "--remote-debugging-port=0",
+    "--window-size=1600,16000",  # tall enough that code views render every line, not just a screenful
 ]
 
 
@@ -53,6 +54,23 @@ class Page:
         )
         return str(answer["result"].get("value", ""))
 
+    async def click(self, label: str, timeout: float = 30) -> None:
+        """Click the button or link whose visible text is `label`, once it is there."""
+        script = (
+            "(() => { const found = [...document.querySelectorAll('button, a, [role=tab], label')]"
+            f".find(e => e.innerText && e.innerText.trim() === {json.dumps(label)});"
+            " if (found) { found.click(); return true; } return false; })()"
+        )
+        deadline = asyncio.get_running_loop().time() + timeout
+        while not (await self._call("Runtime.evaluate", expression=script, returnByValue=True))["result"][
+            "value"
+        ]:
+            if asyncio.get_running_loop().time() > deadline:
+                raise AssertionError(
+                    f"nothing labelled {label!r} to click; the page showed:\n{(await self.text())[:3000]}"
+                )
+            await asyncio.sleep(0.5)
+
     async def wait_for_text(self, wanted: str, timeout: float = 60) -> str:
         """The page's visible text once it contains `wanted`; fails with what was shown instead."""
         deadline = asyncio.get_running_loop().time() + timeout
@@ -61,7 +79,7 @@ class Page:
             if wanted in shown:
                 return shown
             if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError(f"{wanted!r} never appeared; the page showed:\n{shown[:8000]}")
+                raise AssertionError(f"{wanted!r} never appeared; the page showed:\n{shown[-5000:]}")
             await asyncio.sleep(0.5)
 
 

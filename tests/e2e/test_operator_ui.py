@@ -57,6 +57,7 @@ async def test_an_operator_finds_an_order_by_search_attribute_and_reads_it_decry
         lambda: asyncio.to_thread(stack.store.labels, shop.shop_id), lambda labels: len(labels) == 1
     )
     [label] = stack.store.labels(shop.shop_id)
+    recipient = (await stack.control.order(order_id))["order"]["recipient_address"]
     workflow_id = order_workflow_id(shop.shop_id, order_id)
 
     query = quote(f"OrderId = '{order_id}'")
@@ -71,3 +72,8 @@ async def test_an_operator_finds_an_order_by_search_attribute_and_reads_it_decry
         # Input and results are encrypted payloads: the UI shows them only through the codec.
         await page.wait_for_text(f'"order_id": "{order_id}"')
         await page.wait_for_text(f'{{"provider":"{label.provider}"')
+        # The state query, answered by the worker and decrypted: the recipient is readable here.
+        await page.click("Queries")
+        await page.wait_for_text("Run Query")
+        await page.click("Run Query")
+        await page.wait_for_text(recipient["name"])
