@@ -9,13 +9,17 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict
 
 from creatorflow.domain import Address, Label, Provider
-from creatorflow.orders import OrderItem, RateChoice
+from creatorflow.orders import OrderItem, RateChoice, TikTokOrderEvent
 
 # TikTok Shop (task queue TIKTOK_TASK_QUEUE)
 FETCH_ORDER = "tiktok.fetch_order"
 SHIP_PACKAGE = "tiktok.ship_package"
 ARRANGE_TIKTOK_SHIPMENT = "tiktok.arrange_tiktok_shipment"
 CANCEL_ORDER = "tiktok.cancel_order"
+SEARCH_CHANGES = "tiktok.search_changes"  # creatorflow.sync.ChangeSearch -> ChangePage
+
+# Order workflows, reached through the event gateway (task queue ORDERS_TASK_QUEUE)
+DELIVER_ORDER_EVENT = "orders.deliver_event"  # OrderEventDelivery -> creatorflow.sync.Delivery
 
 # Shipping providers (task queue ORDERS_TASK_QUEUE)
 CHOOSE_RATE = "shipping.choose_rate"
@@ -27,6 +31,8 @@ TRACK_LABEL = "shipping.track_label"
 RECORD_ORDER = "store.record_order"
 RECORD_LABEL = "store.record_label"
 RECORD_LABEL_REFUND = "store.record_label_refund"
+LOAD_SYNC_CURSOR = "store.load_sync_cursor"  # SyncCursorRef -> int (0: none yet)
+ADVANCE_SYNC_CURSOR = "store.advance_sync_cursor"  # SyncCursorUpdate -> int (where it is now)
 
 # Types of the non-retryable ApplicationErrors activities raise. Any of them moves the order to
 # NEEDS_ATTENTION (with the type as AttentionReason) instead of failing the workflow.
@@ -116,3 +122,22 @@ class OrderRecordUpdate(_Message):
 class LabelRefundRecord(_Message):
     idempotency_key: str
     status: str
+
+
+class OrderEventDelivery(_Message):
+    """Hand a polled change to the order's workflow: signal it if it runs, start it if it never did."""
+
+    shop_id: str
+    order_id: str
+    event: TikTokOrderEvent
+
+
+class SyncCursorRef(_Message):
+    shop_id: str
+    name: str
+
+
+class SyncCursorUpdate(_Message):
+    shop_id: str
+    name: str
+    value: int

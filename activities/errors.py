@@ -15,6 +15,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities import contracts
 from creatorflow.shipping import errors as shipping
+from creatorflow.store.repository import ShopNotFoundError
 from creatorflow.tiktok import errors as tiktok
 
 # After 105002 the shop workflow refreshes the token; give it a moment before the next attempt.
@@ -33,6 +34,10 @@ def activity_errors() -> Iterator[None]:
         raise from_tiktok(exc) from exc
     except shipping.ShippingError as exc:
         raise from_shipping(exc) from exc
+    except ShopNotFoundError as exc:  # not connected (or deleted): retrying cannot help
+        raise ApplicationError(
+            f"shop {exc} is not connected", type=contracts.SHOP_AUTHORIZATION, non_retryable=True
+        ) from exc
 
 
 def from_tiktok(exc: tiktok.TikTokError) -> ApplicationError:

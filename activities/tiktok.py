@@ -13,9 +13,22 @@ from activities import contracts
 from activities.errors import activity_errors
 from creatorflow.orders import OrderSnapshot, snapshot_of
 from creatorflow.store.repository import Store
+from creatorflow.sync import ChangePage, ChangeSearch, OrderChange
 from creatorflow.tiktok.client import TikTokShopClient
 from creatorflow.tiktok.errors import PackageAlreadyShippedError
-from creatorflow.tiktok.models import Order, ShopCredentials
+from creatorflow.tiktok.models import (
+    AfterSaleSearch,
+    CancellationPage,
+    Order,
+    OrderPage,
+    OrderSearch,
+    ReturnPage,
+    ShopCredentials,
+)
+
+# The largest page each search allows (reference/tiktok-shop-api.md §5.2, §5.6).
+ORDER_PAGE_SIZE = 100
+AFTERSALE_PAGE_SIZE = 50
 
 
 class TikTokActivities:
@@ -119,3 +132,62 @@ class TikTokActivities:
         with activity_errors():
             shop = await self._shop(request.shop_id)
             await self._client.cancel_order(shop, request.order_id, cancel_reason=request.reason)
+
+    @activity.defn(name=contracts.SEARCH_CHANGES)
+    async def search_changes(self, search: ChangeSearch) -> ChangePage:
+        """One page of order, return or cancellation search, oldest first, reduced to order changes."""
+        with activity_errors():
+            shop = await self._shop(search.shop_id)
+            times = {f"{search.time_field}_ge": search.ge, f"{search.time_field}_lt": search.lt}
+            token = search.page_token or None
+            page: OrderPage | ReturnPage | CancellationPage
+            if search.kind == "orders":
+                page = await self._client.search_orders(
+                    shop,
+                    OrderSearch.model_validate(times),
+                    page_size=ORDER_PAGE_SIZE,
+                    page_token=token,
+                    sort_field=search.time_field,
+                    sort_order="ASC",
+                )
+                changes = [
+                    OrderChange(order_id=o.id, ref_id=o.id, tiktok_status=o.status, update_time=o.update_time)
+                    for o in page.orders
+                ]
+            elif search.kind == "returns":
+                page = await self._client.search_returns(
+                    shop,
+                    AfterSaleSearch.model_validate(times),
+                    page_size=AFTERSALE_PAGE_SIZE,
+                    page_token=token,
+                )
+                changes = [
+                    OrderChange(
+                        order_id=r.order_id,
+                        kind="return",
+                        ref_id=r.return_id,
+                        tiktok_status=r.return_status,
+                        update_time=r.update_time,
+                    )
+                    for r in page.return_orders
+                ]
+            else:
+                page = await self._client.search_cancellations(
+                    shop,
+                    AfterSaleSearch.model_validate(times),
+                    page_size=AFTERSALE_PAGE_SIZE,
+                    page_token=token,
+                )
+                changes = [
+                    OrderChange(
+                        order_id=c.order_id,
+                        kind="cancellation",
+                        ref_id=c.cancel_id,
+                        tiktok_status=c.cancel_status,
+                        update_time=c.update_time,
+                    )
+                    for c in page.cancellations
+                ]
+            return ChangePage(
+                changes=changes, next_page_token=page.next_page_token, total_count=page.total_count
+            )

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from creatorflow.domain import Address
 from creatorflow.orders import OrderPolicy
+from creatorflow.sync import SyncPolicy
 
 SANDBOX_HOST = "127.0.0.1"
 SANDBOX_PORTS = {"tiktok": 9101, "shippo": 9102, "easypost": 9103}
@@ -91,6 +92,8 @@ class Settings(BaseSettings):
     temporal: TemporalSettings = TemporalSettings()
     shipping: ShippingSettings = ShippingSettings()
     orders: OrderPolicy = OrderPolicy()
+    # Reconciliation interval, overlap and first-pass lookback; the backfill window.
+    sync: SyncPolicy = SyncPolicy()
 
     # Where `creatorflow dev` keeps its SQLite files, dev-server database and generated keys.
     data_dir: Path = Path(".creatorflow")

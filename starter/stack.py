@@ -26,6 +26,7 @@ from creatorflow.store.repository import Store
 from creatorflow.tiktok.auth import TikTokAuthClient
 from creatorflow.tiktok.client import TikTokShopClient
 from starter import runtime
+from workers.schedules import ensure_reconcile_schedule
 from workers.worker import build_workers, running_workers
 
 
@@ -158,6 +159,7 @@ async def connect_sandbox_shop(stack: Stack, seller_name: str = "Glow Lab Cosmet
         shops = await tiktok.get_authorized_shops(grant.access_token)
     stack.store.save_authorized_shops(shops, grant)
     shop = seller.shops[0]
+    await ensure_reconcile_schedule(stack.client, shop.id, stack.settings.sync)
     product = await stack.control.create_product(
         shop.id,
         "Glow Serum 30ml",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.events import EventActivities
 from activities.shipping import ShippingActivities
 from activities.store import StoreActivities
 from activities.tiktok import TikTokActivities
@@ -17,10 +18,13 @@ from creatorflow.config import Settings
 from creatorflow.shipping import Carrier, RatePolicy, enabled_carriers
 from creatorflow.store.repository import Store
 from creatorflow.tiktok.client import TikTokShopClient
+from workers.gateway import TemporalGateway
+from workflows.backfill import BackfillWorkflow
 from workflows.order import OrderWorkflow
+from workflows.reconcile import ReconcileWorkflow
 from workflows.shared import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
 
-WORKFLOWS = [OrderWorkflow]
+WORKFLOWS = [OrderWorkflow, BackfillWorkflow, ReconcileWorkflow]
 
 
 @dataclass
@@ -47,6 +51,7 @@ def build_workers(
     )
     store_activities = StoreActivities(store)
     tiktok_activities = TikTokActivities(store, tiktok)
+    events = EventActivities(TemporalGateway(client, settings.orders))
     orders = Worker(
         client,
         task_queue=ORDERS_TASK_QUEUE,
@@ -59,6 +64,9 @@ def build_workers(
             store_activities.record_order,
             store_activities.record_label,
             store_activities.record_label_refund,
+            store_activities.load_sync_cursor,
+            store_activities.advance_sync_cursor,
+            events.deliver_order_event,
         ],
         max_concurrent_activities=options.max_concurrent_activities,
     )
@@ -70,6 +78,7 @@ def build_workers(
             tiktok_activities.ship_package,
             tiktok_activities.arrange_tiktok_shipment,
             tiktok_activities.cancel_order,
+            tiktok_activities.search_changes,
         ],
         max_task_queue_activities_per_second=options.tiktok_activities_per_second,
         max_concurrent_activities=options.max_concurrent_activities,

@@ -22,6 +22,7 @@ from creatorflow.crypto import Keyring
 from creatorflow.orders import OrderPolicy
 from starter.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
 from workers.devserver import start_dev_server
+from workers.schedules import delete_reconcile_schedule
 
 T = TypeVar("T")
 
@@ -47,21 +48,22 @@ async def e2e_temporal() -> AsyncIterator[WorkflowEnvironment]:
         yield env
 
 
-def e2e_settings(data_dir: Path) -> Settings:
+def e2e_settings(data_dir: Path, orders: OrderPolicy = FAST_ORDERS) -> Settings:
     return Settings(
         data_dir=data_dir,
         database_url=f"sqlite:///{data_dir / 'app.db'}",
         encryption_keys=SecretStr(Keyring.generate_spec("e2e")),
-        orders=FAST_ORDERS,
+        orders=orders,
         tiktok=TikTokSettings(timeout_seconds=3),
     )
 
 
 @contextlib.asynccontextmanager
 async def e2e_stack(
-    temporal: WorkflowEnvironment, data_dir: Path, *, with_workers: bool
+    temporal: WorkflowEnvironment, data_dir: Path, *, with_workers: bool, orders: OrderPolicy = FAST_ORDERS
 ) -> AsyncIterator[Stack]:
-    with running_emulators(e2e_settings(data_dir), fixed_ports=False, tiktok=FAST_TIKTOK) as emulators:
+    settings = e2e_settings(data_dir, orders)
+    with running_emulators(settings, fixed_ports=False, tiktok=FAST_TIKTOK) as emulators:
         async with running_stack(
             emulators, temporal.client, forward_interval=0.5, with_workers=with_workers
         ) as stack:
@@ -83,6 +85,9 @@ async def workerless_stack(e2e_temporal: WorkflowEnvironment, tmp_path: Path) ->
 
 
 async def _terminate_running(stack: Stack) -> None:
+    """Leave the module's dev server quiet for the next test: no schedules, no running workflows."""
+    for shop in stack.store.shops():
+        await delete_reconcile_schedule(stack.client, shop.shop_id)
     async for execution in stack.client.list_workflows("ExecutionStatus = 'Running'"):
         await stack.client.get_workflow_handle(execution.id).terminate("test over")
 
