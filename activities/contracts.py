@@ -5,11 +5,13 @@ and the activity classes (which register under these names). Nothing here import
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from creatorflow.domain import Address, Label, Provider
-from creatorflow.orders import OrderItem, RateChoice, TikTokOrderEvent
+from creatorflow.orders import OrderItem, RateChoice
+from creatorflow.sync import OrderChange
 
 # TikTok Shop (task queue TIKTOK_TASK_QUEUE)
 FETCH_ORDER = "tiktok.fetch_order"
@@ -19,7 +21,7 @@ CANCEL_ORDER = "tiktok.cancel_order"
 SEARCH_CHANGES = "tiktok.search_changes"  # creatorflow.sync.ChangeSearch -> ChangePage
 
 # Order workflows, reached through the event gateway (task queue ORDERS_TASK_QUEUE)
-DELIVER_ORDER_EVENT = "orders.deliver_event"  # OrderEventDelivery -> creatorflow.sync.Delivery
+DELIVER_ORDER_CHANGES = "orders.deliver_changes"  # OrderChangeBatch -> creatorflow.sync.DeliveryReport
 
 # Shipping providers (task queue ORDERS_TASK_QUEUE)
 CHOOSE_RATE = "shipping.choose_rate"
@@ -124,12 +126,14 @@ class LabelRefundRecord(_Message):
     status: str
 
 
-class OrderEventDelivery(_Message):
-    """Hand a polled change to the order's workflow: signal it if it runs, start it if it never did."""
+class OrderChangeBatch(_Message):
+    """Hand polled changes to their order workflows, at most `window` at once: signal the running ones,
+    start the ones never started, leave the finished ones alone."""
 
     shop_id: str
-    order_id: str
-    event: TikTokOrderEvent
+    source: Literal["reconcile", "backfill"]
+    changes: list[OrderChange]
+    window: int
 
 
 class SyncCursorRef(_Message):

@@ -86,6 +86,23 @@ class Delivery(StrEnum):
     FINISHED = "FINISHED"  # finished: left alone (never restarted)
 
 
+class DeliveryReport(BaseModel):
+    """What handing one page of changes to their order workflows did."""
+
+    started: int = 0
+    already_existed: int = 0
+    skipped: int = 0
+    failures: list[str] = Field(default_factory=list)  # "order_id: reason", for orders that could not be
+
+    def count(self, outcome: Delivery) -> None:
+        if outcome is Delivery.STARTED:
+            self.started += 1
+        elif outcome is Delivery.SIGNALLED:
+            self.already_existed += 1
+        else:
+            self.skipped += 1
+
+
 class SyncProgress(BaseModel):
     """What a backfill or a reconcile pass has done so far: its `progress` query and its result."""
 
@@ -108,17 +125,12 @@ class SyncProgress(BaseModel):
         if change.kind == "status":
             self.by_status[change.tiktok_status] = self.by_status.get(change.tiktok_status, 0) + 1
 
-    def delivered(self, outcome: Delivery) -> None:
-        if outcome is Delivery.STARTED:
-            self.started += 1
-        elif outcome is Delivery.SIGNALLED:
-            self.already_existed += 1
-        else:
-            self.skipped += 1
-
-    def failed(self, order_id: str, reason: str) -> None:
-        self.errors += 1
-        self.failures.append(f"{order_id}: {reason}")
+    def add(self, report: DeliveryReport) -> None:
+        self.started += report.started
+        self.already_existed += report.already_existed
+        self.skipped += report.skipped
+        self.errors += len(report.failures)
+        self.failures += report.failures
         del self.failures[:-MAX_FAILURES_KEPT]
 
 

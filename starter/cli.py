@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from starter import dev, services
+from starter import dev, reconcile, services
+from starter.backfill import backfill_app
 from starter.sandbox import sandbox_app
 
 app = typer.Typer(
@@ -13,6 +14,8 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(backfill_app, name="backfill")
 app.command()(dev.dev)
 app.command()(services.worker)
 app.command()(services.api)
+app.command()(reconcile.reconcile)

@@ -66,7 +66,7 @@ def build_workers(
             store_activities.record_label_refund,
             store_activities.load_sync_cursor,
             store_activities.advance_sync_cursor,
-            events.deliver_order_event,
+            events.deliver_order_changes,
         ],
         max_concurrent_activities=options.max_concurrent_activities,
     )

@@ -23,7 +23,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows import shared
     from workflows.order import RETRY_FOREVER
-    from workflows.sweep import ACTIVITY_TIMEOUT, Sweep
+    from workflows.sweep import SEARCH_TIMEOUT, Sweep
 
 SEARCHES: tuple[SearchKind, ...] = ("orders", "returns", "cancellations")
 
@@ -76,7 +76,7 @@ class ReconcileWorkflow:
             arg,
             result_type=int,
             task_queue=shared.ORDERS_TASK_QUEUE,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            start_to_close_timeout=SEARCH_TIMEOUT,
             retry_policy=RETRY_FOREVER,
             summary=summary,
         )
