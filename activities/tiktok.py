@@ -5,6 +5,7 @@ store inside the activity so they never enter workflow history.
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -150,44 +151,41 @@ class TikTokActivities:
                     sort_field=search.time_field,
                     sort_order="ASC",
                 )
-                changes = [
-                    OrderChange(order_id=o.id, ref_id=o.id, tiktok_status=o.status, update_time=o.update_time)
-                    for o in page.orders
-                ]
-            elif search.kind == "returns":
-                page = await self._client.search_returns(
-                    shop,
-                    AfterSaleSearch.model_validate(times),
-                    page_size=AFTERSALE_PAGE_SIZE,
-                    page_token=token,
-                )
-                changes = [
-                    OrderChange(
-                        order_id=r.order_id,
-                        kind="return",
-                        ref_id=r.return_id,
-                        tiktok_status=r.return_status,
-                        update_time=r.update_time,
-                    )
-                    for r in page.return_orders
-                ]
+                changes = [_change(o.id, "status", o.id, o.status, o.update_time) for o in page.orders]
             else:
-                page = await self._client.search_cancellations(
-                    shop,
-                    AfterSaleSearch.model_validate(times),
-                    page_size=AFTERSALE_PAGE_SIZE,
-                    page_token=token,
+                after_sales, size = AfterSaleSearch.model_validate(times), AFTERSALE_PAGE_SIZE
+                if search.kind == "returns":
+                    page = await self._client.search_returns(
+                        shop, after_sales, page_size=size, page_token=token
+                    )
+                    found = [
+                        (r.order_id, r.return_id, r.return_status, r.update_time) for r in page.return_orders
+                    ]
+                else:
+                    page = await self._client.search_cancellations(
+                        shop, after_sales, page_size=size, page_token=token
+                    )
+                    found = [
+                        (c.order_id, c.cancel_id, c.cancel_status, c.update_time) for c in page.cancellations
+                    ]
+                kind: Literal["return", "cancellation"] = (
+                    "return" if search.kind == "returns" else "cancellation"
                 )
                 changes = [
-                    OrderChange(
-                        order_id=c.order_id,
-                        kind="cancellation",
-                        ref_id=c.cancel_id,
-                        tiktok_status=c.cancel_status,
-                        update_time=c.update_time,
-                    )
-                    for c in page.cancellations
+                    _change(order_id, kind, ref_id, status, when) for order_id, ref_id, status, when in found
                 ]
             return ChangePage(
                 changes=changes, next_page_token=page.next_page_token, total_count=page.total_count
             )
+
+
+def _change(
+    order_id: str,
+    kind: Literal["status", "return", "cancellation"],
+    ref_id: str,
+    status: str,
+    update_time: int,
+) -> OrderChange:
+    return OrderChange(
+        order_id=order_id, kind=kind, ref_id=ref_id, tiktok_status=status, update_time=update_time
+    )

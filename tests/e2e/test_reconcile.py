@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from temporalio.client import Client, ScheduleIntervalSpec
 from temporalio.testing import WorkflowEnvironment
 
+from creatorflow.orders import FulfillmentState
 from creatorflow.sync import RECONCILE_CURSOR, SyncPolicy
 from starter.stack import SandboxShop, Stack
 from tests.e2e.conftest import eventually
@@ -17,7 +19,8 @@ from workers.schedules import (
     pause_reconcile_schedule,
     run_reconcile_now,
 )
-from workflows.shared import reconcile_schedule_id
+from workflows.order import OrderWorkflow
+from workflows.shared import order_workflow_id, reconcile_schedule_id
 
 
 async def test_with_every_webhook_dropped_reconcile_ships_all_orders(stack: Stack, shop: SandboxShop) -> None:
@@ -81,3 +84,23 @@ async def test_the_schedule_is_created_once_updated_paused_and_deleted(
     assert await delete_reconcile_schedule(client, shop_id)
     assert not await delete_reconcile_schedule(client, shop_id)
     assert not await pause_reconcile_schedule(client, shop_id, "gone")
+
+
+async def test_a_return_whose_webhook_was_lost_reaches_the_order_workflow(
+    stack: Stack, shop: SandboxShop
+) -> None:
+    await stack.control.configure_webhooks(drop_rate=1.0)
+    [order] = await stack.control.create_orders(
+        shop.shop_id, shop.sku_id, status="DELIVERED", create_time=int(time.time()) - 3600
+    )
+    opened = await stack.control.open_return(order["id"], "RETURN_AND_REFUND")
+
+    progress = await (await run_reconcile_now(stack.client, shop.shop_id)).result()
+
+    assert (progress.seen, progress.started, progress.already_existed) == (2, 1, 1)
+    handle = stack.client.get_workflow_handle_for(
+        OrderWorkflow.run, order_workflow_id(shop.shop_id, order["id"])
+    )
+    state = await handle.query(OrderWorkflow.state)
+    assert f"reconcile:return:{opened['return_id']}:{opened['update_time']}" in state.seen_event_ids
+    assert state.stage is FulfillmentState.DELIVERED
