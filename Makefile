@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint typecheck pytest clean
+.PHONY: dev test lint typecheck pytest record-histories clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+# Histories for tests/replay, from the end-to-end scenarios. Add to them; a failing replay means patch the workflow.
+record-histories: $(STAMP)
+	$(BIN)/pytest tests/e2e --deselect tests/e2e/test_dev_command.py --record-histories tests/replay/histories
 
 clean:
 	rm -rf $(VENV) .creatorflow .pytest_cache .mypy_cache .ruff_cache

@@ -36,6 +36,10 @@ RECORD_LABEL_REFUND = "store.record_label_refund"
 LOAD_SYNC_CURSOR = "store.load_sync_cursor"  # SyncCursorRef -> int (0: none yet)
 ADVANCE_SYNC_CURSOR = "store.advance_sync_cursor"  # SyncCursorUpdate -> int (where it is now)
 
+# Shop credentials (task queue ORDERS_TASK_QUEUE, where ShopWorkflow runs)
+REFRESH_TOKENS = "shops.refresh_tokens"
+RECORD_SHOP = "shops.record_shop"
+
 # Types of the non-retryable ApplicationErrors activities raise. Any of them moves the order to
 # NEEDS_ATTENTION (with the type as AttentionReason) instead of failing the workflow.
 ADDRESS_INVALID = "AddressInvalid"
@@ -119,6 +123,18 @@ class OrderRecordUpdate(_Message):
     carrier: str = ""
     tracking_number: str = ""
     ship_by: datetime | None = None
+
+
+class ShopRef(_Message):
+    shop_id: str
+
+
+class ShopRecordUpdate(_Message):
+    """What the store keeps of a shop's workflow: DEAUTHORIZED stops order intake for the shop."""
+
+    shop_id: str
+    status: str  # creatorflow.store.tables.ShopStatus
+    authorization_expires_at: datetime | None = None
 
 
 class LabelRefundRecord(_Message):

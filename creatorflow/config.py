@@ -7,6 +7,7 @@ production sets the real base URLs and credentials.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -14,10 +15,14 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from creatorflow.domain import Address
+from creatorflow.logs import LogFormat
 from creatorflow.orders import OrderPolicy
+from creatorflow.shops import ShopPolicy
 from creatorflow.sync import SyncPolicy
 
 SANDBOX_HOST = "127.0.0.1"
+# Where TikTok sends the seller back after the authorize page (the app's redirect URL in Partner Center).
+OAUTH_CALLBACK_PATH = "/oauth/callback"
 SANDBOX_PORTS = {"tiktok": 9101, "shippo": 9102, "easypost": 9103}
 
 
@@ -92,6 +97,7 @@ class Settings(BaseSettings):
     temporal: TemporalSettings = TemporalSettings()
     shipping: ShippingSettings = ShippingSettings()
     orders: OrderPolicy = OrderPolicy()
+    shops: ShopPolicy = ShopPolicy()
     # Reconciliation interval, overlap and first-pass lookback; the backfill window.
     sync: SyncPolicy = SyncPolicy()
 
@@ -103,6 +109,20 @@ class Settings(BaseSettings):
     encryption_keys: SecretStr | None = None
     # Public base URL of our API (webhooks, OAuth redirect).
     public_base_url: str = "http://127.0.0.1:8080"
+    # Bearer token for the API's codec endpoint (/codec/decode), through which the Temporal UI shows payloads
+    # in clear. `creatorflow dev` generates one. The UI's origins may call it from the operator's browser.
+    codec_token: SecretStr | None = None
+    codec_cors_origins: list[str] = ["http://localhost:8233", "http://127.0.0.1:8233"]
+    # `host:port` where `creatorflow worker` / `creatorflow api` serve Prometheus metrics; off when unset.
+    metrics_address: str | None = None
+    log_format: LogFormat = LogFormat.TEXT
+    log_level: str = "INFO"
+    # How long a "connect your shop" link stays usable (its OAuth state expires after this).
+    oauth_state_ttl: timedelta = Field(default=timedelta(minutes=10), gt=timedelta(0))
+
+    @property
+    def oauth_redirect_url(self) -> str:
+        return f"{self.public_base_url}{OAUTH_CALLBACK_PATH}"
 
 
 @lru_cache(maxsize=1)

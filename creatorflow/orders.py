@@ -16,6 +16,7 @@ import pycountry
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
 
 from creatorflow.domain import Address, Label, Provider, Rate, RateExplanation, TrackingStatus
+from creatorflow.journal import Journal
 from creatorflow.tiktok.models import Order, OrderStatus, RecipientAddress
 
 
@@ -289,11 +290,7 @@ class Attention(BaseModel):
     since: datetime
 
 
-MAX_REMEMBERED_EVENTS = 500
-MAX_HISTORY = 50
-
-
-class OrderState(BaseModel):
+class OrderState(Journal):
     """The whole state of one order's workflow: what the `state` query returns, and what is carried
     across continue-as-new."""
 
@@ -318,11 +315,9 @@ class OrderState(BaseModel):
     tracking_number: str = ""
     tracking_status: TrackingStatus | None = None
     cancel_reason: str | None = None
-    seen_event_ids: list[str] = Field(default_factory=list)
     events_seen: int = 0
     duplicates_ignored: int = 0
     stale_ignored: int = 0
-    history: list[str] = Field(default_factory=list)
 
     @computed_field  # type: ignore[prop-decorator]
     @property
@@ -335,18 +330,12 @@ class OrderState(BaseModel):
         return self.stage
 
     def remember(self, event_id: str) -> bool:
-        """True the first time an event id is seen."""
+        """True the first time an event id is seen; counts what came and what was a duplicate."""
         self.events_seen += 1
-        if event_id in self.seen_event_ids:
-            self.duplicates_ignored += 1
-            return False
-        self.seen_event_ids.append(event_id)
-        del self.seen_event_ids[:-MAX_REMEMBERED_EVENTS]
-        return True
-
-    def note(self, at: datetime, text: str) -> None:
-        self.history.append(f"{at:%Y-%m-%dT%H:%M:%SZ} {text}")
-        del self.history[:-MAX_HISTORY]
+        if super().remember(event_id):
+            return True
+        self.duplicates_ignored += 1
+        return False
 
 
 class OrderInput(BaseModel):

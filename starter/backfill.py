@@ -111,7 +111,7 @@ def require_connected(settings: Settings, shop_id: str) -> None:
 
 
 async def _backfill(settings: Settings, request: BackfillInput, detach: bool) -> None:
-    client = await connect(settings.temporal)
+    client = await connect(settings.temporal, runtime.keyring(settings))
     handle = await start_backfill(client, request)
     typer.echo(f"backfill {handle.id}")
     if detach:
@@ -174,7 +174,7 @@ def status(backfill_id: str = typer.Argument(..., help="the id `creatorflow back
 
 
 async def _status(settings: Settings, workflow_id: str) -> None:
-    client = await connect(settings.temporal)
+    client = await connect(settings.temporal, runtime.keyring(settings))
     handle = client.get_workflow_handle_for(BackfillWorkflow.run, workflow_id)
     try:
         description = await handle.describe()

@@ -31,6 +31,7 @@ from rich.text import Text
 from creatorflow.config import Settings, get_settings
 from creatorflow.orders import FulfillmentState, OrderPolicy, reached
 from creatorflow.sandbox.traffic import CarrierTraffic
+from starter import runtime
 from starter.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
 from workers.devserver import start_dev_server
 
@@ -84,9 +85,12 @@ async def _dev(settings: Settings, orders: int, until: Until | None, as_json: bo
     started = time.monotonic()
     with _stdout_to_stderr():  # the dev server's banner and logs must not mix with --json output
         env = await start_dev_server(
+            runtime.keyring(settings),
             database_file=settings.data_dir / "temporal.db",
             port=TEMPORAL_PORT,
             ui_port=settings.temporal.ui_port,
+            # The UI decrypts payloads through our API, so operators read orders in clear there.
+            ui_codec_endpoint=f"http://127.0.0.1:{API_PORT}/codec/{runtime.codec_token(settings)}",
         )
     async with env:
         with running_emulators(settings, fixed_ports=True, tiktok=DEV_TIKTOK) as emulators:

@@ -7,6 +7,7 @@ import asyncio
 import typer
 
 from creatorflow.config import get_settings
+from starter import runtime
 from starter.backfill import print_summary, require_connected
 from workers.client import connect
 from workers.schedules import ensure_reconcile_schedule, run_reconcile_now
@@ -18,7 +19,7 @@ def reconcile(shop: str = typer.Option(..., help="the connected TikTok shop id")
     require_connected(settings, shop)
 
     async def run() -> None:
-        client = await connect(settings.temporal)
+        client = await connect(settings.temporal, runtime.keyring(settings))
         await ensure_reconcile_schedule(client, shop, settings.sync)
         handle = await run_reconcile_now(client, shop)
         typer.echo(f"reconcile pass {handle.id} ...")

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import logging
 import os
+import secrets
+from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
 
+from activities.metrics import client_metrics
 from creatorflow.api.app import create_app
 from creatorflow.api.inbox import WebhookInbox
+from creatorflow.api.onboarding import Onboarding
 from creatorflow.config import Settings
 from creatorflow.crypto import Keyring
 from creatorflow.shipping import enabled_carriers
 from creatorflow.store.db import create_schema, make_engine
 from creatorflow.store.repository import Store
+from workers.codec import EncryptionCodec, codec_router
 from workers.gateway import TemporalGateway
 
 log = logging.getLogger(__name__)
@@ -25,13 +31,24 @@ def keyring(settings: Settings) -> Keyring:
     """The configured keyring; without one, a key generated once under the data dir (dev only)."""
     if settings.encryption_keys is not None:
         return Keyring.parse(settings.encryption_keys.get_secret_value())
-    key_file = settings.data_dir / "encryption.key"
-    if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(Keyring.generate_spec("dev1"))
-        os.chmod(key_file, 0o600)
-        log.warning("no CREATORFLOW_ENCRYPTION_KEYS set: generated a development key in %s", key_file)
-    return Keyring.parse(key_file.read_text().strip())
+    return Keyring.parse(_dev_secret(settings, "encryption.key", lambda: Keyring.generate_spec("dev1")))
+
+
+def codec_token(settings: Settings) -> str:
+    """The configured codec token; without one, a token generated once under the data dir (dev only)."""
+    if settings.codec_token is not None:
+        return settings.codec_token.get_secret_value()
+    return _dev_secret(settings, "codec.token", lambda: secrets.token_urlsafe(32))
+
+
+def _dev_secret(settings: Settings, name: str, generate: Callable[[], str]) -> str:
+    path = settings.data_dir / name
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(generate())
+        os.chmod(path, 0o600)
+        log.warning("no %s configured: generated a development one in %s", name, path)
+    return path.read_text().strip()
 
 
 def store(settings: Settings) -> Store:
@@ -42,8 +59,19 @@ def store(settings: Settings) -> Store:
 
 def api_app(settings: Settings, client: Client, store: Store, forward_interval: float = 2.0) -> FastAPI:
     carriers = {carrier.provider: carrier for carrier in enabled_carriers(settings)}
-    inbox = WebhookInbox(store, TemporalGateway(client, settings.orders), settings.tiktok, carriers)
-    return create_app(inbox, store, forward_interval=forward_interval)
+    gateway = TemporalGateway(client, settings.orders, settings.shops)
+    inbox = WebhookInbox(store, gateway, settings.tiktok, carriers, metrics=client_metrics(client))
+    onboarding = Onboarding(store, settings.tiktok, gateway, state_ttl=settings.oauth_state_ttl)
+    app = create_app(inbox, onboarding, store, forward_interval=forward_interval)
+    app.include_router(codec_router(EncryptionCodec(keyring(settings)), codec_token(settings)))
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.codec_cors_origins,
+        allow_methods=["POST"],
+        allow_headers=["authorization", "content-type", "x-namespace"],
+        allow_credentials=True,
+    )
+    return app
 
 
 def data_file(settings: Settings, name: str) -> Path:

@@ -50,7 +50,7 @@ def tiktok(
     app_key: str | None = typer.Option(None, help="default: CREATORFLOW_TIKTOK__APP_KEY"),
     app_secret: str | None = typer.Option(None, help="default: CREATORFLOW_TIKTOK__APP_SECRET"),
     service_id: str | None = typer.Option(None, help="default: CREATORFLOW_TIKTOK__SERVICE_ID"),
-    redirect_url: str | None = typer.Option(None, help="default: {public_base_url}/oauth/tiktok/callback"),
+    redirect_url: str | None = typer.Option(None, help="default: {public_base_url}/oauth/callback"),
     demo: bool = typer.Option(True, "--demo/--empty", help="start with a demo seller, products and orders"),
 ) -> None:
     """TikTok Shop emulator (Open API, authorization and token endpoints, webhooks, /_admin)."""

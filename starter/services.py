@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 
 import typer
+from temporalio.client import Client
 
-from creatorflow.config import get_settings
+from creatorflow import logs
+from creatorflow.config import Settings, get_settings
 from creatorflow.sandbox.server import serving
 from creatorflow.tiktok.client import TikTokShopClient
 from starter import runtime
-from workers.client import connect
+from workers.client import connect, sdk_runtime
 from workers.worker import build_workers, running_workers
 
 
@@ -19,9 +21,20 @@ def worker() -> None:
     asyncio.run(_worker())
 
 
-async def _worker() -> None:
+def _process_settings() -> Settings:
+    """Settings for a long-running process, with its logging set up as configured."""
     settings = get_settings()
-    client = await connect(settings.temporal)
+    logs.configure(settings.log_format, settings.log_level)
+    return settings
+
+
+async def _connect(settings: Settings) -> Client:
+    return await connect(settings.temporal, runtime.keyring(settings), sdk_runtime(settings.metrics_address))
+
+
+async def _worker() -> None:
+    settings = _process_settings()
+    client = await _connect(settings)
     store = runtime.store(settings)
     tiktok = TikTokShopClient(settings.tiktok)
     async with tiktok, running_workers(build_workers(client, settings, store, tiktok)):
@@ -38,8 +51,8 @@ def api(
 
 
 async def _api(host: str, port: int) -> None:
-    settings = get_settings()
-    client = await connect(settings.temporal)
+    settings = _process_settings()
+    client = await _connect(settings)
     app = runtime.api_app(settings, client, runtime.store(settings))
     async with serving(app, host, port) as url:
         typer.echo(f"API on {url}; Ctrl-C stops it")

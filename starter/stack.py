@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from temporalio.client import Client
 
-from creatorflow.config import Settings
+from creatorflow.config import OAUTH_CALLBACK_PATH, Settings
 from creatorflow.sandbox.easypost import EasyPostEmulatorConfig
 from creatorflow.sandbox.easypost import create_app as easypost_app
 from creatorflow.sandbox.server import BackgroundServer, serving
@@ -23,7 +23,6 @@ from creatorflow.sandbox.tiktok import TikTokEmulatorConfig
 from creatorflow.sandbox.tiktok import create_app as tiktok_app
 from creatorflow.sandbox.tiktok_control import TikTokSandboxControl
 from creatorflow.store.repository import Store
-from creatorflow.tiktok.auth import TikTokAuthClient
 from creatorflow.tiktok.client import TikTokShopClient
 from starter import runtime
 from workers.schedules import ensure_reconcile_schedule
@@ -145,19 +144,32 @@ class SandboxShop:
     sku_id: str
 
 
-async def connect_sandbox_shop(stack: Stack, seller_name: str = "Glow Lab Cosmetics") -> SandboxShop:
-    """A seller on the emulator authorizes our app through TikTok's OAuth page; we store the shop.
+async def authorize_on_tiktok(
+    api_url: str, control: TikTokSandboxControl, seller_id: str, *, deny: bool = False
+) -> dict[str, str]:
+    """A seller clicks "connect" on our API, then Authorize (or Deny) on TikTok's page; returns the query
+    TikTok redirects back to our callback with."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        connect = await http.get(f"{api_url}/shops/connect")
+    if connect.status_code != 302:
+        raise RuntimeError(f"/shops/connect answered {connect.status_code}: {connect.text[:300]}")
+    return await control.approve(connect.headers["location"], seller_id, deny=deny)
 
-    The state check and callback of the OAuth flow belong to the API's onboarding routes (issue 5); here
-    the code is exchanged directly so the sandbox has a connected shop to sell from.
-    """
+
+async def oauth_callback(api_url: str, redirect: dict[str, str]) -> httpx.Response:
+    """The seller's browser following TikTok's redirect to our callback."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        return await http.get(f"{api_url}{OAUTH_CALLBACK_PATH}", params=redirect)
+
+
+async def connect_sandbox_shop(stack: Stack, seller_name: str = "Glow Lab Cosmetics") -> SandboxShop:
+    """A seller on the emulator connects their shop through our real onboarding flow (connect link,
+    TikTok's authorize page, our callback), which stores the shop and starts its workflow."""
     seller = await stack.control.create_seller(seller_name)
-    async with TikTokAuthClient(stack.settings.tiktok) as auth:
-        redirect = await stack.control.approve(auth.authorize_url("sandbox"), seller.id)
-        grant = await auth.get_token(redirect["code"])
-    async with TikTokShopClient(stack.settings.tiktok) as tiktok:
-        shops = await tiktok.get_authorized_shops(grant.access_token)
-    stack.store.save_authorized_shops(shops, grant)
+    redirect = await authorize_on_tiktok(stack.api_url, stack.control, seller.id)
+    callback = await oauth_callback(stack.api_url, redirect)
+    if callback.status_code != 200:
+        raise RuntimeError(f"connecting the sandbox shop failed: {callback.text[:500]}")
     shop = seller.shops[0]
     await ensure_reconcile_schedule(stack.client, shop.id, stack.settings.sync)
     product = await stack.control.create_product(

@@ -8,12 +8,13 @@ import pytest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from tests.keys import TEST_KEYRING
 from workers.devserver import start_dev_server
 
 
 @pytest.fixture(scope="session")
 async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await start_dev_server()
+    env = await start_dev_server(TEST_KEYRING)
     async with env:
         yield env
 
@@ -21,3 +22,12 @@ async def temporal_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture(scope="session")
 def temporal_client(temporal_env: WorkflowEnvironment) -> Client:
     return temporal_env.client
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--record-histories",
+        metavar="DIR",
+        default=None,
+        help="write the workflow histories of each end-to-end scenario into DIR (for tests/replay)",
+    )

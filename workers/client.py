@@ -2,18 +2,38 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.converter import DataConverter
+from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from creatorflow.config import TemporalSettings
+from creatorflow.crypto import Keyring
+from workers.codec import EncryptionCodec
 
 
-def data_converter() -> DataConverter:
-    return pydantic_data_converter
+def data_converter(keyring: Keyring) -> DataConverter:
+    """Pydantic models to JSON, then AES-GCM: what every client, worker and replayer must use."""
+    return dataclasses.replace(pydantic_data_converter, payload_codec=EncryptionCodec(keyring))
 
 
-async def connect(settings: TemporalSettings) -> Client:
+def sdk_runtime(metrics_address: str | None) -> Runtime:
+    """The SDK runtime; with an address, it serves Prometheus metrics there (the SDK's and ours).
+
+    One per process: the endpoint is bound when the runtime is made.
+    """
+    if metrics_address is None:
+        return Runtime.default()
+    prometheus = PrometheusConfig(bind_address=metrics_address, counters_total_suffix=True)
+    return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
+
+
+async def connect(settings: TemporalSettings, keyring: Keyring, on: Runtime | None = None) -> Client:
     return await Client.connect(
-        settings.address, namespace=settings.namespace, data_converter=data_converter()
+        settings.address,
+        namespace=settings.namespace,
+        data_converter=data_converter(keyring),
+        runtime=on or Runtime.default(),
     )

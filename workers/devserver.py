@@ -10,6 +10,7 @@ from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
+from creatorflow.crypto import Keyring
 from workers.client import data_converter
 from workflows.shared import SEARCH_ATTRIBUTES
 
@@ -29,21 +30,25 @@ def temporal_binary() -> str:
 
 
 async def start_dev_server(
+    keyring: Keyring,
     *,
     database_file: Path | None = None,
     port: int | None = None,
     ui_port: int | None = None,
+    ui_codec_endpoint: str | None = None,
     extra_args: list[str] | None = None,
 ) -> WorkflowEnvironment:
-    """A dev server; with `database_file` it keeps its state across restarts."""
+    """A dev server, with a client that encrypts payloads with `keyring`; with `database_file` it keeps its
+    state across restarts; with `ui_codec_endpoint` its UI decrypts payloads through our API."""
     if database_file is not None:
         database_file.parent.mkdir(parents=True, exist_ok=True)
+    codec = ["--ui-codec-endpoint", ui_codec_endpoint] if ui_codec_endpoint else []
     return await WorkflowEnvironment.start_local(
         dev_server_existing_path=temporal_binary(),
         dev_server_database_filename=str(database_file) if database_file else None,
-        dev_server_extra_args=[*SQLITE_ARGS, *DEV_DYNAMIC_CONFIG, *(extra_args or [])],
+        dev_server_extra_args=[*SQLITE_ARGS, *DEV_DYNAMIC_CONFIG, *codec, *(extra_args or [])],
         search_attributes=SEARCH_ATTRIBUTES,
-        data_converter=data_converter(),
+        data_converter=data_converter(keyring),
         port=port,
         ui=ui_port is not None,
         ui_port=ui_port,

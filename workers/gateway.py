@@ -1,4 +1,5 @@
-"""`EventGateway` on Temporal: signal-with-start by workflow ID, never by search."""
+"""`EventGateway` (and the onboarding's `ShopGateway`) on Temporal: signal-with-start by workflow ID,
+never by search."""
 
 from __future__ import annotations
 
@@ -10,14 +11,17 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from creatorflow.api.inbox import WorkflowClosedError
 from creatorflow.orders import OrderInput, OrderPolicy
+from creatorflow.shops import ShopInput, ShopPolicy
 from workflows.order import OrderWorkflow
-from workflows.shared import ORDERS_TASK_QUEUE, order_workflow_id
+from workflows.shared import ORDERS_TASK_QUEUE, order_workflow_id, shop_workflow_id
+from workflows.shop import ShopWorkflow
 
 
 class TemporalGateway:
-    def __init__(self, client: Client, policy: OrderPolicy) -> None:
+    def __init__(self, client: Client, policy: OrderPolicy, shop_policy: ShopPolicy) -> None:
         self._client = client
         self._policy = policy
+        self._shop_policy = shop_policy
 
     async def signal_order(
         self, shop_id: str, order_id: str, signal: str, payload: BaseModel, *, start: bool
@@ -46,6 +50,21 @@ class TemporalGateway:
             )
         except WorkflowAlreadyStartedError as exc:
             raise WorkflowClosedError(f"{workflow_id} has already finished") from exc
+        return workflow_id
+
+    async def signal_shop(self, shop_id: str, signal: str, payload: BaseModel) -> str:
+        """The shop's workflow lives as long as the shop is connected; a closed one (terminated by an
+        operator, say) is started afresh, since a shop event always concerns the current connection."""
+        workflow_id = shop_workflow_id(shop_id)
+        await self._client.start_workflow(
+            ShopWorkflow.run,
+            ShopInput(shop_id=shop_id, policy=self._shop_policy),
+            id=workflow_id,
+            task_queue=ORDERS_TASK_QUEUE,
+            start_signal=signal,
+            start_signal_args=[payload],
+            static_summary=f"TikTok shop {shop_id}: credentials and authorization",
+        )
         return workflow_id
 
     async def ready(self) -> bool:

@@ -1,5 +1,6 @@
-"""Worker processes: the orders queue (workflows, shipping and store activities) and the TikTok API
-queue (rate-limited across every worker, so backfills cannot starve live orders of quota)."""
+"""Worker processes: the orders queue (order and shop workflows; shipping, store and token activities)
+and the TikTok API queue (rate-limited across every worker, so backfills cannot starve live orders of
+quota)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from temporalio.worker import Worker
 
 from activities.events import EventActivities
 from activities.shipping import ShippingActivities
+from activities.shops import ShopActivities
 from activities.store import StoreActivities
 from activities.tiktok import TikTokActivities
 from creatorflow.config import Settings
@@ -23,8 +25,9 @@ from workflows.backfill import BackfillWorkflow
 from workflows.order import OrderWorkflow
 from workflows.reconcile import ReconcileWorkflow
 from workflows.shared import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
+from workflows.shop import ShopWorkflow
 
-WORKFLOWS = [OrderWorkflow, BackfillWorkflow, ReconcileWorkflow]
+WORKFLOWS = [OrderWorkflow, ShopWorkflow, BackfillWorkflow, ReconcileWorkflow]
 
 
 @dataclass
@@ -51,7 +54,8 @@ def build_workers(
     )
     store_activities = StoreActivities(store)
     tiktok_activities = TikTokActivities(store, tiktok)
-    events = EventActivities(TemporalGateway(client, settings.orders))
+    shop_activities = ShopActivities(store, settings.tiktok)
+    events = EventActivities(TemporalGateway(client, settings.orders, settings.shops))
     orders = Worker(
         client,
         task_queue=ORDERS_TASK_QUEUE,
@@ -64,6 +68,8 @@ def build_workers(
             store_activities.record_order,
             store_activities.record_label,
             store_activities.record_label_refund,
+            shop_activities.refresh_tokens,
+            shop_activities.record_shop,
             store_activities.load_sync_cursor,
             store_activities.advance_sync_cursor,
             events.deliver_order_changes,

@@ -48,6 +48,10 @@ TRACKING_NUMBER = SearchAttributeKey.for_keyword("TrackingNumber")
 ATTENTION_REASON = SearchAttributeKey.for_keyword("AttentionReason")
 SHIP_BY = SearchAttributeKey.for_datetime("ShipBy")
 LABEL_COST_CENTS = SearchAttributeKey.for_int("LabelCostCents")
+# Shop workflows: ShopId and AttentionReason as above, plus the credentials' lifecycle and when the
+# seller's authorization ends (they must re-authorize before then).
+SHOP_STATUS = SearchAttributeKey.for_keyword("ShopStatus")
+AUTHORIZATION_EXPIRES_AT = SearchAttributeKey.for_datetime("AuthorizationExpiresAt")
 
 SEARCH_ATTRIBUTES: list[SearchAttributeKey] = [
     SHOP_ID,
@@ -60,4 +64,6 @@ SEARCH_ATTRIBUTES: list[SearchAttributeKey] = [
     ATTENTION_REASON,
     SHIP_BY,
     LABEL_COST_CENTS,
+    SHOP_STATUS,
+    AUTHORIZATION_EXPIRES_AT,
 ]

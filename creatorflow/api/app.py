@@ -1,5 +1,6 @@
-"""The HTTP face of CreatorFlow: TikTok and carrier webhooks, health. (OAuth and the codec server join
-it in later work.) Routes only translate HTTP to `WebhookInbox` calls and back."""
+"""The HTTP face of CreatorFlow: TikTok and carrier webhooks, shop onboarding (OAuth), health. (The codec
+server joins it in later work.) Routes only translate HTTP to `WebhookInbox` / `Onboarding` calls and
+back."""
 
 from __future__ import annotations
 
@@ -8,9 +9,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy import text
 
 from creatorflow.api.inbox import Outcome, WebhookInbox
+from creatorflow.api.onboarding import Connection, Onboarding, OnboardingError, OnboardingProblem
+from creatorflow.config import OAUTH_CALLBACK_PATH
 from creatorflow.domain import Provider
 from creatorflow.shipping.base import WebhookDelivery
 from creatorflow.store.repository import Store
@@ -18,7 +22,9 @@ from creatorflow.store.repository import Store
 _STATUS = {Outcome.ACCEPTED: 200, Outcome.DUPLICATE: 200, Outcome.FORGED: 401, Outcome.MALFORMED: 400}
 
 
-def create_app(inbox: WebhookInbox, store: Store, *, forward_interval: float = 2.0) -> FastAPI:
+def create_app(
+    inbox: WebhookInbox, onboarding: Onboarding, store: Store, *, forward_interval: float = 2.0
+) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         forwarder = asyncio.create_task(inbox.run_forwarder(forward_interval), name="webhook-forwarder")
@@ -41,6 +47,22 @@ def create_app(inbox: WebhookInbox, store: Store, *, forward_interval: float = 2
             body=await request.body(), headers=dict(request.headers), query=dict(request.query_params)
         )
         return Response(status_code=_STATUS[await inbox.receive_tracking(provider, delivery)])
+
+    @app.get("/shops/connect")
+    async def connect_shop() -> RedirectResponse:
+        """Send the seller to TikTok to authorize CreatorFlow; the link is single-use and expires."""
+        return RedirectResponse(await onboarding.authorization_url(), status_code=302)
+
+    @app.get(OAUTH_CALLBACK_PATH, response_model=Connection, responses={400: {"model": OnboardingProblem}})
+    async def oauth_callback(
+        state: str | None = None, code: str | None = None, error: str | None = None
+    ) -> Connection | JSONResponse:
+        """TikTok sends the seller back here: `?code=…&state=…`, or `?code=null&error=auth_denied&state=…`."""
+        try:
+            return await onboarding.complete(state, code, error)
+        except OnboardingError as exc:
+            problem = OnboardingProblem(error=exc.failure, message=exc.message)
+            return JSONResponse(problem.model_dump(mode="json"), status_code=exc.http_status)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -18,16 +19,20 @@ from pydantic import BaseModel
 
 from creatorflow.config import TikTokSettings
 from creatorflow.domain import Provider
+from creatorflow.metrics import WEBHOOKS, Metrics, NoMetrics
 from creatorflow.orders import CarrierTrackingEvent, OrderMessage, TikTokOrderEvent
 from creatorflow.shipping.base import Carrier, WebhookDelivery
 from creatorflow.shipping.errors import WebhookRejectedError
+from creatorflow.shops import ShopAuthorizationEvent, ShopGateway, ShopMessage
 from creatorflow.store.repository import ShopNotFoundError, Store
-from creatorflow.store.tables import ShopStatus, WebhookEvent, WebhookStatus
+from creatorflow.store.tables import Shop, ShopStatus, WebhookEvent, WebhookStatus
 from creatorflow.tiktok.webhooks import (
     CancellationStatusChange,
     OrderStatusChange,
     RecipientAddressUpdate,
     ReturnStatusChange,
+    SellerDeauthorization,
+    UpcomingAuthorizationExpiration,
     WebhookPayloadError,
     WebhookSignatureError,
     dedup_key,
@@ -38,12 +43,14 @@ from creatorflow.tiktok.webhooks import WebhookEvent as TikTokWebhook
 
 log = logging.getLogger(__name__)
 
+UNKNOWN = "unknown"  # the event type of a webhook that could not be read
+
 
 class WorkflowClosedError(Exception):
     """The order's workflow has finished; a late event for it has nothing left to change."""
 
 
-class EventGateway(Protocol):
+class EventGateway(ShopGateway, Protocol):
     """How the inbox reaches workflows; implemented on Temporal in `workers.gateway`."""
 
     async def signal_order(
@@ -80,6 +87,26 @@ def _order_event(event: TikTokWebhook) -> tuple[str, TikTokOrderEvent] | None:
     return data.order_id, message
 
 
+def _shop_event(event: TikTokWebhook) -> ShopAuthorizationEvent | None:
+    """What the shop's workflow is told of a type 6 or 7 event; None for other topics."""
+    occurred_at = datetime.fromtimestamp(event.timestamp, UTC)
+    match event.data:
+        case SellerDeauthorization() as data:
+            return ShopAuthorizationEvent(
+                event_id=event.dedup_key, kind="deauthorized", occurred_at=occurred_at, message=data.message
+            )
+        case UpcomingAuthorizationExpiration() as data:
+            return ShopAuthorizationEvent(
+                event_id=event.dedup_key,
+                kind="expiring",
+                occurred_at=occurred_at,
+                message=data.message,
+                expires_at=datetime.fromtimestamp(data.expiration_time, UTC),
+            )
+        case _:
+            return None
+
+
 class WebhookInbox:
     def __init__(
         self,
@@ -88,23 +115,36 @@ class WebhookInbox:
         tiktok: TikTokSettings,
         carriers: Mapping[Provider, Carrier],
         forward_timeout: float = 2.0,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._gateway = gateway
         self._tiktok = tiktok
         self._carriers = carriers
         self._forward_timeout = forward_timeout
+        self._metrics = metrics or NoMetrics()
 
     # --- receiving -----------------------------------------------------------------------------
 
     async def receive_tiktok(self, body: bytes, authorization: str | None) -> Outcome:
+        outcome, event_type = await self._receive_tiktok(body, authorization)
+        self._metrics.add(WEBHOOKS, source="tiktok", type=event_type, outcome=outcome.value)
+        return outcome
+
+    async def receive_tracking(self, provider: Provider, delivery: WebhookDelivery) -> Outcome:
+        outcome, status = await self._receive_tracking(provider, delivery)
+        self._metrics.add(WEBHOOKS, source=provider.value, type=status, outcome=outcome.value)
+        return outcome
+
+    async def _receive_tiktok(self, body: bytes, authorization: str | None) -> tuple[Outcome, str]:
+        """The outcome, and the event's type as far as it could be read."""
         try:
             verify_signature(
                 self._tiktok.app_key, self._tiktok.app_secret.get_secret_value(), body, authorization
             )
         except WebhookSignatureError:
             log.warning("tiktok webhook with a bad signature rejected (%d bytes)", len(body))
-            return Outcome.FORGED
+            return Outcome.FORGED, UNKNOWN
         try:
             event = parse_event(body)
         except WebhookPayloadError as exc:
@@ -116,7 +156,7 @@ class WebhookInbox:
                 error=str(exc)[:500],
             )
             await asyncio.to_thread(self._store.record_webhook, row)
-            return Outcome.MALFORMED
+            return Outcome.MALFORMED, UNKNOWN
         row = WebhookEvent(
             source="tiktok",
             dedup_key=event.dedup_key,
@@ -124,25 +164,29 @@ class WebhookInbox:
             shop_id=event.shop_id,
             body=body,
         )
-        routed = _order_event(event)
-        if routed is None:
-            row.status = WebhookStatus.IGNORED
-            row.error = f"topic {event.type} is not acted on"
-        else:
+        routed, shop_event = _order_event(event), _shop_event(event)
+        if routed is not None:
             row.order_id, message = routed
             row.signal = OrderMessage.TIKTOK_EVENT
             row.payload = message.model_dump_json()
-        return await self._record_and_forward(row)
+        elif shop_event is not None:
+            row.signal = ShopMessage.AUTHORIZATION_EVENT
+            row.payload = shop_event.model_dump_json()
+        else:
+            row.status = WebhookStatus.IGNORED
+            row.error = f"topic {event.type} is not acted on"
+        return await self._record_and_forward(row), str(event.type)
 
-    async def receive_tracking(self, provider: Provider, delivery: WebhookDelivery) -> Outcome:
+    async def _receive_tracking(self, provider: Provider, delivery: WebhookDelivery) -> tuple[Outcome, str]:
+        """The outcome, and the tracking status the event reported (if it could be read)."""
         carrier = self._carriers.get(provider)
         if carrier is None:
-            return Outcome.FORGED
+            return Outcome.FORGED, UNKNOWN
         try:
             update = carrier.parse_tracking_webhook(delivery)
         except WebhookRejectedError as exc:
             log.warning("%s webhook rejected: %s", provider.value, exc)
-            return Outcome.FORGED
+            return Outcome.FORGED, UNKNOWN
         tracking = update.tracking
         latest = tracking.events[-1] if tracking.events else None
         message = CarrierTrackingEvent(
@@ -162,7 +206,7 @@ class WebhookInbox:
             payload=message.model_dump_json(),
             body=delivery.body,
         )
-        return await self._record_and_forward(row)
+        return await self._record_and_forward(row), tracking.status.value
 
     async def _record_and_forward(self, row: WebhookEvent) -> Outcome:
         recorded, new = await asyncio.to_thread(self._store.record_webhook, row)
@@ -181,23 +225,43 @@ class WebhookInbox:
         assert row.id is not None
         if row.signal == OrderMessage.TIKTOK_EVENT:
             await self._forward_tiktok(row)
+        elif row.signal == ShopMessage.AUTHORIZATION_EVENT:
+            await self._forward_shop_event(row)
         elif row.signal == OrderMessage.TRACKING_EVENT:
             await self._forward_tracking(row)
         else:
             raise ValueError(f"webhook {row.id} has no known signal {row.signal!r}")
 
-    async def _forward_tiktok(self, row: WebhookEvent) -> None:
+    async def _connected_shop(self, row: WebhookEvent) -> Shop | None:
+        """The event's shop, or None (the event marked IGNORED) if we never connected it."""
         assert row.id is not None
         try:
-            shop = await asyncio.to_thread(self._store.shop, row.shop_id)
+            return await asyncio.to_thread(self._store.shop, row.shop_id)
         except ShopNotFoundError:
             await self._mark(row.id, WebhookStatus.IGNORED, f"shop {row.shop_id} is not connected")
+            return None
+
+    async def _forward_tiktok(self, row: WebhookEvent) -> None:
+        """Order events start or wake the order's workflow, but only for an ACTIVE shop: this is where a
+        deauthorized shop's order intake stops."""
+        assert row.id is not None
+        shop = await self._connected_shop(row)
+        if shop is None:
             return
         if shop.status is not ShopStatus.ACTIVE:
             await self._mark(row.id, WebhookStatus.IGNORED, f"shop {row.shop_id} is {shop.status.value}")
             return
         message = TikTokOrderEvent.model_validate_json(row.payload)
         await self._signal(row, row.shop_id, row.order_id, message, start=True)
+
+    async def _forward_shop_event(self, row: WebhookEvent) -> None:
+        """Authorization events go to the shop's workflow whatever the shop's status."""
+        assert row.id is not None
+        if await self._connected_shop(row) is None:
+            return
+        message = ShopAuthorizationEvent.model_validate_json(row.payload)
+        workflow_id = await self._gateway.signal_shop(row.shop_id, row.signal, message)
+        await self._mark(row.id, WebhookStatus.FORWARDED, workflow_id=workflow_id)
 
     async def _forward_tracking(self, row: WebhookEvent) -> None:
         assert row.id is not None

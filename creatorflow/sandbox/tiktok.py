@@ -67,7 +67,7 @@ class TikTokEmulatorConfig(PartnerApp):
             "app_key": settings.tiktok.app_key,
             "app_secret": settings.tiktok.app_secret.get_secret_value(),
             "service_id": settings.tiktok.service_id,
-            "redirect_url": f"{settings.public_base_url}/oauth/tiktok/callback",
+            "redirect_url": settings.oauth_redirect_url,
         }
         return cls.model_validate({**app, **overrides})
 

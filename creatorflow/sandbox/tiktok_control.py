@@ -78,6 +78,11 @@ class TikTokSandboxControl:
     async def deauthorize(self, seller_id: str) -> None:
         await self._send("POST", f"/sellers/{seller_id}/deauthorize")
 
+    async def warn_authorization_expiry(self, seller_id: str) -> int:
+        """TikTok's UPCOMING_AUTHORIZATION_EXPIRATION push to each shop; returns the expiry (Unix s)."""
+        warning = await self._send("POST", f"/sellers/{seller_id}/authorization_expiring")
+        return int(warning["expiration_time"])
+
     async def expire_token(self, access_token: str) -> None:
         await self._send("POST", f"/tokens/{access_token}/expire")
 
@@ -127,6 +132,10 @@ class TikTokSandboxControl:
         return dict((await self._send("GET", f"/shops/{shop_id}/orders"))["status_counts"])
 
     # --- world knobs ---------------------------------------------------------------------------
+
+    async def clock(self) -> int:
+        """The emulated world's now (Unix s)."""
+        return int((await self._send("GET", "/clock"))["now"])
 
     async def advance_clock(self, seconds: float) -> int:
         return int((await self._send("POST", "/clock/advance", {"seconds": seconds}))["now"])

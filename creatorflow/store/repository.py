@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
+from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -17,6 +19,7 @@ from creatorflow.crypto import Keyring
 from creatorflow.store.tables import (
     Label,
     LabelStatus,
+    OAuthState,
     OrderRecord,
     Shop,
     ShopStatus,
@@ -31,6 +34,15 @@ from creatorflow.tiktok.models import AuthorizedShop, ShopCredentials, TokenGran
 
 class ShopNotFoundError(LookupError):
     pass
+
+
+class StateCheck(StrEnum):
+    """The outcome of presenting an OAuth `state`: only VALID lets the callback go on."""
+
+    VALID = "VALID"
+    UNKNOWN = "UNKNOWN"
+    USED = "USED"
+    EXPIRED = "EXPIRED"
 
 
 class StoredTokens(BaseModel):
@@ -146,6 +158,38 @@ class Store:
             shop.updated_at = utcnow()
             session.add(shop)
             session.commit()
+
+    # --- OAuth states ---------------------------------------------------------------------------
+
+    def add_oauth_state(self, state_hash: str, expires_at: datetime, forget_before: datetime) -> None:
+        """Keep a new state; states that expired before `forget_before` are dropped on the way, so
+        clicks on "connect" never pile up."""
+        with Session(self.engine) as session:
+            session.execute(delete(OAuthState).where(col(OAuthState.expires_at) < forget_before))
+            session.add(OAuthState(state_hash=state_hash, expires_at=expires_at))
+            session.commit()
+
+    def use_oauth_state(self, state_hash: str, now: datetime) -> StateCheck:
+        """Mark the state used if it is known, unused and unexpired, in one statement, so two callbacks
+        racing with the same state (on any number of API replicas) cannot both get VALID."""
+        claim = (
+            update(OAuthState)
+            .where(
+                col(OAuthState.state_hash) == state_hash,
+                col(OAuthState.used_at).is_(None),
+                col(OAuthState.expires_at) > now,
+            )
+            .values(used_at=now)
+        )
+        with Session(self.engine) as session:
+            claimed: int = session.execute(claim).rowcount  # type: ignore[attr-defined]
+            session.commit()
+            if claimed == 1:
+                return StateCheck.VALID
+            row = session.get(OAuthState, state_hash)
+        if row is None:
+            return StateCheck.UNKNOWN
+        return StateCheck.USED if row.used_at is not None else StateCheck.EXPIRED
 
     # --- webhook inbox -------------------------------------------------------------------------
 

@@ -75,6 +75,16 @@ class ShopToken(SQLModel, table=True):
     updated_at: datetime = when(default_factory=utcnow)
 
 
+class OAuthState(SQLModel, table=True):
+    """One `state` of the OAuth connect flow: single-use and short-lived. Only its SHA-256 is kept, so
+    the table leaks nothing that could complete someone's authorization."""
+
+    state_hash: str = Field(primary_key=True)
+    created_at: datetime = when(default_factory=utcnow)
+    expires_at: datetime = when()
+    used_at: datetime | None = when(nullable=True, default=None)
+
+
 class OrderRecord(SQLModel, table=True):
     shop_id: str = Field(primary_key=True)
     order_id: str = Field(primary_key=True)

@@ -4,6 +4,7 @@ Callers decide what to do from the type alone (reference/tiktok-shop-api.md §4)
 
 - `TransientError` (and `RateLimitedError`): retry later; `retryable` is True.
 - `TokenExpiredError`: refresh the shop's access token, then retry.
+- `AuthorizationGoneError` (token endpoints): the auth code or refresh token is used, unknown or expired.
 - `InvalidTokenError`, `ScopeError`: the seller must re-authorize or grant the scope; retrying is futile.
 - `SignatureError`, `RequestError`: our request is wrong (bug or misconfiguration); do not retry.
 - `BusinessError` (and `PackageAlreadyShippedError`, `DuplicateTrackingNumberError`): TikTok refused the
@@ -23,6 +24,9 @@ TOKEN_EXPIRED = 105002
 SCOPE_MISSING = 105005
 INVALID_SIGN = 106001
 MISSING_SHOP_CIPHER = 106013
+# Token endpoints; TikTok documents none, these were seen live by a third party (reference §3.2, §10).
+REFRESH_TOKEN_EXPIRED = 36004001  # "rt has expired"
+AUTH_RECORD_NOT_FOUND = 36004005  # "can not find related auth record": unknown, used or expired
 PACKAGE_ALREADY_SHIPPED = frozenset({21011040, 21008099, 11006021})
 DUPLICATE_TRACKING_NUMBER = 21011025
 
@@ -84,6 +88,10 @@ class TokenExpiredError(AuthError):
     """105002: refresh the access token and call again."""
 
 
+class AuthorizationGoneError(AuthError):
+    """The auth code or refresh token is used, unknown or expired: only a new authorization helps."""
+
+
 class InvalidTokenError(AuthError):
     """Unknown or revoked access token, or a token that does not cover this shop."""
 
@@ -119,6 +127,8 @@ def error_for(code: int, message: str, *, request_id: str | None, http_status: i
         cls = TransientError
     elif code == TOKEN_EXPIRED:
         cls = TokenExpiredError
+    elif code in (REFRESH_TOKEN_EXPIRED, AUTH_RECORD_NOT_FOUND):
+        cls = AuthorizationGoneError
     elif code == TOKEN_INVALID_FOR_SHOP or (code == INVALID_REQUEST and _mentions_token(message)):
         cls = InvalidTokenError
     elif code == SCOPE_MISSING:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -18,9 +18,11 @@ from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.config import Settings, TikTokSettings
-from creatorflow.crypto import Keyring
 from creatorflow.orders import OrderPolicy
+from creatorflow.sandbox.server import bind_socket
 from starter.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
+from tests.keys import TEST_KEYRING, TEST_KEYS
+from tests.replay_record import record_histories
 from workers.devserver import start_dev_server
 from workers.schedules import delete_reconcile_schedule
 
@@ -43,7 +45,7 @@ FAST_TIKTOK = {
 
 @pytest.fixture(scope="module")
 async def e2e_temporal() -> AsyncIterator[WorkflowEnvironment]:
-    env = await start_dev_server()
+    env = await start_dev_server(TEST_KEYRING)
     async with env:
         yield env
 
@@ -52,7 +54,7 @@ def e2e_settings(data_dir: Path, orders: OrderPolicy = FAST_ORDERS) -> Settings:
     return Settings(
         data_dir=data_dir,
         database_url=f"sqlite:///{data_dir / 'app.db'}",
-        encryption_keys=SecretStr(Keyring.generate_spec("e2e")),
+        encryption_keys=SecretStr(TEST_KEYS),
         orders=orders,
         tiktok=TikTokSettings(timeout_seconds=3),
     )
@@ -60,27 +62,41 @@ def e2e_settings(data_dir: Path, orders: OrderPolicy = FAST_ORDERS) -> Settings:
 
 @contextlib.asynccontextmanager
 async def e2e_stack(
-    temporal: WorkflowEnvironment, data_dir: Path, *, with_workers: bool, orders: OrderPolicy = FAST_ORDERS
+    temporal: WorkflowEnvironment,
+    data_dir: Path,
+    request: pytest.FixtureRequest,
+    *,
+    with_workers: bool,
+    orders: OrderPolicy = FAST_ORDERS,
 ) -> AsyncIterator[Stack]:
-    settings = e2e_settings(data_dir, orders)
-    with running_emulators(settings, fixed_ports=False, tiktok=FAST_TIKTOK) as emulators:
+    started = datetime.now(UTC)
+    with running_emulators(
+        e2e_settings(data_dir, orders), fixed_ports=False, tiktok=FAST_TIKTOK
+    ) as emulators:
         async with running_stack(
             emulators, temporal.client, forward_interval=0.5, with_workers=with_workers
         ) as stack:
             yield stack
+            record_into = request.config.getoption("--record-histories")
+            if record_into:
+                await record_histories(stack.client, started, request.node.name, Path(record_into))
             await _terminate_running(stack)
 
 
 @pytest.fixture
-async def stack(e2e_temporal: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Stack]:
-    async with e2e_stack(e2e_temporal, tmp_path, with_workers=True) as stack:
+async def stack(
+    e2e_temporal: WorkflowEnvironment, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Stack]:
+    async with e2e_stack(e2e_temporal, tmp_path, request, with_workers=True) as stack:
         yield stack
 
 
 @pytest.fixture
-async def workerless_stack(e2e_temporal: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Stack]:
+async def workerless_stack(
+    e2e_temporal: WorkflowEnvironment, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Stack]:
     """The stack without workers: a test runs `creatorflow worker` processes against it."""
-    async with e2e_stack(e2e_temporal, tmp_path, with_workers=False) as stack:
+    async with e2e_stack(e2e_temporal, tmp_path, request, with_workers=False) as stack:
         yield stack
 
 
@@ -95,6 +111,13 @@ async def _terminate_running(stack: Stack) -> None:
 @pytest.fixture
 async def shop(stack: Stack) -> SandboxShop:
     return await connect_sandbox_shop(stack)
+
+
+def free_port() -> int:
+    """A port free right now, for a server that must know its port before it starts."""
+    with bind_socket() as probe:
+        port: int = probe.getsockname()[1]
+        return port
 
 
 async def eventually(probe: Callable[[], Awaitable[T]], check: Callable[[T], bool], timeout: float = 60) -> T:

@@ -39,8 +39,10 @@ HISTORY_ORDERS = FAST_ORDERS.model_copy(
 
 
 @pytest.fixture
-async def history_stack(e2e_temporal: WorkflowEnvironment, tmp_path: Path) -> AsyncIterator[Stack]:
-    async with e2e_stack(e2e_temporal, tmp_path, with_workers=True, orders=HISTORY_ORDERS) as stack:
+async def history_stack(
+    e2e_temporal: WorkflowEnvironment, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Stack]:
+    async with e2e_stack(e2e_temporal, tmp_path, request, with_workers=True, orders=HISTORY_ORDERS) as stack:
         yield stack
 
 

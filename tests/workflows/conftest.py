@@ -18,6 +18,7 @@ import pytest
 from temporalio import activity
 from temporalio.client import Client, WorkflowHandle
 from temporalio.exceptions import ApplicationError
+from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities import contracts
@@ -40,9 +41,12 @@ from creatorflow.orders import (
     OrderSnapshot,
     RateChoice,
 )
+from tests.keys import TEST_KEYRING
+from workers.client import data_converter
+from workers.devserver import SQLITE_ARGS, TIME_SKIPPING, temporal_binary
 from workers.worker import running_workers
 from workflows.order import OrderWorkflow
-from workflows.shared import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE, order_workflow_id
+from workflows.shared import ORDERS_TASK_QUEUE, SEARCH_ATTRIBUTES, TIKTOK_TASK_QUEUE, order_workflow_id
 
 GOOD_ADDRESS = Address(
     name="Ada Buyer", street1="1 Main St", city="Austin", state="TX", postal_code="78701", country="US"
@@ -232,3 +236,15 @@ async def harness(temporal_client: Client) -> AsyncIterator[Harness]:
             description = await handle.describe()
             if description.status is not None and description.status.name == "RUNNING":
                 await handle.terminate("test over")
+
+
+async def start_time_skipping_server(config: TimeSkippingConfig | None = None) -> WorkflowEnvironment:
+    """A dev server whose workflows each run on a virtual clock (skipping idle time unless `config`
+    says otherwise), with our search attributes and data converter."""
+    return await WorkflowEnvironment.start_time_skipping_v2(
+        ts_config=config or TimeSkippingConfig(),
+        dev_server_existing_path=temporal_binary(),
+        dev_server_extra_args=[*SQLITE_ARGS, *TIME_SKIPPING],
+        search_attributes=SEARCH_ATTRIBUTES,
+        data_converter=data_converter(TEST_KEYRING),
+    )

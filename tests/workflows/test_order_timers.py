@@ -10,21 +10,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.domain import TrackingStatus
 from creatorflow.orders import FulfillmentState, OrderPolicy, OrderState
-from tests.workflows.conftest import FakeWorld, Harness, snapshot
-from workers.client import data_converter
-from workers.devserver import SQLITE_ARGS, TIME_SKIPPING, temporal_binary
+from tests.workflows.conftest import FakeWorld, Harness, snapshot, start_time_skipping_server
 from workers.worker import running_workers
-from workflows.shared import SEARCH_ATTRIBUTES
 
 
 @pytest.fixture(scope="module")
 async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    env = await WorkflowEnvironment.start_time_skipping_v2(
-        dev_server_existing_path=temporal_binary(),
-        dev_server_extra_args=[*SQLITE_ARGS, *TIME_SKIPPING],
-        search_attributes=SEARCH_ATTRIBUTES,
-        data_converter=data_converter(),
-    )
+    env = await start_time_skipping_server()
     async with env:
         yield env
 

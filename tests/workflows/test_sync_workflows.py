@@ -26,6 +26,7 @@ from creatorflow.sync import (
     SyncPolicy,
     SyncProgress,
 )
+from tests.keys import TEST_KEYRING
 from workers.devserver import start_dev_server
 from workers.worker import running_workers
 from workflows.backfill import BackfillWorkflow
@@ -114,7 +115,7 @@ class FakeShop:
 async def eager_continue_as_new() -> AsyncIterator[WorkflowEnvironment]:
     """A dev server that suggests continue-as-new at 40 history events, so a small sweep shows it."""
     env = await start_dev_server(
-        extra_args=["--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=40"]
+        TEST_KEYRING, extra_args=["--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=40"]
     )
     async with env:
         yield env

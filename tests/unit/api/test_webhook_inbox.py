@@ -10,6 +10,7 @@ import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -18,10 +19,12 @@ from pydantic import BaseModel, SecretStr
 
 from creatorflow.api.app import create_app
 from creatorflow.api.inbox import WebhookInbox, WorkflowClosedError
+from creatorflow.api.onboarding import Onboarding
 from creatorflow.config import TikTokSettings
 from creatorflow.crypto import Keyring
 from creatorflow.orders import OrderMessage, TikTokOrderEvent
 from creatorflow.sandbox.server import serving
+from creatorflow.shops import ShopAuthorizationEvent, ShopMessage
 from creatorflow.store.db import create_schema, make_engine
 from creatorflow.store.repository import Store
 from creatorflow.store.tables import ShopStatus, WebhookStatus
@@ -37,6 +40,7 @@ class FakeGateway:
     up: bool = True
     closed: set[str] = field(default_factory=set)
     signals: list[tuple[str, str, str, BaseModel, bool]] = field(default_factory=list)
+    shop_signals: list[tuple[str, str, BaseModel]] = field(default_factory=list)
 
     async def signal_order(
         self, shop_id: str, order_id: str, signal: str, payload: BaseModel, *, start: bool
@@ -47,6 +51,12 @@ class FakeGateway:
             raise WorkflowClosedError(f"order {order_id} finished")
         self.signals.append((shop_id, order_id, signal, payload, start))
         return f"order:{shop_id}:{order_id}"
+
+    async def signal_shop(self, shop_id: str, signal: str, payload: BaseModel) -> str:
+        if not self.up:
+            raise ConnectionError("temporal is down")
+        self.shop_signals.append((shop_id, signal, payload))
+        return f"shop:{shop_id}"
 
     async def ready(self) -> bool:
         return self.up
@@ -86,7 +96,8 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
     )
     gateway = FakeGateway()
     inbox = WebhookInbox(store, gateway, TIKTOK, carriers={})
-    async with serving(create_app(inbox, store, forward_interval=3600)) as url:
+    onboarding = Onboarding(store, TIKTOK, gateway)
+    async with serving(create_app(inbox, onboarding, store, forward_interval=3600)) as url:
         yield Api(url, store, gateway, inbox)
 
 
@@ -183,3 +194,51 @@ async def test_topics_we_do_not_act_on_are_acknowledged_and_kept(api: Api) -> No
     [row] = api.store.webhooks()
     assert row.status is WebhookStatus.IGNORED and row.event_type == "5"
     assert api.gateway.signals == []
+
+
+def shop_event(type_: int, data: dict[str, object], shop_id: str = SHOP, notification: str = "s1") -> bytes:
+    body = {"type": type_, "tts_notification_id": notification, "shop_id": shop_id, "timestamp": 1718305585}
+    return json.dumps({**body, "data": data}).encode()
+
+
+async def test_authorization_events_go_to_the_shop_workflow_even_once_deauthorized(api: Api) -> None:
+    deauthorized = shop_event(6, {"message": f"Shop_id {SHOP} is deauthorized from your APP by merchant."})
+    assert (await api.post(deauthorized)).status_code == 200
+    api.store.set_shop_status(SHOP, ShopStatus.DEAUTHORIZED)  # what the shop workflow then does
+    expiring = shop_event(7, {"message": "expires soon", "expiration_time": "1750000000"}, notification="s2")
+    assert (await api.post(expiring)).status_code == 200
+
+    pushed = datetime.fromtimestamp(1718305585, UTC)
+    assert api.gateway.shop_signals == [
+        (
+            SHOP,
+            ShopMessage.AUTHORIZATION_EVENT,
+            ShopAuthorizationEvent(
+                event_id=f"tts:6:{SHOP}:s1",
+                kind="deauthorized",
+                occurred_at=pushed,
+                message=f"Shop_id {SHOP} is deauthorized from your APP by merchant.",
+            ),
+        ),
+        (
+            SHOP,
+            ShopMessage.AUTHORIZATION_EVENT,
+            ShopAuthorizationEvent(
+                event_id=f"tts:7:{SHOP}:s2",
+                kind="expiring",
+                occurred_at=pushed,
+                message="expires soon",
+                expires_at=datetime.fromtimestamp(1750000000, UTC),
+            ),
+        ),
+    ]
+    assert api.gateway.signals == []
+    assert {row.workflow_id for row in api.store.webhooks()} == {f"shop:{SHOP}"}
+
+
+async def test_authorization_event_of_an_unknown_shop_starts_nothing(api: Api) -> None:
+    body = shop_event(6, {"message": "gone"}, shop_id="1111111111111111111")
+    assert (await api.post(body)).status_code == 200
+    assert api.gateway.shop_signals == []
+    [row] = api.store.webhooks()
+    assert row.status is WebhookStatus.IGNORED and row.error == "shop 1111111111111111111 is not connected"

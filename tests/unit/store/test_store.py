@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
 
 from creatorflow.crypto import DecryptionError, Keyring
-from creatorflow.store.repository import ShopNotFoundError, Store
+from creatorflow.store.repository import ShopNotFoundError, StateCheck, Store
 from creatorflow.store.tables import Label, LabelStatus, OrderRecord, ShopStatus, WebhookEvent, WebhookStatus
 from creatorflow.tiktok.models import AuthorizedShop, TokenGrant
 
@@ -106,6 +106,30 @@ def test_webhook_inbox_deduplicates_even_under_concurrency(store: Store) -> None
     assert len(store.webhooks()) == 1
     # Same key from another source is another event.
     assert store.record_webhook(WebhookEvent(source="easypost", dedup_key="tts:1:s:n-1", body=b"{}"))[1]
+
+
+def test_oauth_state_is_valid_once_even_under_a_race(store: Store) -> None:
+    now = datetime.now(UTC)
+    store.add_oauth_state("hash-1", now + timedelta(minutes=10), forget_before=now - timedelta(days=1))
+
+    with ThreadPoolExecutor(8) as pool:  # eight callbacks (or API replicas) with the same state at once
+        checks = list(pool.map(lambda _: store.use_oauth_state("hash-1", now), range(8)))
+    assert checks.count(StateCheck.VALID) == 1
+    assert set(checks) == {StateCheck.VALID, StateCheck.USED}
+    assert store.use_oauth_state("never-issued", now) is StateCheck.UNKNOWN
+
+
+def test_expired_oauth_state_is_refused_and_stays_unused(store: Store) -> None:
+    now = datetime.now(UTC)
+    store.add_oauth_state("hash-2", now + timedelta(minutes=10), forget_before=now - timedelta(days=1))
+    later = now + timedelta(minutes=10, seconds=1)
+    assert store.use_oauth_state("hash-2", later) is StateCheck.EXPIRED
+    assert store.use_oauth_state("hash-2", later) is StateCheck.EXPIRED  # not turned into USED
+
+    # Long expired states are dropped when new ones are made.
+    store.add_oauth_state("hash-3", later + timedelta(minutes=10), forget_before=later)
+    assert store.use_oauth_state("hash-2", later) is StateCheck.UNKNOWN
+    assert store.use_oauth_state("hash-3", later) is StateCheck.VALID
 
 
 def test_webhook_status_moves_and_pending_are_listed(store: Store) -> None:

@@ -121,7 +121,7 @@ async def test_auth_code_is_single_use(emulator_url: str, control: TikTokSandbox
     async with TikTokAuthClient(settings_for(emulator_url)) as auth:
         redirect = await control.approve(auth.authorize_url("s"), created.id)
         await auth.get_token(redirect["code"])
-        with pytest.raises(errors.TikTokError) as reuse:
+        with pytest.raises(errors.AuthorizationGoneError) as reuse:
             await auth.get_token(redirect["code"])
     assert not reuse.value.retryable
 

@@ -1,0 +1,57 @@
+"""Shop credential activities: refresh a shop's tokens and keep the store's shop row in line with its
+workflow. Tokens are read and written here, in the store, and never returned to the workflow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from activities import contracts
+from activities.errors import activity_errors
+from creatorflow.config import TikTokSettings
+from creatorflow.shops import TokenExpiries
+from creatorflow.store.repository import Store
+from creatorflow.store.tables import ShopStatus
+from creatorflow.tiktok.auth import TikTokAuthClient
+
+
+class ShopActivities:
+    def __init__(self, store: Store, tiktok: TikTokSettings) -> None:
+        self._store = store
+        self._tiktok = tiktok
+
+    @activity.defn(name=contracts.REFRESH_TOKENS)
+    async def refresh_tokens(self, ref: contracts.ShopRef) -> TokenExpiries:
+        """Trade the stored refresh token for new tokens and store them; only their expiries come back.
+
+        An expired refresh token is never sent: the seller must authorize the app again, and retrying
+        cannot change that (nor can TikTok's own "unknown or expired" answer, mapped the same way).
+        """
+        with activity_errors():
+            tokens = await asyncio.to_thread(self._store.tokens, ref.shop_id)
+            if tokens.refresh_expires_at <= datetime.now(UTC):
+                raise ApplicationError(
+                    f"shop {ref.shop_id}: the refresh token expired on {tokens.refresh_expires_at:%Y-%m-%d}",
+                    type=contracts.SHOP_AUTHORIZATION,
+                    non_retryable=True,
+                )
+            async with TikTokAuthClient(self._tiktok) as auth:
+                grant = await auth.refresh_token(tokens.refresh_token)
+            await asyncio.to_thread(self._store.save_tokens, ref.shop_id, grant)
+            return TokenExpiries(
+                access_expires_at=grant.access_token_expires_at,
+                refresh_expires_at=grant.refresh_token_expires_at,
+            )
+
+    @activity.defn(name=contracts.RECORD_SHOP)
+    async def record_shop(self, update: contracts.ShopRecordUpdate) -> None:
+        await asyncio.to_thread(
+            self._store.set_shop_status,
+            update.shop_id,
+            ShopStatus(update.status),
+            update.authorization_expires_at,
+        )

@@ -1,0 +1,33 @@
+"""Application counters, defined once. The core only counts through the `Metrics` protocol; the workers
+implement it on the Temporal SDK runtime's meter, so application counters and the SDK's own metrics are
+served from one Prometheus endpoint per process (`metrics_address` in settings)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Counter:
+    name: str
+    description: str
+    unit: str = ""
+
+
+WEBHOOKS = Counter("creatorflow_webhooks", "Webhooks received, by source, event type and outcome")
+LABELS_BOUGHT = Counter("creatorflow_labels_bought", "Shipping labels bought, by provider and carrier")
+LABEL_SPEND = Counter("creatorflow_label_spend", "Money spent on labels, by provider and carrier", "cents")
+TIKTOK_API_ERRORS = Counter("creatorflow_tiktok_api_errors", "TikTok Shop API errors, by error code")
+ORDER_TRANSITIONS = Counter("creatorflow_order_transitions", "Orders entering a fulfillment state, by state")
+
+
+class Metrics(Protocol):
+    def add(self, counter: Counter, value: int = 1, **attributes: str) -> None: ...
+
+
+class NoMetrics:
+    """For code run without a metrics endpoint (tests, one-off commands)."""
+
+    def add(self, counter: Counter, value: int = 1, **attributes: str) -> None:
+        pass

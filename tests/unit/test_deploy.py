@@ -1,0 +1,72 @@
+"""docker-compose.yml and the Dockerfile stay in step with the code (Docker itself cannot run here)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+from typing import Any
+
+import yaml
+from temporalio.api.enums.v1 import IndexedValueType
+
+from workflows.shared import SEARCH_ATTRIBUTES
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+SERVICES: dict[str, Any] = COMPOSE["services"]
+
+
+def test_compose_runs_the_whole_production_shape() -> None:
+    assert set(SERVICES) == {
+        "postgresql",
+        "temporal-admin-tools",
+        "temporal",
+        "temporal-setup",
+        "temporal-ui",
+        "worker",
+        "api",
+    }
+    assert SERVICES["worker"]["command"] == ["worker"]
+    assert SERVICES["api"]["command"][0] == "api"
+    for name in ("worker", "api"):
+        service = SERVICES[name]
+        assert service["build"] == "."
+        assert service["environment"]["CREATORFLOW_TEMPORAL__ADDRESS"] == "temporal:7233"
+        assert service["environment"]["CREATORFLOW_DATABASE_URL"].startswith("postgresql://")
+        assert service["depends_on"]["temporal-setup"]["condition"] == "service_completed_successfully"
+    assert SERVICES["temporal"]["environment"]["DB"] == "postgres12"
+
+
+def test_the_ui_decrypts_through_the_apis_published_codec_endpoint() -> None:
+    endpoint = SERVICES["temporal-ui"]["environment"]["TEMPORAL_CODEC_ENDPOINT"]
+    api_port = SERVICES["api"]["ports"][0].split(":")[0]
+    assert endpoint.startswith(f"http://localhost:{api_port}/codec/")
+    ui_origin = f"http://localhost:{SERVICES['temporal-ui']['ports'][0].split(':')[0]}"
+    assert ui_origin in SERVICES["api"]["environment"]["CREATORFLOW_CODEC_CORS_ORIGINS"]
+
+
+def test_every_mounted_file_exists() -> None:
+    for service in SERVICES.values():
+        for volume in service.get("volumes", []):
+            source = volume.split(":")[0]
+            if source.startswith("./"):
+                assert (ROOT / source).is_file(), source
+
+
+def test_search_attributes_registered_by_compose_match_the_code() -> None:
+    script = (ROOT / "deploy" / "temporal-setup.sh").read_text()
+    registered = dict(re.findall(r"^attribute (\w+) (\w+)$", script, flags=re.MULTILINE))
+    in_code = {
+        key.name: IndexedValueType.Name(key.indexed_value_type).removeprefix("INDEXED_VALUE_TYPE_")
+        for key in SEARCH_ATTRIBUTES
+    }
+    assert {name: kind.replace("_", "").lower() for name, kind in in_code.items()} == {
+        name: kind.lower() for name, kind in registered.items()
+    }
+
+
+def test_the_image_holds_every_package_of_the_project() -> None:
+    packages = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]
+    copied = set(re.findall(r"^COPY (\w+) \1$", (ROOT / "Dockerfile").read_text(), flags=re.MULTILINE))
+    assert copied == {pattern.rstrip("*") for pattern in packages["include"]}
