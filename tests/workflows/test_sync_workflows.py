@@ -26,8 +26,6 @@ from creatorflow.sync import (
     SyncPolicy,
     SyncProgress,
 )
-from tests.keys import TEST_KEYRING
-from workers.devserver import start_dev_server
 from workers.worker import running_workers
 from workflows.backfill import BackfillWorkflow
 from workflows.reconcile import ReconcileWorkflow
@@ -111,20 +109,10 @@ class FakeShop:
         return ids
 
 
-@pytest.fixture(scope="module")
-async def eager_continue_as_new() -> AsyncIterator[WorkflowEnvironment]:
-    """A dev server that suggests continue-as-new at 40 history events, so a small sweep shows it."""
-    env = await start_dev_server(
-        TEST_KEYRING, extra_args=["--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=40"]
-    )
-    async with env:
-        yield env
-
-
 @pytest.fixture
-async def shop(eager_continue_as_new: WorkflowEnvironment) -> AsyncIterator[FakeShop]:
+async def shop(short_history_env: WorkflowEnvironment) -> AsyncIterator[FakeShop]:
     fake = FakeShop()
-    client = eager_continue_as_new.client
+    client = short_history_env.client
     workers = [
         Worker(
             client,
@@ -156,13 +144,13 @@ async def run_reconcile(env: WorkflowEnvironment, request: ReconcileInput) -> Sy
 
 
 async def test_backfill_hands_each_order_over_once_across_continue_as_new(
-    eager_continue_as_new: WorkflowEnvironment, shop: FakeShop
+    short_history_env: WorkflowEnvironment, shop: FakeShop
 ) -> None:
     inside = shop.add_orders(47, created=OCT_1 + 3600)
     shop.add_orders(3, created=OCT_1 - 1)  # before `since`: not this backfill's
     request = october(window=4)
 
-    progress = await run_backfill(eager_continue_as_new, request)
+    progress = await run_backfill(short_history_env, request)
 
     assert shop.delivered == [f"backfill:status:{order_id}:{OCT_1 + 3600}" for order_id in inside]
     assert (progress.pages, progress.total, progress.seen, progress.started) == (10, 47, 47, 47)
@@ -172,31 +160,31 @@ async def test_backfill_hands_each_order_over_once_across_continue_as_new(
 
 
 async def test_backfill_run_twice_starts_nothing_new(
-    eager_continue_as_new: WorkflowEnvironment, shop: FakeShop
+    short_history_env: WorkflowEnvironment, shop: FakeShop
 ) -> None:
     ids = shop.add_orders(12, created=OCT_1)
     request = october()
-    first = await run_backfill(eager_continue_as_new, request)
+    first = await run_backfill(short_history_env, request)
     shop.finished |= set(ids[:4])  # those orders' workflows ended meanwhile (completed, cancelled)
 
-    second = await run_backfill(eager_continue_as_new, request)
+    second = await run_backfill(short_history_env, request)
 
     assert (first.started, first.already_existed, first.skipped) == (12, 0, 0)
     assert (second.started, second.already_existed, second.skipped) == (0, 8, 4)
 
 
 async def test_dry_run_counts_and_touches_nothing(
-    eager_continue_as_new: WorkflowEnvironment, shop: FakeShop
+    short_history_env: WorkflowEnvironment, shop: FakeShop
 ) -> None:
     shop.add_orders(12, created=OCT_1)
-    progress = await run_backfill(eager_continue_as_new, october(dry_run=True))
+    progress = await run_backfill(short_history_env, october(dry_run=True))
     assert (progress.seen, progress.pages, progress.started, progress.done) == (12, 3, 0, True)
     assert progress.by_status == {"COMPLETED": 12}
     assert shop.delivered == []
 
 
 async def test_reconcile_reads_from_the_cursor_with_overlap_and_advances_it(
-    eager_continue_as_new: WorkflowEnvironment, shop: FakeShop
+    short_history_env: WorkflowEnvironment, shop: FakeShop
 ) -> None:
     policy = SyncPolicy(reconcile_overlap=timedelta(minutes=10))
     shop.cursor = OCT_1
@@ -210,7 +198,7 @@ async def test_reconcile_reads_from_the_cursor_with_overlap_and_advances_it(
     )
     request = ReconcileInput(shop_id="shop-1", policy=policy)
 
-    progress = await run_reconcile(eager_continue_as_new, request)
+    progress = await run_reconcile(short_history_env, request)
 
     assert {search.kind for search in shop.searches} == {"orders", "returns", "cancellations"}
     assert {search.ge for search in shop.searches} == {OCT_1 - 600}
@@ -223,13 +211,13 @@ async def test_reconcile_reads_from_the_cursor_with_overlap_and_advances_it(
 
 
 async def test_first_reconcile_pass_looks_back_and_an_idle_pass_keeps_the_cursor(
-    eager_continue_as_new: WorkflowEnvironment, shop: FakeShop
+    short_history_env: WorkflowEnvironment, shop: FakeShop
 ) -> None:
     policy = SyncPolicy(reconcile_overlap=timedelta(minutes=10), reconcile_lookback=timedelta(hours=2))
     request = ReconcileInput(shop_id="shop-1", policy=policy)
     before = int(datetime.now(UTC).timestamp())
 
-    progress = await run_reconcile(eager_continue_as_new, request)
+    progress = await run_reconcile(short_history_env, request)
 
     [since] = {search.ge for search in shop.searches}
     assert since is not None and before - 2 * 3600 - 600 - 5 <= since <= before - 2 * 3600 - 600 + 60
