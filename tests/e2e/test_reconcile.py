@@ -12,7 +12,9 @@ from creatorflow.orders import FulfillmentState
 from creatorflow.sync import RECONCILE_CURSOR, SyncPolicy
 from starter.stack import SandboxShop, Stack
 from tests.e2e.conftest import eventually
+from tests.e2e.test_backfill_cli import creatorflow
 from tests.e2e.test_order_lifecycle import all_in, labels_sold, projections
+from tests.e2e.test_worker_crash import worker_env
 from workers.schedules import (
     delete_reconcile_schedule,
     ensure_reconcile_schedule,
@@ -104,3 +106,17 @@ async def test_a_return_whose_webhook_was_lost_reaches_the_order_workflow(
     state = await handle.query(OrderWorkflow.state)
     assert f"reconcile:return:{opened['return_id']}:{opened['update_time']}" in state.seen_event_ids
     assert state.stage is FulfillmentState.DELIVERED
+
+
+async def test_reconcile_command_runs_a_pass_now(
+    stack: Stack, shop: SandboxShop, e2e_temporal: WorkflowEnvironment
+) -> None:
+    await stack.control.configure_webhooks(drop_rate=1.0)
+    await stack.control.create_orders(shop.shop_id, shop.sku_id, count=3)
+    env = worker_env(stack, e2e_temporal.client.service_client.config.target_host)
+
+    code, output = await creatorflow(env, "reconcile", "--shop", shop.shop_id)
+
+    assert code == 0, output
+    assert "seen 3 · started 3 · already running 0 · skipped 0 · errors 0" in output
+    await eventually(lambda: projections(stack, shop.shop_id), lambda rows: len(rows) == 3)
