@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import typer
+from temporalio.service import RPCError, RPCStatusCode
 
 from creatorflow.config import get_settings
 from starter import runtime
@@ -20,8 +21,13 @@ def reconcile(shop: str = typer.Option(..., help="the connected TikTok shop id")
 
     async def run() -> None:
         client = await connect(settings.temporal, runtime.keyring(settings))
-        await ensure_reconcile_schedule(client, shop, settings.sync)
-        handle = await run_reconcile_now(client, shop)
+        try:
+            handle = await run_reconcile_now(client, shop)
+        except RPCError as exc:  # no Schedule yet; an existing one is left as it is (even paused)
+            if exc.status is not RPCStatusCode.NOT_FOUND:
+                raise
+            await ensure_reconcile_schedule(client, shop, settings.sync)
+            handle = await run_reconcile_now(client, shop)
         typer.echo(f"reconcile pass {handle.id} ...")
         print_summary(handle.id, "COMPLETED", await handle.result())
 

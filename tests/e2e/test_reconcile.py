@@ -5,12 +5,14 @@ from __future__ import annotations
 import time
 from datetime import timedelta
 
+import pytest
 from temporalio.client import Client, ScheduleIntervalSpec
+from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.orders import FulfillmentState
 from creatorflow.sync import RECONCILE_CURSOR, SyncPolicy
-from starter.stack import SandboxShop, Stack
+from starter.stack import SandboxShop, Stack, connect_sandbox_shop
 from tests.e2e.conftest import eventually
 from tests.e2e.test_backfill_cli import creatorflow
 from tests.e2e.test_order_lifecycle import all_in, labels_sold, projections
@@ -23,6 +25,15 @@ from workers.schedules import (
 )
 from workflows.order import OrderWorkflow
 from workflows.shared import order_workflow_id, reconcile_schedule_id
+
+
+@pytest.fixture
+async def shop(stack: Stack) -> SandboxShop:
+    """A connected shop whose Schedule is paused: each test runs its passes itself, so a pass falling due
+    on the clock mid-test cannot race them (a paused Schedule still runs a pass when triggered)."""
+    connected = await connect_sandbox_shop(stack)
+    await pause_reconcile_schedule(stack.client, connected.shop_id, "passes are run by the test")
+    return connected
 
 
 async def test_with_every_webhook_dropped_reconcile_ships_all_orders(stack: Stack, shop: SandboxShop) -> None:
@@ -86,6 +97,9 @@ async def test_the_schedule_is_created_once_updated_paused_and_deleted(
     assert await delete_reconcile_schedule(client, shop_id)
     assert not await delete_reconcile_schedule(client, shop_id)
     assert not await pause_reconcile_schedule(client, shop_id, "gone")
+    with pytest.raises(RPCError) as missing:  # `creatorflow reconcile` creates it then
+        await run_reconcile_now(client, shop_id)
+    assert missing.value.status is RPCStatusCode.NOT_FOUND
 
 
 async def test_a_return_whose_webhook_was_lost_reaches_the_order_workflow(
