@@ -14,6 +14,7 @@ from creatorflow.aftersales import AfterSaleRequest
 from creatorflow.domain import Address, Label, Provider
 from creatorflow.inventory import InventoryPolicy
 from creatorflow.orders import OrderItem, RateChoice
+from creatorflow.sync import OrderChange
 
 # TikTok Shop (task queue TIKTOK_TASK_QUEUE)
 FETCH_ORDER = "tiktok.fetch_order"
@@ -24,6 +25,10 @@ FETCH_AFTERSALES = "tiktok.fetch_aftersales"
 DECIDE_AFTERSALE = "tiktok.decide_aftersale"
 SYNC_CATALOG = "tiktok.sync_catalog"
 PUSH_STOCK = "tiktok.push_stock"
+SEARCH_CHANGES = "tiktok.search_changes"  # creatorflow.sync.ChangeSearch -> ChangePage
+
+# Order workflows, reached through the event gateway (task queue ORDERS_TASK_QUEUE)
+DELIVER_ORDER_CHANGES = "orders.deliver_changes"  # OrderChangeBatch -> creatorflow.sync.DeliveryReport
 
 # Shipping providers (task queue ORDERS_TASK_QUEUE)
 CHOOSE_RATE = "shipping.choose_rate"
@@ -37,6 +42,8 @@ RECORD_LABEL = "store.record_label"
 RECORD_LABEL_REFUND = "store.record_label_refund"
 RECORD_RETURN = "store.record_return"
 RESERVE_STOCK = "store.reserve_stock"
+LOAD_SYNC_CURSOR = "store.load_sync_cursor"  # SyncCursorRef -> int (0: none yet)
+ADVANCE_SYNC_CURSOR = "store.advance_sync_cursor"  # SyncCursorUpdate -> int (where it is now)
 
 # Shop credentials (task queue ORDERS_TASK_QUEUE, where ShopWorkflow runs)
 REFRESH_TOKENS = "shops.refresh_tokens"
@@ -194,3 +201,24 @@ class StockRequest(_Message):
 class CatalogRequest(_Message):
     shop_id: str
     policy: InventoryPolicy
+
+
+class OrderChangeBatch(_Message):
+    """Hand polled changes to their order workflows, at most `window` at once: signal the running ones,
+    start the ones never started, leave the finished ones alone."""
+
+    shop_id: str
+    source: Literal["reconcile", "backfill"]
+    changes: list[OrderChange]
+    window: int
+
+
+class SyncCursorRef(_Message):
+    shop_id: str
+    name: str
+
+
+class SyncCursorUpdate(_Message):
+    shop_id: str
+    name: str
+    value: int

@@ -18,6 +18,7 @@ from activities import contracts
 from activities.metrics import MeterMetrics
 from creatorflow.metrics import TIKTOK_API_ERRORS
 from creatorflow.shipping import errors as shipping
+from creatorflow.store.repository import ShopNotFoundError
 from creatorflow.tiktok import errors as tiktok
 
 # After 105002 the shop workflow refreshes the token; give it a moment before the next attempt.
@@ -38,6 +39,10 @@ def activity_errors() -> Iterator[None]:
         raise from_tiktok(exc) from exc
     except shipping.ShippingError as exc:
         raise from_shipping(exc) from exc
+    except ShopNotFoundError as exc:  # not connected (or deleted): retrying cannot help
+        raise ApplicationError(
+            f"shop {exc} is not connected", type=contracts.SHOP_AUTHORIZATION, non_retryable=True
+        ) from exc
 
 
 def from_tiktok(exc: tiktok.TikTokError) -> ApplicationError:

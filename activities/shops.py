@@ -5,6 +5,7 @@ workflow. Tokens are read and written here, in the store, and never returned to 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from temporalio import activity
@@ -18,11 +19,15 @@ from creatorflow.store.repository import Store
 from creatorflow.store.tables import ShopStatus
 from creatorflow.tiktok.auth import TikTokAuthClient
 
+# Stops polling a shop: its reconcile Schedule is paused (`workers.schedules`), until it connects again.
+PausePolling = Callable[[str, str], Awaitable[object]]
+
 
 class ShopActivities:
-    def __init__(self, store: Store, tiktok: TikTokSettings) -> None:
+    def __init__(self, store: Store, tiktok: TikTokSettings, pause_polling: PausePolling) -> None:
         self._store = store
         self._tiktok = tiktok
+        self._pause_polling = pause_polling
 
     @activity.defn(name=contracts.REFRESH_TOKENS)
     async def refresh_tokens(self, ref: contracts.ShopRef) -> TokenExpiries:
@@ -49,9 +54,11 @@ class ShopActivities:
 
     @activity.defn(name=contracts.RECORD_SHOP)
     async def record_shop(self, update: contracts.ShopRecordUpdate) -> None:
+        """The store's shop row follows the workflow; a deauthorized shop is no longer polled either
+        (its token is void, so every pass would fail)."""
+        status = ShopStatus(update.status)
         await asyncio.to_thread(
-            self._store.set_shop_status,
-            update.shop_id,
-            ShopStatus(update.status),
-            update.authorization_expires_at,
+            self._store.set_shop_status, update.shop_id, status, update.authorization_expires_at
         )
+        if status is ShopStatus.DEAUTHORIZED:
+            await self._pause_polling(update.shop_id, "the seller deauthorized the app")

@@ -64,6 +64,16 @@ class StoreActivities:
             self._store.set_label_status, record.idempotency_key, LabelStatus(record.status)
         )
 
+    @activity.defn(name=contracts.LOAD_SYNC_CURSOR)
+    async def load_sync_cursor(self, ref: contracts.SyncCursorRef) -> int:
+        return await asyncio.to_thread(self._store.sync_cursor, ref.shop_id, ref.name) or 0
+
+    @activity.defn(name=contracts.ADVANCE_SYNC_CURSOR)
+    async def advance_sync_cursor(self, update: contracts.SyncCursorUpdate) -> int:
+        return await asyncio.to_thread(
+            self._store.advance_sync_cursor, update.shop_id, update.name, update.value
+        )
+
     @activity.defn(name=contracts.RECORD_RETURN)
     async def record_return(self, update: contracts.ReturnRecordUpdate) -> None:
         """Return analytics; a completed return-and-refund (the package was received) restocks the order."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
@@ -17,9 +17,24 @@ from creatorflow.aftersales import from_cancellation, from_return
 from creatorflow.inventory import CatalogSummary, low_stock, plan_pushes
 from creatorflow.orders import OrderSnapshot, snapshot_of
 from creatorflow.store.repository import Store
+from creatorflow.sync import ChangePage, ChangeSearch, OrderChange
 from creatorflow.tiktok.client import TikTokShopClient, pages
 from creatorflow.tiktok.errors import PackageAlreadyShippedError
-from creatorflow.tiktok.models import AfterSaleSearch, Order, ShopCredentials, SkuInventory, WarehouseStock
+from creatorflow.tiktok.models import (
+    AfterSaleSearch,
+    CancellationPage,
+    Order,
+    OrderPage,
+    OrderSearch,
+    ReturnPage,
+    ShopCredentials,
+    SkuInventory,
+    WarehouseStock,
+)
+
+# The largest page each search allows (reference/tiktok-shop-api.md §5.2, §5.6).
+ORDER_PAGE_SIZE = 100
+AFTERSALE_PAGE_SIZE = 50
 
 
 class TikTokActivities:
@@ -226,3 +241,59 @@ class TikTokActivities:
             refused=refused,
             low_stock=[level.seller_sku or level.sku_id for level in low_stock(levels, request.policy)],
         )
+
+    @activity.defn(name=contracts.SEARCH_CHANGES)
+    async def search_changes(self, search: ChangeSearch) -> ChangePage:
+        """One page of order, return or cancellation search, oldest first, reduced to order changes."""
+        with activity_errors():
+            shop = await self._shop(search.shop_id)
+            times = {f"{search.time_field}_ge": search.ge, f"{search.time_field}_lt": search.lt}
+            token = search.page_token or None
+            page: OrderPage | ReturnPage | CancellationPage
+            if search.kind == "orders":
+                page = await self._client.search_orders(
+                    shop,
+                    OrderSearch.model_validate(times),
+                    page_size=ORDER_PAGE_SIZE,
+                    page_token=token,
+                    sort_field=search.time_field,
+                    sort_order="ASC",
+                )
+                changes = [_change(o.id, "status", o.id, o.status, o.update_time) for o in page.orders]
+            else:
+                after_sales, size = AfterSaleSearch.model_validate(times), AFTERSALE_PAGE_SIZE
+                if search.kind == "returns":
+                    page = await self._client.search_returns(
+                        shop, after_sales, page_size=size, page_token=token
+                    )
+                    found = [
+                        (r.order_id, r.return_id, r.return_status, r.update_time) for r in page.return_orders
+                    ]
+                else:
+                    page = await self._client.search_cancellations(
+                        shop, after_sales, page_size=size, page_token=token
+                    )
+                    found = [
+                        (c.order_id, c.cancel_id, c.cancel_status, c.update_time) for c in page.cancellations
+                    ]
+                kind: Literal["return", "cancellation"] = (
+                    "return" if search.kind == "returns" else "cancellation"
+                )
+                changes = [
+                    _change(order_id, kind, ref_id, status, when) for order_id, ref_id, status, when in found
+                ]
+            return ChangePage(
+                changes=changes, next_page_token=page.next_page_token, total_count=page.total_count
+            )
+
+
+def _change(
+    order_id: str,
+    kind: Literal["status", "return", "cancellation"],
+    ref_id: str,
+    status: str,
+    update_time: int,
+) -> OrderChange:
+    return OrderChange(
+        order_id=order_id, kind=kind, ref_id=ref_id, tiktok_status=status, update_time=update_time
+    )

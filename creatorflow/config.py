@@ -19,6 +19,7 @@ from creatorflow.inventory import InventoryPolicy
 from creatorflow.logs import LogFormat
 from creatorflow.orders import OrderPolicy
 from creatorflow.shops import ShopPolicy
+from creatorflow.sync import SyncPolicy
 
 SANDBOX_HOST = "127.0.0.1"
 # Where TikTok sends the seller back after the authorize page (the app's redirect URL in Partner Center).
@@ -99,6 +100,8 @@ class Settings(BaseSettings):
     orders: OrderPolicy = OrderPolicy()  # includes the after-sales policy (orders.aftersales)
     shops: ShopPolicy = ShopPolicy()
     inventory: InventoryPolicy = InventoryPolicy()
+    # Reconciliation interval, overlap and first-pass lookback; the backfill window.
+    sync: SyncPolicy = SyncPolicy()
 
     # Where `creatorflow dev` keeps its SQLite files, dev-server database and generated keys.
     data_dir: Path = Path(".creatorflow")

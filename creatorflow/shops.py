@@ -172,6 +172,6 @@ class ShopGateway(Protocol):
         ...
 
     async def shop_connected(self, shop_id: str, connected: ShopConnected) -> None:
-        """Everything that looks after a newly (re)connected shop: its workflow takes over the tokens, and
-        its catalog is synced."""
+        """Everything that looks after a newly (re)connected shop: its workflow takes over the tokens, its
+        catalog is synced, and its orders are polled (reconciliation)."""
         ...

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from starter import dev, services
+from starter import dev, reconcile, services
+from starter.backfill import backfill_app
 from starter.inventory import inventory_app
 from starter.report import report_app
 from starter.sandbox import sandbox_app
@@ -17,6 +18,8 @@ app = typer.Typer(
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(report_app, name="report")
 app.add_typer(inventory_app, name="inventory")
+app.add_typer(backfill_app, name="backfill")
 app.command()(dev.dev)
 app.command()(services.worker)
 app.command()(services.api)
+app.command()(reconcile.reconcile)

@@ -13,7 +13,9 @@ from creatorflow.api.inbox import WorkflowClosedError
 from creatorflow.inventory import CatalogChange, InventoryPolicy
 from creatorflow.orders import OrderInput, OrderPolicy
 from creatorflow.shops import ShopConnected, ShopInput, ShopMessage, ShopPolicy
+from creatorflow.sync import SyncPolicy
 from workers.catalog import signal_catalog
+from workers.schedules import ensure_reconcile_schedule
 from workflows.order import OrderWorkflow
 from workflows.shared import ORDERS_TASK_QUEUE, order_workflow_id, shop_workflow_id
 from workflows.shop import ShopWorkflow
@@ -26,11 +28,13 @@ class TemporalGateway:
         policy: OrderPolicy,
         shop_policy: ShopPolicy,
         inventory: InventoryPolicy | None = None,
+        sync: SyncPolicy | None = None,
     ) -> None:
         self._client = client
         self._policy = policy
         self._shop_policy = shop_policy
         self._inventory = inventory or InventoryPolicy()
+        self._sync = sync or SyncPolicy()
 
     async def signal_order(
         self, shop_id: str, order_id: str, signal: str, payload: BaseModel, *, start: bool
@@ -82,6 +86,8 @@ class TemporalGateway:
     async def shop_connected(self, shop_id: str, connected: ShopConnected) -> None:
         await self.signal_shop(shop_id, ShopMessage.CONNECTED, connected)
         await self.signal_catalog(shop_id, CatalogChange(source="connect"))
+        # Polling resumes too, if a deauthorization had paused it.
+        await ensure_reconcile_schedule(self._client, shop_id, self._sync)
 
     async def ready(self) -> bool:
         try:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.events import EventActivities
 from activities.shipping import ShippingActivities
 from activities.shops import ShopActivities
 from activities.store import StoreActivities
@@ -19,12 +20,16 @@ from creatorflow.config import Settings
 from creatorflow.shipping import Carrier, RatePolicy, enabled_carriers
 from creatorflow.store.repository import Store
 from creatorflow.tiktok.client import TikTokShopClient
+from workers.gateway import TemporalGateway
+from workers.schedules import pause_reconcile_schedule
+from workflows.backfill import BackfillWorkflow
 from workflows.catalog import CatalogWorkflow
 from workflows.order import OrderWorkflow
+from workflows.reconcile import ReconcileWorkflow
 from workflows.shared import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
 from workflows.shop import ShopWorkflow
 
-WORKFLOWS = [OrderWorkflow, ShopWorkflow, CatalogWorkflow]
+WORKFLOWS = [OrderWorkflow, ShopWorkflow, CatalogWorkflow, BackfillWorkflow, ReconcileWorkflow]
 
 
 @dataclass
@@ -51,7 +56,13 @@ def build_workers(
     )
     store_activities = StoreActivities(store)
     tiktok_activities = TikTokActivities(store, tiktok)
-    shop_activities = ShopActivities(store, settings.tiktok)
+    shop_activities = ShopActivities(
+        store,
+        settings.tiktok,
+        pause_polling=lambda shop_id, reason: pause_reconcile_schedule(client, shop_id, reason),
+    )
+    gateway = TemporalGateway(client, settings.orders, settings.shops, settings.inventory, settings.sync)
+    events = EventActivities(gateway)
     orders = Worker(
         client,
         task_queue=ORDERS_TASK_QUEUE,
@@ -68,6 +79,9 @@ def build_workers(
             store_activities.reserve_stock,
             shop_activities.refresh_tokens,
             shop_activities.record_shop,
+            store_activities.load_sync_cursor,
+            store_activities.advance_sync_cursor,
+            events.deliver_order_changes,
         ],
         max_concurrent_activities=options.max_concurrent_activities,
     )
@@ -83,6 +97,7 @@ def build_workers(
             tiktok_activities.decide_aftersale,
             tiktok_activities.sync_catalog,
             tiktok_activities.push_stock,
+            tiktok_activities.search_changes,
         ],
         max_task_queue_activities_per_second=options.tiktok_activities_per_second,
         max_concurrent_activities=options.max_concurrent_activities,

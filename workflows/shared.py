@@ -26,6 +26,20 @@ def catalog_workflow_id(shop_id: str) -> str:
     return f"catalog:{shop_id}"
 
 
+def backfill_workflow_id(shop_id: str, since: str, until: str, *, dry_run: bool = False) -> str:
+    """`since`/`until` as the user wrote them (normalised), `until` "now" when open-ended."""
+    return f"backfill:{shop_id}:{since}:{until}" + (":dry-run" if dry_run else "")
+
+
+def reconcile_schedule_id(shop_id: str) -> str:
+    """The shop's reconcile Schedule; its runs get this id plus the schedule's timestamp suffix."""
+    return f"reconcile:{shop_id}"
+
+
+# Query of BackfillWorkflow and ReconcileWorkflow: their `creatorflow.sync.SyncProgress`.
+PROGRESS_QUERY = "progress"
+
+
 # Search attributes: no PII ever (values are stored in clear). The dev server's SQLite visibility allows
 # at most 10 Keyword and 3 of each other type per namespace.
 SHOP_ID = SearchAttributeKey.for_keyword("ShopId")

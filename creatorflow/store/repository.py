@@ -29,6 +29,7 @@ from creatorflow.store.tables import (
     ShopStatus,
     ShopToken,
     StockReservation,
+    SyncCursor,
     WebhookEvent,
     WebhookStatus,
     utcnow,
@@ -475,3 +476,25 @@ class Store:
                 changed = True
             session.commit()
         return changed
+
+    # --- reconciliation cursors ----------------------------------------------------------------
+
+    def sync_cursor(self, shop_id: str, name: str) -> int | None:
+        with Session(self.engine) as session:
+            row = session.get(SyncCursor, (shop_id, name))
+            return row.value if row else None
+
+    def advance_sync_cursor(self, shop_id: str, name: str, value: int) -> int:
+        """Move the cursor forward to `value` (never back: passes may overlap); returns where it is."""
+        with Session(self.engine) as session:
+            row = session.get(SyncCursor, (shop_id, name))
+            if row is None:
+                row = SyncCursor(shop_id=shop_id, name=name, value=value)
+            elif value > row.value:
+                row.value = value
+                row.updated_at = utcnow()
+            else:
+                return row.value
+            session.add(row)
+            session.commit()
+            return value

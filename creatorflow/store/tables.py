@@ -212,3 +212,15 @@ class WebhookEvent(SQLModel, table=True):
     error: str = ""
     received_at: datetime = when(default_factory=utcnow)
     forwarded_at: datetime | None = when(nullable=True, default=None)
+
+
+class SyncCursor(SQLModel, table=True):
+    """How far a shop's reconciliation has read TikTok (an `update_time`, Unix seconds, TikTok's clock).
+
+    Advanced only after every order a pass saw was handed to its workflow, and never moved back.
+    """
+
+    shop_id: str = Field(primary_key=True)
+    name: str = Field(primary_key=True)
+    value: int
+    updated_at: datetime = when(default_factory=utcnow)

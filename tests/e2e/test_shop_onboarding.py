@@ -20,6 +20,7 @@ from workflows.shared import (
     AUTHORIZATION_EXPIRES_AT,
     SHOP_STATUS,
     order_workflow_id,
+    reconcile_schedule_id,
     shop_workflow_id,
 )
 from workflows.shop import ShopWorkflow
@@ -142,6 +143,8 @@ async def test_deauthorized_shop_takes_no_new_orders_until_the_seller_authorizes
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await handle.execute_update(ShopWorkflow.refresh_now)
     assert "DEAUTHORIZED" in str(refused.value.cause)
+    # Its token is void, so reconciliation stops polling it.
+    await eventually(lambda: _polling_paused(stack, shop.shop_id), lambda paused: paused)
 
     # A buyer pays for a new order: TikTok's webhook arrives and is kept, but starts nothing.
     [order] = await stack.control.create_orders(shop.shop_id, shop.sku_id, count=1)
@@ -163,10 +166,16 @@ async def test_deauthorized_shop_takes_no_new_orders_until_the_seller_authorizes
     )
     assert back.connections == 2 and back.deauthorized_at is None
     await eventually(lambda: _shop_row_status(stack, shop.shop_id), lambda s: s is ShopStatus.ACTIVE)
+    assert not await _polling_paused(stack, shop.shop_id)
     [later] = await stack.control.create_orders(shop.shop_id, shop.sku_id, count=1)
     await eventually(
         lambda: workflow_exists(stack, order_workflow_id(shop.shop_id, later["id"])), lambda found: found
     )
+
+
+async def _polling_paused(stack: Stack, shop_id: str) -> bool:
+    described = await stack.client.get_schedule_handle(reconcile_schedule_id(shop_id)).describe()
+    return described.schedule.state.paused
 
 
 async def test_upcoming_authorization_expiry_is_recorded_and_surfaced(

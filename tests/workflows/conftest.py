@@ -44,7 +44,7 @@ from creatorflow.orders import (
 )
 from tests.keys import TEST_KEYRING
 from workers.client import data_converter
-from workers.devserver import SQLITE_ARGS, TIME_SKIPPING, temporal_binary
+from workers.devserver import SQLITE_ARGS, TIME_SKIPPING, start_dev_server, temporal_binary
 from workers.worker import running_workers
 from workflows.order import OrderWorkflow
 from workflows.shared import ORDERS_TASK_QUEUE, SEARCH_ATTRIBUTES, TIKTOK_TASK_QUEUE, order_workflow_id
@@ -274,3 +274,13 @@ async def start_time_skipping_server(config: TimeSkippingConfig | None = None) -
         search_attributes=SEARCH_ATTRIBUTES,
         data_converter=data_converter(TEST_KEYRING),
     )
+
+
+@pytest.fixture(scope="module")
+async def short_history_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A dev server that suggests continue-as-new after 30 history events, so small runs show it."""
+    env = await start_dev_server(
+        TEST_KEYRING, extra_args=["--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=30"]
+    )
+    async with env:
+        yield env

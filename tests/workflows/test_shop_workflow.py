@@ -37,9 +37,7 @@ from creatorflow.store.db import create_schema, make_engine
 from creatorflow.store.repository import Store
 from creatorflow.tiktok.client import TikTokShopClient
 from tests.e2e.conftest import eventually
-from tests.keys import TEST_KEYRING
 from tests.workflows.conftest import start_time_skipping_server
-from workers.devserver import start_dev_server
 from workers.gateway import TemporalGateway
 from workers.worker import build_workers, running_workers
 from workflows.shared import ATTENTION_REASON, SHOP_STATUS, shop_workflow_id
@@ -257,16 +255,6 @@ async def test_rejected_refresh_token_asks_for_reauthorization_and_stops_retryin
 
 
 # --- continue-as-new and late webhooks ---------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-async def short_history_env() -> AsyncIterator[WorkflowEnvironment]:
-    """A dev server that suggests continue-as-new after 30 history events."""
-    env = await start_dev_server(
-        TEST_KEYRING, extra_args=["--dynamic-config-value", "limit.historyCount.suggestContinueAsNew=30"]
-    )
-    async with env:
-        yield env
 
 
 async def test_state_survives_continue_as_new_and_late_deauthorizations_are_ignored(

@@ -1,0 +1,111 @@
+"""Backfill of a shop's history: 2,000 orders in mixed states, each handed to its own order workflow once,
+labels bought only for the orders still waiting to ship, a second run that starts nothing, and TikTok's
+rate limit never exceeded."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from creatorflow.sync import BackfillInput
+from starter.backfill import start_backfill
+from starter.stack import SandboxShop, Stack, connect_sandbox_shop
+from tests.e2e.conftest import FAST_ORDERS, e2e_stack, eventually
+from tests.e2e.test_order_lifecycle import labels_sold, projections
+from workers.schedules import delete_reconcile_schedule
+
+DAY = 24 * 3600
+# TikTok status of the historical orders -> the state their order workflow records. Like a real shop's
+# history, most orders are finished.
+MIX = {
+    "AWAITING_SHIPMENT": (50, "SHIPPED"),  # still to ship: we buy its label and tell TikTok
+    "AWAITING_COLLECTION": (150, "SHIPPED"),  # shipped by someone else: recorded, never a label
+    "IN_TRANSIT": (150, "IN_TRANSIT"),
+    "DELIVERED": (150, "DELIVERED"),
+    "COMPLETED": (750, "COMPLETED"),
+    "CANCELLED": (750, "CANCELLED"),
+}
+# 2,000 orders start at once: give TikTok activities the production timeout (the client's limiter makes
+# them wait their turn), and let shipped orders sit without polling while the test looks at them.
+HISTORY_ORDERS = FAST_ORDERS.model_copy(
+    update={"activity_timeout": timedelta(seconds=30), "tracking_poll": timedelta(minutes=10)}
+)
+
+
+@pytest.fixture
+async def history_stack(
+    e2e_temporal: WorkflowEnvironment, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Stack]:
+    async with e2e_stack(e2e_temporal, tmp_path, request, with_workers=True, orders=HISTORY_ORDERS) as stack:
+        yield stack
+
+
+async def make_history(stack: Stack, shop: SandboxShop, now: int) -> dict[str, str]:
+    """The orders of the last 30 days (TikTok pushed no webhook for them), and a few older ones that the
+    backfill must not touch; returns the in-range orders' ids with the state each must end in."""
+    expected: dict[str, str] = {}
+    for index, (status, (count, state)) in enumerate(MIX.items()):
+        # Still to ship: recent (their ship-by is ahead). Delivered: within TikTok's 7 days before it
+        # completes them itself. The rest spread over the month.
+        ages = {"AWAITING_SHIPMENT": 3600, "DELIVERED": 2 * DAY}
+        created = now - ages.get(status, (index + 2) * 4 * DAY)
+        orders = await stack.control.create_orders(
+            shop.shop_id, shop.sku_id, count=count, status=status, create_time=created
+        )
+        expected |= {order["id"]: state for order in orders}
+    await stack.control.create_orders(
+        shop.shop_id, shop.sku_id, count=10, status="COMPLETED", create_time=now - 40 * DAY
+    )
+    return expected
+
+
+async def test_backfill_of_two_thousand_orders_starts_each_once_and_buys_only_what_is_due(
+    history_stack: Stack,
+) -> None:
+    stack = history_stack
+    shop = await connect_sandbox_shop(stack)
+    await delete_reconcile_schedule(stack.client, shop.shop_id)  # this test is about the backfill alone
+    now = int(time.time())
+    expected = await make_history(stack, shop, now)
+    assert len(expected) == 2000
+    request = BackfillInput(
+        shop_id=shop.shop_id, since=datetime.fromtimestamp(now - 30 * DAY, UTC), until=None, window=50
+    )
+
+    first = await (await start_backfill(stack.client, request)).result()
+    assert (first.seen, first.started, first.already_existed, first.skipped) == (2000, 2000, 0, 0)
+    assert (first.errors, first.pages, first.total, first.done) == (0, 20, 2000, True)
+    assert first.by_status == {status: count for status, (count, _) in MIX.items()}
+
+    def settled(rows: list) -> bool:  # type: ignore[type-arg]
+        return len(rows) == 2000 and all(row.state == expected[row.order_id] for row in rows)
+
+    await eventually(lambda: projections(stack, shop.shop_id), settled, timeout=180)
+    awaiting = {order_id for order_id, state in expected.items() if state == "SHIPPED"}
+    labelled = {label.order_id for label in stack.store.labels(shop_id=shop.shop_id)}
+    assert len(labelled) == 50 and labelled < awaiting  # only the orders TikTok still awaited
+    sold = await labels_sold(stack)
+    assert sum(sold.values()) == 50 and set(sold.values()) == {1}
+
+    second = await (await start_backfill(stack.client, request)).result()
+    finished = sum(count for status, (count, _) in MIX.items() if status in ("COMPLETED", "CANCELLED"))
+    assert (second.seen, second.started, second.errors) == (2000, 0, 0)
+    assert (second.skipped, second.already_existed) == (finished, 2000 - finished)
+
+    async def order_workflows() -> Counter[str]:
+        query = f"WorkflowType = 'OrderWorkflow' AND ShopId = '{shop.shop_id}'"
+        return Counter([execution.id async for execution in stack.client.list_workflows(query)])
+
+    runs = await eventually(order_workflows, lambda runs: sum(runs.values()) >= 2000)
+    assert set(runs.values()) == {1}  # one run per order: nothing was started twice
+    assert {workflow_id.rsplit(":", 1)[1] for workflow_id in runs} == set(expected)
+    assert sum((await labels_sold(stack)).values()) == 50
+    ledger = await stack.control.ledger()
+    assert [entry for entry in ledger if entry["status"] == 429] == []
+    assert sum(1 for entry in ledger if entry["path"] == "/order/202309/orders/search") == 40
