@@ -10,7 +10,7 @@ from temporalio.client import Client, ScheduleIntervalSpec
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
-from creatorflow.orders import FulfillmentState
+from creatorflow.orders import RETURN_STATES
 from creatorflow.sync import RECONCILE_CURSOR, SyncPolicy
 from starter.stack import SandboxShop, Stack, connect_sandbox_shop
 from tests.e2e.conftest import eventually
@@ -43,7 +43,9 @@ async def test_with_every_webhook_dropped_reconcile_ships_all_orders(stack: Stac
 
     first = await (await run_reconcile_now(stack.client, shop.shop_id)).result()
     assert (first.seen, first.started, first.errors) == (100, 100, 0)
-    assert first.by_status == {"ON_HOLD": 100}
+    # Paid minutes ago: TikTok's hold (a second in this sandbox) may have ended before the pass read them.
+    assert sum(first.by_status.values()) == 100
+    assert set(first.by_status) <= {"ON_HOLD", "AWAITING_SHIPMENT"}
 
     await eventually(lambda: projections(stack, shop.shop_id), all_in("SHIPPED", 100), timeout=120)
     assert not [row for row in stack.store.webhooks() if row.source == "tiktok"]  # none ever arrived
@@ -51,7 +53,7 @@ async def test_with_every_webhook_dropped_reconcile_ships_all_orders(stack: Stac
     sold = await labels_sold(stack)
     assert sum(sold.values()) == 100 and set(sold.values()) == {1}
     cursor = stack.store.sync_cursor(shop.shop_id, RECONCILE_CURSOR)
-    assert cursor == max(order["update_time"] for order in created)
+    assert cursor == first.newest_update_time >= max(order["update_time"] for order in created)
 
     # The next pass reads from the cursor (minus the overlap): every order changed since (shipped), and
     # each is told once more; no workflow is started twice.
@@ -117,9 +119,13 @@ async def test_a_return_whose_webhook_was_lost_reaches_the_order_workflow(
     handle = stack.client.get_workflow_handle_for(
         OrderWorkflow.run, order_workflow_id(shop.shop_id, order["id"])
     )
-    state = await handle.query(OrderWorkflow.state)
+    # The order reads the request from TikTok and the after-sales policy takes it from there.
+    state = await eventually(
+        lambda: handle.query(OrderWorkflow.state), lambda found: found.return_request is not None
+    )
     assert f"reconcile:return:{opened['return_id']}:{opened['update_time']}" in state.seen_event_ids
-    assert state.stage is FulfillmentState.DELIVERED
+    assert state.return_request is not None and state.return_request.request_id == opened["return_id"]
+    assert state.stage in RETURN_STATES
 
 
 async def test_reconcile_command_runs_a_pass_now(
