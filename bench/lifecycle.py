@@ -59,7 +59,7 @@ async def run(orders: int, timeout: float) -> dict[str, Any]:
         "ratio": ratio(orders_per_s, baseline_per_s),
         "goal": GOAL,
         "met": orders_per_s / baseline_per_s >= GOAL,
-        # CPU per order: this process (workers, API, emulators) and the dev server.
+        # CPU per order: the emulators, the rest of this process (workers, API, store), the dev server.
         "cpu_ms_per_order": cpu_ms_per(orders, between, after),
         "baseline_cpu_ms_per_order": cpu_ms_per(orders, before, between),
     }
