@@ -93,7 +93,7 @@ async def make_history(stack: Stack, shop: SandboxShop, count: int, now: int) ->
 
 
 async def recorded(stack: Stack, shop: SandboxShop) -> int:
-    return len(await asyncio.to_thread(stack.store.orders, shop.shop_id))
+    return sum((await asyncio.to_thread(stack.store.order_states, shop.shop_id)).values())
 
 
 def busiest_api(ledger: list[dict[str, Any]]) -> tuple[str, float]:
