@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint typecheck pytest record-histories clean
+.PHONY: dev test lint typecheck pytest bench record-histories clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ typecheck: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/pytest
+
+# Not part of `make test`: each benchmark prints one JSON line (README, "Performance"). The backfill one
+# handles 10,000 orders and takes several minutes.
+bench: $(STAMP)
+	$(BIN)/creatorflow bench lifecycle
+	$(BIN)/creatorflow bench webhooks
+	$(BIN)/creatorflow bench backfill
 
 # Histories for tests/replay, from the end-to-end scenarios. Add to them; a failing replay means patch the workflow.
 record-histories: $(STAMP)

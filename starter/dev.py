@@ -83,7 +83,7 @@ def _check_ports_free(settings: Settings) -> None:
 async def _dev(settings: Settings, orders: int, until: Until | None, as_json: bool, timeout: float) -> bool:
     console = Console(stderr=as_json)
     started = time.monotonic()
-    with _stdout_to_stderr():  # the dev server's banner and logs must not mix with --json output
+    with stdout_to_stderr():  # the dev server's banner and logs must not mix with --json output
         env = await start_dev_server(
             runtime.keyring(settings),
             database_file=settings.data_dir / "temporal.db",
@@ -107,7 +107,7 @@ async def _dev(settings: Settings, orders: int, until: Until | None, as_json: bo
 
 
 @contextlib.contextmanager
-def _stdout_to_stderr() -> Iterator[None]:
+def stdout_to_stderr() -> Iterator[None]:
     """Point file descriptor 1 at stderr while child processes are started, so they inherit that."""
     sys.stdout.flush()
     saved = os.dup(1)

@@ -152,6 +152,10 @@ class TikTokSandboxControl:
     async def configure_webhooks(self, **changes: Any) -> dict[str, Any]:
         return dict(await self._send("PATCH", "/webhooks", changes))
 
+    async def gateway(self) -> dict[str, Any]:
+        """The gateway's settings: `qps` per (app, shop, API), and how long a timeout fault hangs."""
+        return dict(await self._send("GET", "/gateway"))
+
     async def configure_gateway(self, **changes: Any) -> dict[str, Any]:
         return dict(await self._send("PATCH", "/gateway", changes))
 

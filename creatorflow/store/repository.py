@@ -10,7 +10,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, update
+from sqlalchemy import delete, func, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -266,6 +266,16 @@ class Store:
     def order(self, shop_id: str, order_id: str) -> OrderRecord | None:
         with Session(self.engine) as session:
             return session.get(OrderRecord, (shop_id, order_id))
+
+    def order_states(self, shop_id: str) -> dict[str, int]:
+        """How many of the shop's orders are in each state: one cheap query, for watching progress."""
+        with Session(self.engine) as session:
+            query = (
+                select(OrderRecord.state, func.count())
+                .where(OrderRecord.shop_id == shop_id)
+                .group_by(col(OrderRecord.state))
+            )
+            return {state: count for state, count in session.exec(query)}
 
     def orders(self, shop_id: str | None = None, state: str | None = None) -> list[OrderRecord]:
         with Session(self.engine) as session:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,10 +17,10 @@ import pytest
 from pydantic import SecretStr
 from temporalio.testing import WorkflowEnvironment
 
-from creatorflow.config import Settings, TikTokSettings
-from creatorflow.inventory import InventoryPolicy
+from creatorflow.config import Settings
 from creatorflow.orders import OrderPolicy
 from creatorflow.sandbox.server import bind_socket
+from starter.fast import FAST_ORDERS, FAST_TIKTOK, fast_settings
 from starter.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
 from tests.keys import TEST_KEYRING, TEST_KEYS
 from tests.replay_record import record_histories
@@ -28,25 +28,6 @@ from workers.devserver import start_dev_server
 from workers.schedules import delete_reconcile_schedule
 
 T = TypeVar("T")
-
-# Production timings shrunk to seconds: TikTok's one-hour hold, our polls, the return window.
-FAST_ORDERS = OrderPolicy(
-    hold_poll=timedelta(seconds=3),
-    tracking_poll=timedelta(seconds=5),
-    return_window=timedelta(minutes=10),
-    activity_timeout=timedelta(seconds=4),  # a killed worker's activity is retried elsewhere after this
-)
-FAST_STOCK = InventoryPolicy(
-    push_interval=timedelta(seconds=1),
-    sync_interval=timedelta(minutes=5),
-    activity_timeout=timedelta(seconds=10),
-)
-FAST_TIKTOK = {
-    "world": {"hold_window_seconds": 1},
-    "webhooks": {"retry_scale": 0.005},
-    "gateway": {"timeout_hang_seconds": 1.0},
-    "tick_seconds": 0.05,
-}
 
 
 @pytest.fixture(scope="module")
@@ -57,14 +38,7 @@ async def e2e_temporal() -> AsyncIterator[WorkflowEnvironment]:
 
 
 def e2e_settings(data_dir: Path, orders: OrderPolicy = FAST_ORDERS) -> Settings:
-    return Settings(
-        data_dir=data_dir,
-        database_url=f"sqlite:///{data_dir / 'app.db'}",
-        encryption_keys=SecretStr(TEST_KEYS),
-        orders=orders,
-        inventory=FAST_STOCK,
-        tiktok=TikTokSettings(timeout_seconds=3),
-    )
+    return fast_settings(data_dir, encryption_keys=SecretStr(TEST_KEYS), orders=orders)
 
 
 @contextlib.asynccontextmanager

@@ -15,8 +15,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.sync import BackfillInput
 from starter.backfill import start_backfill
+from starter.fast import FAST_ORDERS
 from starter.stack import SandboxShop, Stack, connect_sandbox_shop
-from tests.e2e.conftest import FAST_ORDERS, e2e_stack, eventually
+from tests.e2e.conftest import e2e_stack, eventually
 from tests.e2e.test_order_lifecycle import labels_sold, projections
 from workers.schedules import delete_reconcile_schedule
 

@@ -14,8 +14,9 @@ from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.inventory import OUT_OF_STOCK, CatalogChange, StockLevel
 from creatorflow.tiktok.client import TikTokShopClient
+from starter.fast import FAST_ORDERS, FAST_TIKTOK
 from starter.stack import Stack, connect_sandbox_shop
-from tests.e2e.conftest import FAST_ORDERS, FAST_TIKTOK, e2e_stack, eventually
+from tests.e2e.conftest import e2e_stack, eventually
 from tests.e2e.test_order_lifecycle import labels_sold, projections
 from tests.e2e.test_webhooks_and_operators import handle_of
 from workers.catalog import signal_catalog

@@ -13,9 +13,10 @@ from urllib.parse import quote
 import pytest
 
 from starter import runtime
+from starter.fast import FAST_TIKTOK
 from starter.stack import Stack, connect_sandbox_shop, running_emulators, running_stack
 from tests.e2e.browser import open_page
-from tests.e2e.conftest import FAST_TIKTOK, e2e_settings, eventually, free_port
+from tests.e2e.conftest import e2e_settings, eventually, free_port
 from tests.keys import TEST_KEYRING
 from workers.devserver import start_dev_server
 from workflows.shared import order_workflow_id

@@ -1,0 +1,105 @@
+"""A backfill of N historical orders (10,000 by default) through the real stack: orders/s until every
+order's workflow has recorded it, and how much of the TikTok emulator's rate limit the busiest API got
+(goal: at least 0.8 of it, with no 429).
+
+The client's own limiter allows `qps_per_api` (40 by default) of the emulator's 50 per (shop, API), so
+0.8 is also the most it can use: the goal is that nothing but the limiter holds the backfill back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bench.harness import log, quiet_shop, sandbox, wait_for
+from creatorflow.sync import BackfillInput
+from starter.backfill import start_backfill
+from starter.fast import FAST_ORDERS
+from starter.stack import SandboxShop, Stack
+
+GOAL = 0.8
+DAY = 24 * 3600
+# A shop's last 30 days, as TikTok status -> share; like a real shop's, most of it is finished.
+HISTORY = {
+    "AWAITING_SHIPMENT": 0.025,  # still to ship: we buy its label and tell TikTok
+    "AWAITING_COLLECTION": 0.075,
+    "IN_TRANSIT": 0.075,
+    "DELIVERED": 0.075,
+    "COMPLETED": 0.375,
+    "CANCELLED": 0.375,
+}
+# Still-to-ship orders are recent (their ship-by is ahead), delivered ones within TikTok's 7 days.
+AGE_SECONDS = {"AWAITING_SHIPMENT": 3600, "DELIVERED": 2 * DAY}
+# Thousands of orders start at once: TikTok activities wait their turn in the client's limiter, so they
+# get the production timeout; shipped orders sit without polling.
+HISTORY_ORDERS = FAST_ORDERS.model_copy(
+    update={"activity_timeout": timedelta(seconds=30), "tracking_poll": timedelta(minutes=30)}
+)
+
+
+async def run(orders: int, window: int, timeout: float) -> dict[str, Any]:
+    async with sandbox(HISTORY_ORDERS) as stack:
+        shop = await quiet_shop(stack)
+        now = int(time.time())
+        await make_history(stack, shop, orders, now)
+        log(f"{orders} historical orders created; backfilling")
+        request = BackfillInput(
+            shop_id=shop.shop_id, since=datetime.fromtimestamp(now - 30 * DAY, UTC), window=window
+        )
+        started = time.monotonic()
+        progress = await asyncio.wait_for((await start_backfill(stack.client, request)).result(), timeout)
+        handed_over = time.monotonic() - started
+        log(f"handed over in {handed_over:.1f} s: {progress.started} started, {progress.errors} errors")
+        await wait_for("orders recorded", lambda: recorded(stack, shop), lambda n: n >= orders, timeout)
+        seconds = time.monotonic() - started
+        log(f"all {orders} orders recorded in {seconds:.1f} s")
+        ledger = await stack.control.ledger()
+        qps = float((await stack.control.gateway())["qps"])
+    busiest, calls_per_s = busiest_api(ledger)
+    used = calls_per_s / qps
+    too_many = sum(1 for entry in ledger if entry["status"] == 429)
+    return {
+        "bench": "backfill",
+        "orders": orders,
+        "started": progress.started,
+        "errors": progress.errors,
+        "handover_seconds": round(handed_over, 1),
+        "seconds": round(seconds, 1),
+        "orders_per_s": round(orders / seconds, 1),
+        "busiest_api": busiest,
+        "calls_per_s": round(calls_per_s, 1),
+        "emulator_qps": qps,
+        "client_qps": stack.settings.tiktok.qps_per_api,
+        "rate_limit_used": round(used, 3),
+        "http_429": too_many,
+        "goal": GOAL,
+        "met": used >= GOAL and too_many == 0,
+    }
+
+
+async def make_history(stack: Stack, shop: SandboxShop, count: int, now: int) -> None:
+    """`count` orders created over the last 30 days, mixed as HISTORY says (TikTok pushed no webhook)."""
+    left = count
+    for index, (status, share) in enumerate(HISTORY.items()):
+        batch = left if index == len(HISTORY) - 1 else round(count * share)
+        created = now - AGE_SECONDS.get(status, (index + 2) * 4 * DAY)
+        await stack.control.create_orders(
+            shop.shop_id, shop.sku_id, count=batch, status=status, create_time=created
+        )
+        left -= batch
+
+
+async def recorded(stack: Stack, shop: SandboxShop) -> int:
+    return sum((await asyncio.to_thread(stack.store.order_states, shop.shop_id)).values())
+
+
+def busiest_api(ledger: list[dict[str, Any]]) -> tuple[str, float]:
+    """The API path answered most often, and its calls per second from its first call to its last."""
+    answered = [entry for entry in ledger if entry["status"] == 200]
+    path, _ = Counter(entry["path"] for entry in answered).most_common(1)[0]
+    times = [entry["at"] for entry in answered if entry["path"] == path]
+    span = max(times) - min(times)
+    return path, (len(times) - 1) / span if span > 0 else 0.0

@@ -1,0 +1,125 @@
+"""N paid orders to shipped through the real stack, against bare workflows with as many no-op activities
+per order, on the same dev server in the same run.
+
+The real orders: the TikTok emulator sells N paid orders (no hold); its webhooks reach our API, which
+starts one OrderWorkflow each; each reads the order, reserves stock, buys a label from the carrier
+emulators, tells TikTok, and records every step in the store. The clock stops when the store shows all N
+SHIPPED. The baseline: N `BareWorkflow`s, each running as many no-op activities as a warm-up order ran
+before it was recorded SHIPPED (counted from that order's history), started by the same client and run
+by a worker in the same process as the real workers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+from temporalio.api.enums.v1 import EventType
+from temporalio.client import Client
+from temporalio.worker import Worker
+
+from bench.bare import BARE_TASK_QUEUE, BareWorkflow, noop
+from bench.harness import cpu_ms_per, cpu_seconds, log, quiet_shop, ratio, sandbox, wait_for
+from creatorflow.orders import FulfillmentState, reached
+from starter.fast import FAST_ORDERS
+from starter.stack import SandboxShop, Stack
+from workers.worker import WorkerOptions
+from workflows.shared import FULFILLMENT_STATE, order_workflow_id
+
+GOAL = 0.7
+# Shipped orders wait quietly (no tracking polls) while the rest are measured.
+BENCH_ORDERS = FAST_ORDERS.model_copy(update={"tracking_poll": timedelta(minutes=30)})
+
+
+async def run(orders: int, timeout: float) -> dict[str, Any]:
+    async with sandbox(BENCH_ORDERS) as stack:
+        shop = await quiet_shop(stack)
+        per_order = await activities_until_shipped(stack, shop, timeout)
+        log(f"an order runs {per_order} activities from paid to shipped")
+        before = cpu_seconds()
+        baseline = await run_bare(stack.client, orders, per_order, timeout)
+        between = cpu_seconds()
+        log(f"baseline: {orders} bare workflows in {baseline:.1f} s")
+        real = await ship_orders(stack, shop, orders, timeout)
+        after = cpu_seconds()
+        log(f"real: {orders} orders shipped in {real:.1f} s")
+    orders_per_s, baseline_per_s = orders / real, orders / baseline
+    return {
+        "bench": "lifecycle",
+        "orders": orders,
+        "activities_per_order": per_order,
+        "seconds": round(real, 2),
+        "orders_per_s": round(orders_per_s, 2),
+        "baseline_seconds": round(baseline, 2),
+        "baseline_per_s": round(baseline_per_s, 2),
+        "ratio": ratio(orders_per_s, baseline_per_s),
+        "goal": GOAL,
+        "met": orders_per_s / baseline_per_s >= GOAL,
+        # CPU per order: the emulators, the rest of this process (workers, API, store), the dev server.
+        "cpu_ms_per_order": cpu_ms_per(orders, between, after),
+        "baseline_cpu_ms_per_order": cpu_ms_per(orders, before, between),
+    }
+
+
+async def ship_orders(stack: Stack, shop: SandboxShop, count: int, timeout: float) -> float:
+    """Seconds from TikTok selling `count` paid orders to the store showing every one SHIPPED."""
+    before = await shipped_count(stack, shop)
+    started = time.monotonic()
+    await stack.control.create_orders(shop.shop_id, shop.sku_id, count=count, on_hold=False)
+    done = before + count
+    await wait_for("orders shipped", lambda: shipped_count(stack, shop), lambda n: n >= done, timeout)
+    return time.monotonic() - started
+
+
+async def shipped_count(stack: Stack, shop: SandboxShop) -> int:
+    """The shop's orders at SHIPPED or further, by a cheap query (it runs every 0.1 s while measuring)."""
+    states = await asyncio.to_thread(stack.store.order_states, shop.shop_id)
+    return sum(n for state, n in states.items() if reached(FulfillmentState(state), FulfillmentState.SHIPPED))
+
+
+async def activities_until_shipped(stack: Stack, shop: SandboxShop, timeout: float) -> int:
+    """Ship one order and count, in its history, the activities it scheduled up to and including the one
+    that recorded it SHIPPED (scheduled in the same workflow task as the search attribute's update)."""
+    [order] = await stack.control.create_orders(shop.shop_id, shop.sku_id, on_hold=False)
+    await wait_for("warm-up order shipped", lambda: shipped_count(stack, shop), lambda n: n == 1, timeout)
+    handle = stack.client.get_workflow_handle(order_workflow_id(shop.shop_id, order["id"]))
+    history = await handle.fetch_history()
+    scheduled, shipped_seen = 0, False
+    for event in history.events:
+        if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
+            scheduled += 1
+            if shipped_seen:
+                return scheduled
+        elif event.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
+            fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
+            state = fields.get(FULFILLMENT_STATE.name)
+            shipped_seen = state is not None and json.loads(state.data) == FulfillmentState.SHIPPED.value
+    raise RuntimeError("the warm-up order's history shows no activity recording it SHIPPED")
+
+
+async def run_bare(client: Client, count: int, activities: int, timeout: float) -> float:
+    """Seconds to start `count` bare workflows and see them all complete."""
+    worker = Worker(
+        client,
+        task_queue=BARE_TASK_QUEUE,
+        workflows=[BareWorkflow],
+        activities=[noop],
+        max_concurrent_activities=WorkerOptions().max_concurrent_activities,
+    )
+    run_id = uuid.uuid4().hex[:8]
+    async with worker:
+        started = time.monotonic()
+        handles = await asyncio.gather(
+            *(
+                client.start_workflow(
+                    BareWorkflow.run, activities, id=f"bench-bare:{run_id}:{i}", task_queue=BARE_TASK_QUEUE
+                )
+                for i in range(count)
+            )
+        )
+        await asyncio.wait_for(asyncio.gather(*(handle.result() for handle in handles)), timeout)
+        return time.monotonic() - started
