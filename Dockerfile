@@ -9,6 +9,7 @@ COPY workflows workflows
 COPY activities activities
 COPY workers workers
 COPY starter starter
+COPY bench bench
 RUN pip install . && useradd --system --home /app creatorflow
 USER creatorflow
 ENTRYPOINT ["creatorflow"]
