@@ -880,7 +880,7 @@ class OrderWorkflow:
         order = self.s.order
         if order is None or order.ship_by is None or self.s.late_risk_since is not None:
             return None
-        if self.s.stage in TERMINAL_STATES or reached(self.s.stage, HANDOVER):
+        if not self._awaiting_carrier():
             return None
         return order.ship_by - self.policy.late_shipment_margin
 
@@ -903,11 +903,11 @@ class OrderWorkflow:
 
     def _at_late_risk(self) -> bool:
         """Flagged, and still not with the carrier (and not over)."""
-        return (
-            self.s.late_risk_since is not None
-            and self.s.stage not in TERMINAL_STATES
-            and not reached(self.s.stage, HANDOVER)
-        )
+        return self.s.late_risk_since is not None and self._awaiting_carrier()
+
+    def _awaiting_carrier(self) -> bool:
+        """Not over, and no carrier scan yet: what TikTok's dispatch clock is still running on."""
+        return self.s.stage not in TERMINAL_STATES and not reached(self.s.stage, HANDOVER)
 
     def _park(self, reason: str, message: str) -> None:
         self.s.attention = Attention(reason=reason, message=message, since=workflow.now())
