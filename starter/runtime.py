@@ -59,7 +59,7 @@ def store(settings: Settings) -> Store:
 
 def api_app(settings: Settings, client: Client, store: Store, forward_interval: float = 2.0) -> FastAPI:
     carriers = {carrier.provider: carrier for carrier in enabled_carriers(settings)}
-    gateway = TemporalGateway(client, settings.orders, settings.shops, settings.inventory, settings.sync)
+    gateway = TemporalGateway.from_settings(client, settings)
     inbox = WebhookInbox(store, gateway, settings.tiktok, carriers, metrics=client_metrics(client))
     onboarding = Onboarding(store, settings.tiktok, gateway, state_ttl=settings.oauth_state_ttl)
     app = create_app(inbox, onboarding, store, forward_interval=forward_interval)

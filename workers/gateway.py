@@ -10,6 +10,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from creatorflow.api.inbox import WorkflowClosedError
+from creatorflow.config import Settings
 from creatorflow.inventory import CatalogChange, InventoryPolicy
 from creatorflow.orders import OrderInput, OrderPolicy
 from creatorflow.shops import ShopConnected, ShopInput, ShopMessage, ShopPolicy
@@ -35,6 +36,11 @@ class TemporalGateway:
         self._shop_policy = shop_policy
         self._inventory = inventory or InventoryPolicy()
         self._sync = sync or SyncPolicy()
+
+    @classmethod
+    def from_settings(cls, client: Client, settings: Settings) -> TemporalGateway:
+        """The gateway every process builds: the configured policy of each workflow it starts."""
+        return cls(client, settings.orders, settings.shops, settings.inventory, settings.sync)
 
     async def signal_order(
         self, shop_id: str, order_id: str, signal: str, payload: BaseModel, *, start: bool

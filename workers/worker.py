@@ -61,7 +61,7 @@ def build_workers(
         settings.tiktok,
         pause_polling=lambda shop_id, reason: pause_reconcile_schedule(client, shop_id, reason),
     )
-    gateway = TemporalGateway(client, settings.orders, settings.shops, settings.inventory, settings.sync)
+    gateway = TemporalGateway.from_settings(client, settings)
     events = EventActivities(gateway)
     orders = Worker(
         client,
