@@ -15,8 +15,8 @@ from creatorflow.shipping import ShipmentRequest
 
 # Generous enough for a loaded CI box, short enough to keep the suite fast: a "timeout" fault must outlast
 # the SDK's timeout, and every other request must finish well within it.
-SDK_TIMEOUT = 1.5
-FAULT_HANG = 2.5
+SDK_TIMEOUT = 5.0
+FAULT_HANG = 6.0
 SHIPPO_TOKEN = "test-shippo-webhook-token"
 EASYPOST_SECRET = "test-easypost-webhook-secret"
 
