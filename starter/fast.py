@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from creatorflow.config import Settings, TikTokSettings
+from creatorflow.config import EasyPostSettings, Settings, ShippoSettings, TikTokSettings
 from creatorflow.inventory import InventoryPolicy
 from creatorflow.orders import OrderPolicy
 
@@ -24,11 +24,14 @@ FAST_STOCK = InventoryPolicy(
     sync_interval=timedelta(minutes=5),
     activity_timeout=timedelta(seconds=10),
 )
+# Every client gives up before its activity's 4 s timeout does, so a hung provider is retried at once; an
+# emulator's injected "timeout" holds a request a second longer than that.
+CLIENT_TIMEOUT_SECONDS = 3.0
 # The TikTok emulator's overrides (`running_emulators(..., tiktok=FAST_TIKTOK)`).
 FAST_TIKTOK = {
     "world": {"hold_window_seconds": 1},
     "webhooks": {"retry_scale": 0.005},
-    "gateway": {"timeout_hang_seconds": 1.0},
+    "gateway": {"timeout_hang_seconds": CLIENT_TIMEOUT_SECONDS + 1},
     "tick_seconds": 0.05,
 }
 
@@ -43,5 +46,7 @@ def fast_settings(
         encryption_keys=encryption_keys,
         orders=orders,
         inventory=FAST_STOCK,
-        tiktok=TikTokSettings(timeout_seconds=3),
+        tiktok=TikTokSettings(timeout_seconds=CLIENT_TIMEOUT_SECONDS),
+        shippo=ShippoSettings(timeout_seconds=CLIENT_TIMEOUT_SECONDS),
+        easypost=EasyPostSettings(timeout_seconds=CLIENT_TIMEOUT_SECONDS),
     )

@@ -48,8 +48,16 @@ def running_emulators(
     """The three emulators, each on its own thread; `tiktok` overrides the TikTok emulator's config."""
     ports = {name: (port if fixed_ports else 0) for name, port in _ports(settings).items()}
     tiktok_config = TikTokEmulatorConfig.from_settings(settings, **(tiktok or {}))
-    shippo_config = ShippoEmulatorConfig(api_key=settings.shippo.api_key.get_secret_value())
-    easypost_config = EasyPostEmulatorConfig(api_key=settings.easypost.api_key.get_secret_value())
+    # A "timeout" fault holds a request a second longer than our client waits: long enough to be a timeout,
+    # short enough not to hold up the emulator's shutdown.
+    shippo_config = ShippoEmulatorConfig(
+        api_key=settings.shippo.api_key.get_secret_value(),
+        fault_hang_seconds=settings.shippo.timeout_seconds + 1,
+    )
+    easypost_config = EasyPostEmulatorConfig(
+        api_key=settings.easypost.api_key.get_secret_value(),
+        fault_hang_seconds=settings.easypost.timeout_seconds + 1,
+    )
     with (
         BackgroundServer(tiktok_app(tiktok_config), port=ports["tiktok"]) as tiktok_server,
         BackgroundServer(shippo_app(shippo_config), port=ports["shippo"]) as shippo_server,
