@@ -11,7 +11,7 @@ from datetime import timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from creatorflow.domain import Address
@@ -121,6 +121,23 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     # How long a "connect your shop" link stays usable (its OAuth state expires after this).
     oauth_state_ttl: timedelta = Field(default=timedelta(minutes=10), gt=timedelta(0))
+
+    @model_validator(mode="after")
+    def _activities_outlast_their_calls(self) -> Settings:
+        """An activity cut off by Temporal while its provider call is still waiting is retried beside that
+        call, which runs on: every client must give up before its activity does."""
+        limit = self.orders.activity_timeout.total_seconds()
+        for name, timeout in (
+            ("tiktok", self.tiktok.timeout_seconds),
+            ("shippo", self.shippo.timeout_seconds),
+            ("easypost", self.easypost.timeout_seconds),
+        ):
+            if timeout >= limit:
+                raise ValueError(
+                    f"{name}.timeout_seconds ({timeout:g}) must be under"
+                    f" orders.activity_timeout ({limit:g} s)"
+                )
+        return self
 
     @property
     def oauth_redirect_url(self) -> str:

@@ -278,8 +278,9 @@ class OrderPolicy(BaseModel):
     tracking_poll: timedelta = timedelta(hours=6)
     # After delivery, wait this long for TikTok to complete the order (returns are still possible).
     return_window: timedelta = timedelta(days=30)
-    # How long one activity attempt may take before Temporal retries it elsewhere (e.g. its worker died).
-    activity_timeout: timedelta = timedelta(seconds=30)
+    # How long one activity attempt may take before Temporal retries it elsewhere (e.g. its worker died);
+    # longer than any one provider call (Settings checks it).
+    activity_timeout: timedelta = timedelta(seconds=60)
     # What the order decides alone about buyers' cancellations, refunds and returns.
     aftersales: AfterSalesPolicy = Field(default_factory=AfterSalesPolicy)
     # Flag an order still not in the carrier's hands this long before TikTok's ship-by (rts_sla_time):
