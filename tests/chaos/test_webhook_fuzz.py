@@ -108,7 +108,7 @@ ISO_TIMES = st.datetimes(timezones=st.just(UTC)).map(lambda at: at.isoformat())
 def tiktok_events(shop_id: str) -> st.SearchStrategy[dict[str, Any]]:
     """TikTok's envelope (reference §7.2) around the data of each topic we act on (§7.4), and others."""
     order = {"order_id": IDS, "update_time": TIMES}
-    data = {
+    data: dict[int, dict[str, st.SearchStrategy[Any]]] = {
         1: {
             **order,
             "order_status": st.sampled_from(["ON_HOLD", "AWAITING_SHIPMENT", "CANCEL", "DELIVERED"]),

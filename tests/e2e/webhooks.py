@@ -4,7 +4,7 @@ deliberately not), for the tests that post their own."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import httpx
@@ -16,6 +16,8 @@ from creatorflow.tiktok.signing import sign_webhook
 
 Source = Literal["tiktok", "shippo", "easypost"]
 SOURCES: tuple[Source, ...] = ("tiktok", "shippo", "easypost")
+# Where each sender puts its proof: TikTok and EasyPost sign the body in a header, Shippo's URL holds a token.
+SIGNATURE_HEADERS = ("authorization", "x-hmac-signature")
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,10 @@ class Webhook:
             headers={"content-type": "application/json", **self.headers},
             params=dict(self.query),
         )
+
+    def with_body(self, body: bytes) -> Webhook:
+        """Another body under this webhook's signature: what a forger who replays one can send."""
+        return replace(self, body=body)
 
 
 def signed(settings: Settings, source: Source, body: bytes) -> Webhook:
@@ -62,3 +68,8 @@ def forger(settings: Settings) -> Settings:
             "easypost": settings.easypost.model_copy(update={"webhook_secret": guess}),
         }
     )
+
+
+async def post(api_url: str, webhook: Webhook) -> httpx.Response:
+    async with httpx.AsyncClient(timeout=30) as http:
+        return await http.send(webhook.request(api_url))
