@@ -118,7 +118,7 @@ async def running_stack(
     tiktok = TikTokShopClient(settings.tiktok)
     workers = build_workers(client, settings, store, tiktok) if with_workers else []
     async with serving(app, port=api_port) as api_url, tiktok:
-        await _aim_webhooks(emulators, control, api_url)
+        await aim_webhooks(emulators, control, api_url)
         async with running_workers(workers):
             try:
                 yield Stack(emulators, settings, store, client, api_url, control)
@@ -126,7 +126,8 @@ async def running_stack(
                 await control.aclose()
 
 
-async def _aim_webhooks(emulators: Emulators, control: TikTokSandboxControl, api_url: str) -> None:
+async def aim_webhooks(emulators: Emulators, control: TikTokSandboxControl, api_url: str) -> None:
+    """Every emulator's webhooks to `api_url`'s `/webhooks/{tiktok,shippo,easypost}`, with our secrets."""
     settings = emulators.settings
     await control.configure_webhooks(default_url=f"{api_url}/webhooks/tiktok")
     token = settings.shippo.webhook_token.get_secret_value()

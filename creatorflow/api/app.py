@@ -37,12 +37,15 @@ def create_app(
 
     @app.post("/webhooks/tiktok", status_code=200)
     async def tiktok_webhook(request: Request) -> Response:
-        """TikTok wants 200 with an empty body within 3 s, or 401 with an empty body for a bad signature."""
+        """TikTok wants 200 with an empty body within 3 s, or 401 with an empty body for a bad signature;
+        a signed body that is not a TikTok event is 400, and kept for inspection."""
         outcome = await inbox.receive_tiktok(await request.body(), request.headers.get("authorization"))
         return Response(status_code=_STATUS[outcome])
 
     @app.post("/webhooks/{provider}", status_code=200)
     async def tracking_webhook(provider: Provider, request: Request) -> Response:
+        """A carrier's tracking event: 200 once recorded; 401 for a wrong Shippo `?token=` or EasyPost
+        `X-Hmac-Signature`; 400 for a verified body that is not a tracking event, kept for inspection."""
         delivery = WebhookDelivery(
             body=await request.body(), headers=dict(request.headers), query=dict(request.query_params)
         )

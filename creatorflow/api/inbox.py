@@ -23,7 +23,7 @@ from creatorflow.inventory import CatalogChange, CatalogMessage
 from creatorflow.metrics import WEBHOOKS, Metrics, NoMetrics
 from creatorflow.orders import CarrierTrackingEvent, OrderMessage, TikTokOrderEvent
 from creatorflow.shipping.base import Carrier, WebhookDelivery
-from creatorflow.shipping.errors import WebhookRejectedError
+from creatorflow.shipping.errors import MalformedWebhookError, WebhookRejectedError
 from creatorflow.shops import ShopAuthorizationEvent, ShopGateway, ShopMessage
 from creatorflow.store.repository import ShopNotFoundError, Store
 from creatorflow.store.tables import Shop, ShopStatus, WebhookEvent, WebhookStatus
@@ -160,15 +160,7 @@ class WebhookInbox:
         try:
             event = parse_event(body)
         except WebhookPayloadError as exc:
-            row = WebhookEvent(
-                source="tiktok",
-                dedup_key=dedup_key(0, "", None, body),
-                body=body,
-                status=WebhookStatus.MALFORMED,
-                error=str(exc)[:500],
-            )
-            await asyncio.to_thread(self._store.record_webhook, row)
-            return Outcome.MALFORMED, UNKNOWN
+            return await self._keep_malformed("tiktok", body, exc), UNKNOWN
         row = WebhookEvent(
             source="tiktok",
             dedup_key=event.dedup_key,
@@ -200,6 +192,8 @@ class WebhookInbox:
             return Outcome.FORGED, UNKNOWN
         try:
             update = carrier.parse_tracking_webhook(delivery)
+        except MalformedWebhookError as exc:
+            return await self._keep_malformed(provider.value, delivery.body, exc), UNKNOWN
         except WebhookRejectedError as exc:
             log.warning("%s webhook rejected: %s", provider.value, exc)
             return Outcome.FORGED, UNKNOWN
@@ -223,6 +217,19 @@ class WebhookInbox:
             body=delivery.body,
         )
         return await self._record_and_forward(row), tracking.status.value
+
+    async def _keep_malformed(self, source: str, body: bytes, error: Exception) -> Outcome:
+        """A verified body we cannot read: kept (once per distinct body) for someone to inspect."""
+        log.warning("%s webhook malformed: %s", source, error)
+        row = WebhookEvent(
+            source=source,
+            dedup_key=dedup_key(0, "", None, body),
+            body=body,
+            status=WebhookStatus.MALFORMED,
+            error=str(error)[:500],
+        )
+        await asyncio.to_thread(self._store.record_webhook, row)
+        return Outcome.MALFORMED
 
     async def _record_and_forward(self, row: WebhookEvent) -> Outcome:
         recorded, new = await asyncio.to_thread(self._store.record_webhook, row)

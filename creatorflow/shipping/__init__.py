@@ -10,6 +10,7 @@ from creatorflow.shipping.easypost import EasyPostCarrier
 from creatorflow.shipping.errors import (
     AmbiguousPurchaseError,
     InvalidAddressError,
+    MalformedWebhookError,
     NoEligibleRateError,
     NonRetryableShippingError,
     ParcelTooHeavyError,
@@ -32,6 +33,7 @@ __all__ = [
     "EasyPostCarrier",
     "InvalidAddressError",
     "ItemToPack",
+    "MalformedWebhookError",
     "NoEligibleRateError",
     "NonRetryableShippingError",
     "PackageSpec",

@@ -83,7 +83,8 @@ class Carrier(Protocol):
     async def track(self, label: Label) -> Tracking: ...
 
     def parse_tracking_webhook(self, delivery: WebhookDelivery) -> TrackingUpdate:
-        """Verify and parse a tracking webhook; `WebhookRejectedError` if forged or not about tracking."""
+        """Verify and parse a tracking webhook; `WebhookRejectedError` if forged, its subclass
+        `MalformedWebhookError` if verified but not a tracking event we can read."""
         ...
 
 

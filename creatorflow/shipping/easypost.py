@@ -44,6 +44,7 @@ from creatorflow.shipping.base import (
 from creatorflow.shipping.errors import (
     AmbiguousPurchaseError,
     InvalidAddressError,
+    MalformedWebhookError,
     ShippingError,
     WebhookRejectedError,
     error_for_status,
@@ -183,14 +184,17 @@ class EasyPostCarrier:
         signature = delivery.header(SIGNATURE_HEADER)
         headers = {SIGNATURE_HEADER: signature} if signature else {}
         try:
-            event = _Event.model_validate(easypost.validate_webhook(delivery.body, headers, secret))
+            easypost.validate_webhook(delivery.body, headers, secret)
+            # Read by pydantic, as every other webhook is, not from the SDK's json.loads: that one lets lone
+            # surrogates ("\ud800") through, which no database stores.
+            event = _Event.model_validate_json(delivery.body)
         except SignatureVerificationError as error:
             reason = f"signature check failed: {error.message}"
             raise WebhookRejectedError(reason, provider=PROVIDER) from error
-        except ValidationError as error:
-            raise WebhookRejectedError(f"not a tracker event: {error}", provider=PROVIDER) from error
+        except (ValueError, RecursionError) as error:  # the SDK's json.loads failing, or pydantic's check
+            raise MalformedWebhookError(f"not a tracker event: {error}", provider=PROVIDER) from error
         if event.description != "tracker.updated":
-            raise WebhookRejectedError(f"unsupported event {event.description!r}", provider=PROVIDER)
+            raise MalformedWebhookError(f"unsupported event {event.description!r}", provider=PROVIDER)
         return TrackingUpdate(event_id=event.id, tracking=event.result.tracking())
 
 

@@ -82,6 +82,11 @@ class WebhookRejectedError(NonRetryableShippingError):
     """A tracking webhook failed verification or is not one we handle; answer 4xx, do not signal."""
 
 
+class MalformedWebhookError(WebhookRejectedError):
+    """A verified tracking webhook whose body is not a tracking event we can read: answer 400 and keep the
+    body for inspection (anything else `WebhookRejectedError` means is a forgery: 401, keep nothing)."""
+
+
 class ParcelTooHeavyError(NonRetryableShippingError):
     pass
 

@@ -47,6 +47,7 @@ from creatorflow.shipping.base import (
 from creatorflow.shipping.errors import (
     AmbiguousPurchaseError,
     InvalidAddressError,
+    MalformedWebhookError,
     NonRetryableShippingError,
     PurchaseRejectedError,
     RetryableShippingError,
@@ -212,9 +213,9 @@ class ShippoCarrier:
         try:
             payload = _TrackWebhook.model_validate_json(delivery.body)
         except ValidationError as error:
-            raise WebhookRejectedError(f"not a tracking webhook: {error}", provider=PROVIDER) from error
+            raise MalformedWebhookError(f"not a tracking webhook: {error}", provider=PROVIDER) from error
         if payload.event != "track_updated":
-            raise WebhookRejectedError(f"unsupported event {payload.event!r}", provider=PROVIDER)
+            raise MalformedWebhookError(f"unsupported event {payload.event!r}", provider=PROVIDER)
         tracking = payload.data.tracking()
         latest = tracking.events[-1].occurred_at.isoformat() if tracking.events else ""
         event_id = f"shippo:{tracking.tracking_number}:{tracking.status}:{latest}"

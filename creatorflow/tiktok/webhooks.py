@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from enum import IntEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -23,6 +23,11 @@ class WebhookSignatureError(Exception):
 
 class WebhookPayloadError(ValueError):
     """The body is not a TikTok webhook envelope: answer 400 and keep the body for inspection."""
+
+
+# Unix seconds that a datetime can hold (up to 9999-12-31T23:59:59Z). The API turns the push time and an
+# authorization's expiry into datetimes, so a body with one beyond is malformed (400), not a crash (500).
+UnixTime = Annotated[int, Field(ge=0, le=253_402_300_799)]
 
 
 class WebhookType(IntEnum):
@@ -86,7 +91,7 @@ class SellerDeauthorization(_Data):
 
 class UpcomingAuthorizationExpiration(_Data):
     message: str = ""
-    expiration_time: int  # sent as a string in TikTok's example; pydantic converts it
+    expiration_time: UnixTime  # sent as a string in TikTok's example; pydantic converts it
 
 
 class CancellationStatusChange(_Data):
@@ -144,7 +149,7 @@ class _Envelope(BaseModel):
     type: int
     tts_notification_id: str | None = None
     shop_id: str
-    timestamp: int  # when TikTok pushed it, not when the event happened
+    timestamp: UnixTime  # when TikTok pushed it, not when the event happened
     data: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -1,23 +1,21 @@
-"""Forged and repeated webhooks, undeliverable addresses fixed by an operator, and cancellations, through
-the real API, workflows, activities and emulators."""
+"""A forged webhook, undeliverable addresses fixed by an operator, and cancellations, through the real API,
+workflows, activities and emulators. (Every webhook three times, shuffled, among forged and malformed ones:
+tests/chaos/test_webhook_storm.py.)"""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import random
 
-import httpx
 from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
 
 from creatorflow.domain import Address
 from creatorflow.orders import FulfillmentState, OrderState
 from creatorflow.store.tables import LabelStatus, WebhookStatus
-from creatorflow.tiktok.signing import sign_webhook
 from starter.stack import SandboxShop, Stack
 from tests.e2e.conftest import eventually
-from tests.e2e.test_order_lifecycle import all_in, labels_sold, projections
+from tests.e2e.test_order_lifecycle import labels_sold
+from tests.e2e.webhooks import forger, post, signed
 from workflows.order import CancelRequest, OrderWorkflow, RetryRequest
 from workflows.shared import order_workflow_id
 
@@ -37,14 +35,6 @@ def status_is(*wanted: FulfillmentState):  # type: ignore[no-untyped-def]
     return lambda state: state is not None and state.status in wanted
 
 
-async def post_tiktok(stack: Stack, body: bytes, signature: str | None) -> httpx.Response:
-    headers = {"content-type": "application/json"}
-    if signature is not None:
-        headers["authorization"] = signature
-    async with httpx.AsyncClient() as http:
-        return await http.post(f"{stack.api_url}/webhooks/tiktok", content=body, headers=headers)
-
-
 async def test_forged_webhook_is_refused_and_touches_no_workflow(stack: Stack, shop: SandboxShop) -> None:
     body = json.dumps(
         {
@@ -55,44 +45,10 @@ async def test_forged_webhook_is_refused_and_touches_no_workflow(stack: Stack, s
             "data": {"order_id": "576600000000000001", "order_status": "AWAITING_SHIPMENT", "update_time": 1},
         }
     ).encode()
-    forged = sign_webhook(stack.settings.tiktok.app_key, "not-the-app-secret", body)
-    response = await post_tiktok(stack, body, forged)
+    response = await post(stack.api_url, signed(forger(stack.settings), "tiktok", body))
     assert (response.status_code, response.content) == (401, b"")
     assert await state_of(handle_of(stack, shop, "576600000000000001")) is None
     assert stack.store.webhooks() == [] or all(row.dedup_key != "forged-1" for row in stack.store.webhooks())
-
-
-async def test_every_event_three_times_shuffled_gives_the_same_outcome(
-    stack: Stack, shop: SandboxShop
-) -> None:
-    """TikTok's pushes arrive twice each, and we replay every one once more, out of order."""
-    await stack.control.configure_webhooks(duplicate_rate=1.0, reorder=True)
-    created = await stack.control.create_orders(shop.shop_id, shop.sku_id, count=10)
-    await eventually(lambda: projections(stack, shop.shop_id), all_in("SHIPPED", 10), timeout=90)
-
-    tiktok_events = [row for row in stack.store.webhooks() if row.source == "tiktok"]
-    replays = [row.body for row in tiktok_events]
-    random.Random(7).shuffle(replays)
-    secret = stack.settings.tiktok.app_secret.get_secret_value()
-    for body in replays:
-        response = await post_tiktok(stack, body, sign_webhook(stack.settings.tiktok.app_key, secret, body))
-        assert response.status_code == 200
-    await asyncio.sleep(2)  # let any (wrong) reaction happen
-
-    rows = await projections(stack, shop.shop_id)
-    assert len(rows) == 10 and {row.state for row in rows} == {"SHIPPED"}
-    sold = await labels_sold(stack)
-    assert sum(sold.values()) == 10 and set(sold.values()) == {1}
-    ship_calls = [
-        e for e in await stack.control.ledger("/fulfillment/202309/orders/*/packages") if e["status"] == 200
-    ]
-    assert len(ship_calls) == 10
-    # Each distinct notification was recorded and forwarded once; every repeat stopped at the inbox.
-    after = [row for row in stack.store.webhooks() if row.source == "tiktok"]
-    before_ids = {row.id for row in tiktok_events}
-    assert not {row.body for row in after if row.id not in before_ids} & set(replays)
-    assert {row.status for row in after} <= {WebhookStatus.FORWARDED, WebhookStatus.IGNORED}
-    assert len(created) == 10
 
 
 async def test_undeliverable_address_waits_for_an_operator_then_ships(

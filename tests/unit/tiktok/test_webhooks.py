@@ -159,6 +159,9 @@ def test_without_notification_id_dedup_falls_back_to_body_hash() -> None:
         b'{"type": 1, "shop_id": "1", "timestamp": 1, "data": {"order_status": "UNPAID"}}',
         b'{"type": "one", "shop_id": "1", "timestamp": 1, "data": {}}',
         b"\xff\xfe",
+        # Times no datetime holds (the API makes datetimes of both): these once crashed it with a 500.
+        b'{"type": 6, "shop_id": "1", "timestamp": 10000000000000000000, "data": {}}',
+        b'{"type": 7, "shop_id": "1", "timestamp": 1, "data": {"expiration_time": "-99999999999999"}}',
     ],
 )
 def test_malformed_bodies_raise_payload_error(body: bytes) -> None:
