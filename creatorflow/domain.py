@@ -143,3 +143,10 @@ class TrackingUpdate(DomainModel):
 
     event_id: str
     tracking: Tracking
+
+
+class OtherCarrierEvent(DomainModel):
+    """A verified carrier webhook of a kind we do not act on (a batch finished, a refund, ...): it is
+    acknowledged, since a refused delivery only makes the carrier retry it, or disable the webhook."""
+
+    event_type: str

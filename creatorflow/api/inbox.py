@@ -11,14 +11,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
 from pydantic import BaseModel
 
 from creatorflow.config import TikTokSettings
-from creatorflow.domain import Provider
+from creatorflow.domain import OtherCarrierEvent, Provider
 from creatorflow.inventory import CatalogChange, CatalogMessage
 from creatorflow.metrics import WEBHOOKS, Metrics, NoMetrics
 from creatorflow.orders import CarrierTrackingEvent, OrderMessage, TikTokOrderEvent
@@ -26,7 +26,7 @@ from creatorflow.shipping.base import Carrier, WebhookDelivery
 from creatorflow.shipping.errors import MalformedWebhookError, WebhookRejectedError
 from creatorflow.shops import ShopAuthorizationEvent, ShopGateway, ShopMessage
 from creatorflow.store.repository import ShopNotFoundError, Store
-from creatorflow.store.tables import Shop, ShopStatus, WebhookEvent, WebhookStatus
+from creatorflow.store.tables import Shop, ShopStatus, WebhookEvent, WebhookStatus, utcnow
 from creatorflow.tiktok.webhooks import (
     CancellationStatusChange,
     OrderStatusChange,
@@ -128,6 +128,7 @@ class WebhookInbox:
         carriers: Mapping[Provider, Carrier],
         forward_timeout: float = 2.0,
         metrics: Metrics | None = None,
+        unmatched_tracking_grace: timedelta = timedelta(hours=1),
     ) -> None:
         self._store = store
         self._gateway = gateway
@@ -135,6 +136,7 @@ class WebhookInbox:
         self._carriers = carriers
         self._forward_timeout = forward_timeout
         self._metrics = metrics or NoMetrics()
+        self._unmatched_tracking_grace = unmatched_tracking_grace
 
     # --- receiving -----------------------------------------------------------------------------
 
@@ -197,6 +199,16 @@ class WebhookInbox:
         except WebhookRejectedError as exc:
             log.warning("%s webhook rejected: %s", provider.value, exc)
             return Outcome.FORGED, UNKNOWN
+        if isinstance(update, OtherCarrierEvent):
+            ignored = WebhookEvent(
+                source=provider.value,
+                dedup_key=dedup_key(0, "", None, delivery.body),
+                event_type=update.event_type,
+                body=delivery.body,
+                status=WebhookStatus.IGNORED,
+                error=f"{provider.value} event {update.event_type!r} is not acted on",
+            )
+            return await self._record_and_forward(ignored), update.event_type
         tracking = update.tracking
         latest = tracking.events[-1] if tracking.events else None
         message = CarrierTrackingEvent(
@@ -307,8 +319,14 @@ class WebhookInbox:
         assert row.id is not None
         label = await asyncio.to_thread(self._store.label_by_tracking, row.tracking_number)
         if label is None:
-            # The label may be recorded a moment after the carrier's first webhook: keep it for later.
-            raise LookupError(f"no label with tracking number {row.tracking_number} yet")
+            if utcnow() - row.received_at < self._unmatched_tracking_grace:
+                # The label may be recorded a moment after the carrier's first webhook: keep it for later.
+                raise LookupError(f"no label with tracking number {row.tracking_number} yet")
+            # Still none: a label bought outside CreatorFlow on the same account. Retrying it for ever
+            # would crowd real events out of each forwarding pass.
+            reason = f"no label of ours has tracking number {row.tracking_number}"
+            await self._mark(row.id, WebhookStatus.IGNORED, reason)
+            return
         message = CarrierTrackingEvent.model_validate_json(row.payload)
         await self._signal(row, label.shop_id, label.order_id, message, start=False)
 

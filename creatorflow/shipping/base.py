@@ -18,6 +18,7 @@ from creatorflow.domain import (
     DomainModel,
     Label,
     LabelRefund,
+    OtherCarrierEvent,
     Parcel,
     Provider,
     Rate,
@@ -82,9 +83,9 @@ class Carrier(Protocol):
 
     async def track(self, label: Label) -> Tracking: ...
 
-    def parse_tracking_webhook(self, delivery: WebhookDelivery) -> TrackingUpdate:
-        """Verify and parse a tracking webhook; `WebhookRejectedError` if forged, its subclass
-        `MalformedWebhookError` if verified but not a tracking event we can read."""
+    def parse_tracking_webhook(self, delivery: WebhookDelivery) -> TrackingUpdate | OtherCarrierEvent:
+        """Verify and parse a webhook; `WebhookRejectedError` if forged, its subclass
+        `MalformedWebhookError` if verified but unreadable, `OtherCarrierEvent` if not about tracking."""
         ...
 
 

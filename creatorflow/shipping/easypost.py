@@ -25,6 +25,7 @@ from creatorflow.domain import (
     Address,
     Label,
     LabelRefund,
+    OtherCarrierEvent,
     Provider,
     Rate,
     RefundStatus,
@@ -177,7 +178,7 @@ class EasyPostCarrier:
             raise unreadable_response(PROVIDER, f"shipment {shipment_id} has no tracker")
         return answer.tracker.tracking()
 
-    def parse_tracking_webhook(self, delivery: WebhookDelivery) -> TrackingUpdate:
+    def parse_tracking_webhook(self, delivery: WebhookDelivery) -> TrackingUpdate | OtherCarrierEvent:
         """Checked by the SDK's own `validate_webhook`: HMAC-SHA256 of the raw body in `X-Hmac-Signature`."""
         secret = self.settings.webhook_secret.get_secret_value()
         # The SDK looks the header up case-sensitively, HTTP does not: hand it over under its exact name.
@@ -187,14 +188,15 @@ class EasyPostCarrier:
             easypost.validate_webhook(delivery.body, headers, secret)
             # Read by pydantic, as every other webhook is, not from the SDK's json.loads: that one lets lone
             # surrogates ("\ud800") through, which no database stores.
-            event = _Event.model_validate_json(delivery.body)
+            description = _Event.model_validate_json(delivery.body).description
+            if description != "tracker.updated":
+                return OtherCarrierEvent(event_type=description)
+            event = _TrackerEvent.model_validate_json(delivery.body)
         except SignatureVerificationError as error:
             reason = f"signature check failed: {error.message}"
             raise WebhookRejectedError(reason, provider=PROVIDER) from error
         except (ValueError, RecursionError) as error:  # the SDK's json.loads failing, or pydantic's check
             raise MalformedWebhookError(f"not a tracker event: {error}", provider=PROVIDER) from error
-        if event.description != "tracker.updated":
-            raise MalformedWebhookError(f"unsupported event {event.description!r}", provider=PROVIDER)
         return TrackingUpdate(event_id=event.id, tracking=event.result.tracking())
 
 
@@ -325,4 +327,7 @@ class _Shipment(_EasyPostModel):
 class _Event(_EasyPostModel):
     id: str
     description: str
+
+
+class _TrackerEvent(_Event):
     result: _Tracker

@@ -27,6 +27,7 @@ from creatorflow.domain import (
     Address,
     Label,
     LabelRefund,
+    OtherCarrierEvent,
     Parcel,
     Provider,
     Rate,
@@ -205,17 +206,18 @@ class ShippoCarrier:
         answer = await self._run(lambda sdk: sdk.tracking_status.get(label.tracking_number, carrier_token))
         return _Track.model_validate_json(answer.to_json()).tracking()
 
-    def parse_tracking_webhook(self, delivery: WebhookDelivery) -> TrackingUpdate:
+    def parse_tracking_webhook(self, delivery: WebhookDelivery) -> TrackingUpdate | OtherCarrierEvent:
         """Shippo webhooks carry no signature we can check; the URL holds a secret `?token=` instead."""
         expected = self.settings.webhook_token.get_secret_value().encode()
         if not hmac.compare_digest(delivery.query.get("token", "").encode(), expected):
             raise WebhookRejectedError("webhook token is missing or wrong", provider=PROVIDER)
         try:
+            event = _ShippoEvent.model_validate_json(delivery.body).event
+            if event != "track_updated":
+                return OtherCarrierEvent(event_type=event)
             payload = _TrackWebhook.model_validate_json(delivery.body)
         except ValidationError as error:
             raise MalformedWebhookError(f"not a tracking webhook: {error}", provider=PROVIDER) from error
-        if payload.event != "track_updated":
-            raise MalformedWebhookError(f"unsupported event {payload.event!r}", provider=PROVIDER)
         tracking = payload.data.tracking()
         latest = tracking.events[-1].occurred_at.isoformat() if tracking.events else ""
         event_id = f"shippo:{tracking.tracking_number}:{tracking.status}:{latest}"
@@ -294,7 +296,10 @@ class _Track(_ShippoModel):
         )
 
 
-class _TrackWebhook(_ShippoModel):
+class _ShippoEvent(_ShippoModel):
     event: str
+
+
+class _TrackWebhook(_ShippoEvent):
     test: bool | None = None
     data: _Track

@@ -6,11 +6,12 @@ exercised end to end in tests/e2e.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -20,11 +21,13 @@ from pydantic import BaseModel, SecretStr
 from creatorflow.api.app import create_app
 from creatorflow.api.inbox import WebhookInbox, WorkflowClosedError
 from creatorflow.api.onboarding import Onboarding
-from creatorflow.config import TikTokSettings
+from creatorflow.config import ShippoSettings, TikTokSettings
 from creatorflow.crypto import Keyring
+from creatorflow.domain import Provider
 from creatorflow.inventory import CatalogChange
 from creatorflow.orders import OrderMessage, TikTokOrderEvent
 from creatorflow.sandbox.server import serving
+from creatorflow.shipping import Carrier, ShippoCarrier
 from creatorflow.shops import ShopAuthorizationEvent, ShopConnected, ShopMessage
 from creatorflow.store.db import create_schema, make_engine
 from creatorflow.store.repository import Store
@@ -91,8 +94,12 @@ class Api:
             return await http.post(f"{self.url}/webhooks/tiktok", content=body, headers=headers)
 
 
-@pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[Api]:
+@contextlib.asynccontextmanager
+async def running_api(
+    tmp_path: Path,
+    carriers: Mapping[Provider, Carrier] | None = None,
+    unmatched_tracking_grace: timedelta = timedelta(hours=1),
+) -> AsyncIterator[Api]:
     engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
     create_schema(engine)
     store = Store(engine, Keyring.parse(Keyring.generate_spec()))
@@ -107,10 +114,18 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
         ),
     )
     gateway = FakeGateway()
-    inbox = WebhookInbox(store, gateway, TIKTOK, carriers={})
+    inbox = WebhookInbox(
+        store, gateway, TIKTOK, carriers or {}, unmatched_tracking_grace=unmatched_tracking_grace
+    )
     onboarding = Onboarding(store, TIKTOK, gateway)
     async with serving(create_app(inbox, onboarding, store, forward_interval=3600)) as url:
         yield Api(url, store, gateway, inbox)
+
+
+@pytest.fixture
+async def api(tmp_path: Path) -> AsyncIterator[Api]:
+    async with running_api(tmp_path) as api:
+        yield api
 
 
 def order_event(
@@ -275,3 +290,52 @@ async def test_authorization_event_of_an_unknown_shop_starts_nothing(api: Api) -
     assert api.gateway.shop_signals == []
     [row] = api.store.webhooks()
     assert row.status is WebhookStatus.IGNORED and row.error == "shop 1111111111111111111 is not connected"
+
+
+SHIPPO = ShippoSettings(webhook_token=SecretStr("shippo-token"))
+
+
+async def post_to_shippo_endpoint(api: Api, body: dict[str, object]) -> httpx.Response:
+    async with httpx.AsyncClient() as http:
+        return await http.post(
+            f"{api.url}/webhooks/shippo", params={"token": "shippo-token"}, content=json.dumps(body).encode()
+        )
+
+
+def shippo_tracking(tracking_number: str) -> dict[str, object]:
+    at = "2026-12-01T10:00:00Z"
+    status = {"status": "TRANSIT", "status_details": "Accepted", "status_date": at, "object_created": at}
+    data = {"carrier": "usps", "tracking_number": tracking_number, "tracking_status": status}
+    return {"event": "track_updated", "data": {**data, "tracking_history": [status]}}
+
+
+async def test_carrier_events_not_about_tracking_are_acknowledged_and_kept(tmp_path: Path) -> None:
+    """A 4xx would only make the carrier retry the delivery, or switch the webhook off."""
+    async with running_api(tmp_path, {Provider.SHIPPO: ShippoCarrier(SHIPPO)}) as api:
+        response = await post_to_shippo_endpoint(api, {"event": "batch_created", "data": {"object_id": "b1"}})
+
+        assert response.status_code == 200
+        [row] = api.store.webhooks()
+        assert (row.status, row.event_type) == (WebhookStatus.IGNORED, "batch_created")
+        assert api.gateway.signals == []
+
+
+async def test_tracking_of_a_label_we_never_bought_is_ignored_once_its_grace_is_over(tmp_path: Path) -> None:
+    """Within the grace its label may still be on its way into the store; after it, retrying for ever
+    would crowd real events out of every forwarding pass."""
+    carriers: dict[Provider, Carrier] = {Provider.SHIPPO: ShippoCarrier(SHIPPO)}
+    async with running_api(tmp_path / "patient", carriers) as api:
+        assert (
+            await post_to_shippo_endpoint(api, shippo_tracking("9400100000000000000001"))
+        ).status_code == 200
+        await api.inbox.forward_pending()
+        assert [row.status for row in api.store.webhooks()] == [WebhookStatus.RECEIVED]
+
+    async with running_api(tmp_path / "past", carriers, unmatched_tracking_grace=timedelta(0)) as api:
+        assert (
+            await post_to_shippo_endpoint(api, shippo_tracking("9400100000000000000001"))
+        ).status_code == 200
+        await api.inbox.forward_pending()
+        [row] = api.store.webhooks()
+        assert row.status is WebhookStatus.IGNORED and "9400100000000000000001" in row.error
+        assert api.gateway.signals == []

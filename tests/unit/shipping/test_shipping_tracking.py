@@ -7,7 +7,7 @@ import json
 import pytest
 from shipping_helpers import BUYER, EASYPOST_SECRET, SHIPPO_TOKEN, Emulator, shipment_to
 
-from creatorflow.domain import Label, TrackingStatus
+from creatorflow.domain import Label, OtherCarrierEvent, TrackingStatus
 from creatorflow.sandbox.easypost import sign
 from creatorflow.shipping import (
     Carrier,
@@ -99,17 +99,27 @@ async def test_easypost_tracker_webhook_is_verified_by_its_hmac_signature_and_pa
         easypost.parse_tracking_webhook(unsigned)
 
 
-async def test_webhook_endpoints_accept_only_tracking_events(
+async def test_webhook_endpoints_read_tracking_events_and_name_every_other_event(
     shippo: ShippoCarrier, easypost: EasyPostCarrier
 ) -> None:
-    """Verified, but not a tracking event we can read: malformed (400, kept), not forged."""
-    for body in (b'{"event": "batch_created", "data": {}}', b"<html>", b""):
+    """Verified, but not a tracking event we can read: malformed (400, kept), not forged. Verified and
+    readable, but about something else (a batch): named, so the inbox acknowledges and ignores it."""
+    batch_created = WebhookDelivery(
+        body=b'{"event": "batch_created", "data": {}}', query={"token": SHIPPO_TOKEN}
+    )
+    assert shippo.parse_tracking_webhook(batch_created) == OtherCarrierEvent(event_type="batch_created")
+    for body in (b'{"event": "track_updated", "data": {}}', b"<html>", b""):
         with pytest.raises(MalformedWebhookError):
             shippo.parse_tracking_webhook(WebhookDelivery(body=body, query={"token": SHIPPO_TOKEN}))
     batch_event = b'{"id": "evt_1", "description": "batch.updated", "result": {"id": "batch_1"}}'
+    batch_signed = WebhookDelivery(
+        body=batch_event, headers={"X-Hmac-Signature": sign(batch_event, EASYPOST_SECRET)}
+    )
+    assert easypost.parse_tracking_webhook(batch_signed) == OtherCarrierEvent(event_type="batch.updated")
     tracker = {"tracking_code": "\ud800", "carrier": "USPS", "status": "delivered"}  # a lone surrogate
     lone_surrogate = json.dumps({"id": "evt_1", "description": "tracker.updated", "result": tracker}).encode()
-    for body in (batch_event, b"<html>", b"", b"[" * 100_000, lone_surrogate):
+    tracker_event_without_tracker = b'{"id": "evt_2", "description": "tracker.updated", "result": {}}'
+    for body in (tracker_event_without_tracker, b"<html>", b"", b"[" * 100_000, lone_surrogate):
         signed = WebhookDelivery(body=body, headers={"X-Hmac-Signature": sign(body, EASYPOST_SECRET)})
         with pytest.raises(MalformedWebhookError, match="not a tracker event"):
             easypost.parse_tracking_webhook(signed)
