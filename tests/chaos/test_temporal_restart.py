@@ -9,6 +9,9 @@ are answered 200 and recorded meanwhile, and the forwarder hands them over once 
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -18,14 +21,20 @@ from typing import Any
 import httpx
 import pytest
 from temporalio.api.history.v1 import HistoryEvent
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
+from creatorflow.config import TikTokSettings
+from creatorflow.store.db import create_schema, make_engine
+from creatorflow.store.repository import Store
 from creatorflow.store.tables import WebhookEvent, WebhookStatus
+from creatorflow.tiktok.signing import sign_webhook
 from starter.stack import SandboxShop, Stack, connect_sandbox_shop
 from tests.e2e.conftest import e2e_stack, eventually, free_port
+from tests.e2e.test_observability import running_api, until_serving
 from tests.e2e.test_order_lifecycle import all_in, labels_sold, projections
-from tests.keys import TEST_KEYRING
+from tests.keys import TEST_KEYRING, TEST_KEYS
+from tests.unit.api.test_webhook_inbox import connect_shop, order_event
 from workers.devserver import start_dev_server
 
 BEFORE = 40  # orders paid before the outage
@@ -77,9 +86,9 @@ async def restart_stack(
         yield stack
 
 
-async def readyz(stack: Stack) -> httpx.Response:
+async def readyz(api_url: str) -> httpx.Response:
     async with httpx.AsyncClient(timeout=10) as http:
-        return await http.get(f"{stack.api_url}/readyz")
+        return await http.get(f"{api_url}/readyz")
 
 
 async def histories(client: Client, workflow_ids: set[str]) -> dict[str, tuple[str, list[HistoryEvent]]]:
@@ -137,7 +146,7 @@ async def test_temporal_killed_mid_run_and_restarted_loses_nothing(
     await temporal.kill()
     down_at = time.monotonic()
 
-    not_ready = await readyz(stack)
+    not_ready = await readyz(stack.api_url)
     assert not_ready.status_code == 503 and not_ready.json() == {"database": True, "temporal": False}
 
     # Buyers keep paying; TikTok's webhooks about it reach the API while Temporal is down.
@@ -185,4 +194,51 @@ async def test_temporal_killed_mid_run_and_restarted_loses_nothing(
         run_after, events_after = runs_after[workflow_id]
         assert run_after == run_id
         assert events_after[: len(events)] == events
-    assert (await readyz(stack)).status_code == 200
+    assert (await readyz(stack.api_url)).status_code == 200
+
+
+async def test_api_started_while_temporal_is_down_takes_webhooks_and_forwards_them_once_it_is_up(
+    temporal: RestartableDevServer, tmp_path: Path
+) -> None:
+    """A supervisor restarting the API during the outage must not leave TikTok without its 200."""
+    await temporal.kill()
+    store = Store(make_engine(f"sqlite:///{tmp_path / 'app.db'}"), TEST_KEYRING)
+    create_schema(store.engine)
+    connect_shop(store)
+    event = order_event()
+    tiktok = TikTokSettings()
+    signed = {"authorization": sign_webhook(tiktok.app_key, tiktok.app_secret.get_secret_value(), event)}
+
+    with running_api(f"127.0.0.1:{temporal.port}", tmp_path) as (api, log):
+        await until_serving(api)
+        async with httpx.AsyncClient(timeout=10) as http:
+            assert (
+                await http.post(f"{api}/webhooks/tiktok", content=event, headers=signed)
+            ).status_code == 200
+        assert (await readyz(api)).status_code == 503
+        [held] = await asyncio.to_thread(store.webhooks)
+        assert held.status is WebhookStatus.RECEIVED
+
+        await temporal.start()
+        [forwarded] = await eventually(
+            lambda: asyncio.to_thread(store.webhooks),
+            lambda rows: rows[0].status is WebhookStatus.FORWARDED,
+        )
+        assert (await readyz(api)).status_code == 200, log.read_text()[-2000:]
+    description = await temporal.env.client.get_workflow_handle(forwarded.workflow_id).describe()
+    assert description.status is WorkflowExecutionStatus.RUNNING
+
+
+def test_worker_started_while_temporal_is_down_exits_for_its_supervisor_to_restart(tmp_path: Path) -> None:
+    """Workers cannot wait on a lazy client: the process fails at once, loudly, and `restart: on-failure`
+    tries again."""
+    env = {
+        **os.environ,
+        "CREATORFLOW_TEMPORAL__ADDRESS": f"127.0.0.1:{free_port()}",
+        "CREATORFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
+        "CREATORFLOW_DATA_DIR": str(tmp_path),
+        "CREATORFLOW_ENCRYPTION_KEYS": TEST_KEYS,
+    }
+    creatorflow = Path(sys.executable).parent / "creatorflow"
+    worker = subprocess.run([str(creatorflow), "worker"], env=env, capture_output=True, timeout=120)
+    assert worker.returncode != 0 and b"Failed client connect" in worker.stdout + worker.stderr

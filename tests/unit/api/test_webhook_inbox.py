@@ -97,11 +97,8 @@ class Api:
             return await http.post(f"{self.url}/webhooks/tiktok", content=body, headers=headers)
 
 
-@pytest.fixture
-async def api(tmp_path: Path) -> AsyncIterator[Api]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
-    create_schema(engine)
-    store = Store(engine, Keyring.parse(Keyring.generate_spec()))
+def connect_shop(store: Store) -> None:
+    """SHOP connected, as our OAuth callback leaves it."""
     now = int(time.time())
     store.save_authorized_shops(
         [AuthorizedShop(id=SHOP, cipher="ROW_1")],
@@ -112,6 +109,14 @@ async def api(tmp_path: Path) -> AsyncIterator[Api]:
             refresh_token_expire_in=now + 100,
         ),
     )
+
+
+@pytest.fixture
+async def api(tmp_path: Path) -> AsyncIterator[Api]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
+    create_schema(engine)
+    store = Store(engine, Keyring.parse(Keyring.generate_spec()))
+    connect_shop(store)
     gateway = FakeGateway()
     inbox = WebhookInbox(store, gateway, TIKTOK, carriers={})
     onboarding = Onboarding(store, TIKTOK, gateway)
