@@ -1,9 +1,9 @@
 """The Temporal server killed mid-run and started again on the same SQLite file: nothing is lost.
 
-The API and the workers keep the client they started with. Their polls get UNAVAILABLE while the server
-is gone, which the SDK retries for as long as it takes (a worker that failed instead would cancel this
-test); completions they could not report are retried by the server after its timeouts. TikTok's webhooks
-are answered 200 and recorded meanwhile, and the forwarder hands them over once Temporal is back.
+The API and the in-process workers (the only ones) keep the client they started with. Their polls get
+UNAVAILABLE while the server is gone, which the SDK retries for as long as it takes; the completions they
+could not report are retried by the server after its timeouts. TikTok's webhooks are answered 200 and
+recorded meanwhile, and the forwarder hands them over once Temporal is back.
 """
 
 from __future__ import annotations
@@ -139,7 +139,9 @@ async def test_temporal_killed_mid_run_and_restarted_loses_nothing(
 
     # Mid-run: a quarter of the orders have their label; others are on their way, or still at TikTok.
     await eventually(
-        lambda: asyncio.to_thread(stack.store.labels, shop.shop_id), lambda labels: len(labels) >= BEFORE // 4
+        lambda: asyncio.to_thread(stack.store.labels, shop.shop_id),
+        lambda labels: len(labels) >= BEFORE // 4,
+        timeout=120,
     )
     runs_before = await histories(stack.client, await started_orders(stack))
     states_at_kill = Counter(row.state for row in await projections(stack, shop.shop_id))
@@ -176,6 +178,7 @@ async def test_temporal_killed_mid_run_and_restarted_loses_nothing(
     await eventually(
         lambda: webhook_rows(stack, accepted_while_down),
         lambda rows: all(row.status is WebhookStatus.FORWARDED for row in rows),
+        timeout=120,
     )
 
     sold = await labels_sold(stack)
