@@ -28,8 +28,9 @@ def _process_settings() -> Settings:
     return settings
 
 
-async def _connect(settings: Settings) -> Client:
-    return await connect(settings.temporal, runtime.keyring(settings), sdk_runtime(settings.metrics_address))
+async def _connect(settings: Settings, *, lazy: bool = False) -> Client:
+    metrics = sdk_runtime(settings.metrics_address)
+    return await connect(settings.temporal, runtime.keyring(settings), metrics, lazy=lazy)
 
 
 async def _worker() -> None:
@@ -52,7 +53,8 @@ def api(
 
 async def _api(host: str, port: int) -> None:
     settings = _process_settings()
-    client = await _connect(settings)
+    # Lazy: with Temporal down, the API still starts, records webhooks and forwards them once it is back.
+    client = await _connect(settings, lazy=True)
     app = runtime.api_app(settings, client, runtime.store(settings))
     async with serving(app, host, port) as url:
         typer.echo(f"API on {url}; Ctrl-C stops it")

@@ -30,10 +30,15 @@ def sdk_runtime(metrics_address: str | None) -> Runtime:
     return Runtime(telemetry=TelemetryConfig(metrics=prometheus))
 
 
-async def connect(settings: TemporalSettings, keyring: Keyring, on: Runtime | None = None) -> Client:
+async def connect(
+    settings: TemporalSettings, keyring: Keyring, on: Runtime | None = None, *, lazy: bool = False
+) -> Client:
+    """A client; a `lazy` one connects on its first call, so a process that has work to do without
+    Temporal starts while Temporal is down (workers cannot use one)."""
     return await Client.connect(
         settings.address,
         namespace=settings.namespace,
         data_converter=data_converter(keyring),
         runtime=on or Runtime.default(),
+        lazy=lazy,
     )

@@ -100,3 +100,5 @@ class TemporalGateway:
             return await self._client.service_client.check_health()
         except RPCError:
             return False
+        except RuntimeError:  # a lazy client (the API's) that could not connect yet
+            return False

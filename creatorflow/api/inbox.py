@@ -137,6 +137,10 @@ class WebhookInbox:
         self._forward_timeout = forward_timeout
         self._metrics = metrics or NoMetrics()
         self._unmatched_tracking_grace = unmatched_tracking_grace
+        # Set when a forward found the gateway not answering (Temporal down: its client retries until our
+        # timeout), cleared when the forwarder gets an event through again. Meanwhile each webhook is
+        # recorded and answered at once instead of waiting out the timeout.
+        self._gateway_down = False
 
     # --- receiving -----------------------------------------------------------------------------
 
@@ -245,10 +249,18 @@ class WebhookInbox:
 
     async def _record_and_forward(self, row: WebhookEvent) -> Outcome:
         recorded, new = await asyncio.to_thread(self._store.record_webhook, row)
-        if recorded.status is WebhookStatus.RECEIVED:
+        if recorded.status is WebhookStatus.RECEIVED and not self._gateway_down:
             # New, or a duplicate of one not yet forwarded: try now, but never hold TikTok's 3 s.
             try:
                 await asyncio.wait_for(self.forward(recorded), timeout=self._forward_timeout)
+            except TimeoutError:
+                self._gateway_down = True
+                log.warning(
+                    "webhook %s kept for later forwarding: the gateway did not answer within %.1fs; "
+                    "webhooks are only recorded until the forwarder gets through",
+                    recorded.dedup_key,
+                    self._forward_timeout,
+                )
             except Exception as exc:  # kept RECEIVED; the background forwarder retries it
                 log.warning("webhook %s kept for later forwarding: %r", recorded.dedup_key, exc)
         return Outcome.ACCEPTED if new else Outcome.DUPLICATE
@@ -354,9 +366,13 @@ class WebhookInbox:
         for row in await asyncio.to_thread(self._store.webhooks, WebhookStatus.RECEIVED, limit):
             try:
                 await self.forward(row)
-                forwarded += 1
             except Exception as exc:
                 log.info("webhook %s still pending: %r", row.dedup_key, exc)
+                continue
+            forwarded += 1
+            if self._gateway_down:
+                self._gateway_down = False
+                log.info("webhook %s forwarded: webhooks are forwarded on arrival again", row.dedup_key)
         return forwarded
 
     async def gateway_ready(self) -> bool:

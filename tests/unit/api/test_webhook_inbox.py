@@ -6,6 +6,7 @@ exercised end to end in tests/e2e.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import time
@@ -42,6 +43,8 @@ SHOP = "7495540735365777507"
 @dataclass
 class FakeGateway:
     up: bool = True
+    answering: bool = True  # False: calls hang, as Temporal's client retrying a server that is gone
+    order_calls: int = 0
     closed: set[str] = field(default_factory=set)
     signals: list[tuple[str, str, str, BaseModel, bool]] = field(default_factory=list)
     shop_signals: list[tuple[str, str, BaseModel]] = field(default_factory=list)
@@ -50,6 +53,9 @@ class FakeGateway:
     async def signal_order(
         self, shop_id: str, order_id: str, signal: str, payload: BaseModel, *, start: bool
     ) -> str:
+        self.order_calls += 1
+        if not self.answering:
+            await asyncio.Event().wait()
         if not self.up:
             raise ConnectionError("temporal is down")
         if order_id in self.closed:
@@ -94,15 +100,8 @@ class Api:
             return await http.post(f"{self.url}/webhooks/tiktok", content=body, headers=headers)
 
 
-@contextlib.asynccontextmanager
-async def running_api(
-    tmp_path: Path,
-    carriers: Mapping[Provider, Carrier] | None = None,
-    unmatched_tracking_grace: timedelta = timedelta(hours=1),
-) -> AsyncIterator[Api]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
-    create_schema(engine)
-    store = Store(engine, Keyring.parse(Keyring.generate_spec()))
+def connect_shop(store: Store) -> None:
+    """SHOP connected, as our OAuth callback leaves it."""
     now = int(time.time())
     store.save_authorized_shops(
         [AuthorizedShop(id=SHOP, cipher="ROW_1")],
@@ -113,6 +112,18 @@ async def running_api(
             refresh_token_expire_in=now + 100,
         ),
     )
+
+
+@contextlib.asynccontextmanager
+async def running_api(
+    tmp_path: Path,
+    carriers: Mapping[Provider, Carrier] | None = None,
+    unmatched_tracking_grace: timedelta = timedelta(hours=1),
+) -> AsyncIterator[Api]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'api.db'}")
+    create_schema(engine)
+    store = Store(engine, Keyring.parse(Keyring.generate_spec()))
+    connect_shop(store)
     gateway = FakeGateway()
     inbox = WebhookInbox(
         store, gateway, TIKTOK, carriers or {}, unmatched_tracking_grace=unmatched_tracking_grace
@@ -193,6 +204,24 @@ async def test_event_accepted_while_temporal_is_down_is_forwarded_later(api: Api
     assert await api.inbox.forward_pending() == 1
     assert len(api.gateway.signals) == 1
     assert api.store.webhooks()[0].status is WebhookStatus.FORWARDED
+
+
+async def test_while_temporal_does_not_answer_events_are_recorded_without_waiting_for_it(api: Api) -> None:
+    """One event waits out the forward timeout; the next are answered at once, until the forwarder gets
+    through again."""
+    api.gateway.answering = False
+    for n in range(3):
+        assert (
+            await api.post(order_event(order_id=f"57600000000000000{n}", notification=f"n{n}"))
+        ).status_code == 200
+    assert api.gateway.order_calls == 1
+    assert {row.status for row in api.store.webhooks()} == {WebhookStatus.RECEIVED}
+
+    api.gateway.answering = True
+    assert await api.inbox.forward_pending() == 3
+    assert (await api.post(order_event(order_id="576000000000000003", notification="n3"))).status_code == 200
+    assert api.gateway.order_calls == 5
+    assert {row.status for row in api.store.webhooks()} == {WebhookStatus.FORWARDED}
 
 
 async def test_events_of_unconnected_or_deauthorized_shops_start_nothing(api: Api) -> None:
