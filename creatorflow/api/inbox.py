@@ -379,6 +379,11 @@ class WebhookInbox:
         return await self._gateway.ready()
 
     async def run_forwarder(self, interval: float = 2.0) -> None:
+        """Forward pending events for as long as the API runs; a failed pass (the database unreachable)
+        is logged and the next one tried, since a dead forwarder would leave accepted events unsent."""
         while True:
-            await self.forward_pending()
+            try:
+                await self.forward_pending()
+            except Exception:
+                log.exception("forwarding pass failed; next pass in %.1fs", interval)
             await asyncio.sleep(interval)

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from pydantic import BaseModel, SecretStr
+from sqlalchemy.exc import OperationalError
 
 from creatorflow.api.app import create_app
 from creatorflow.api.inbox import WebhookInbox, WorkflowClosedError
@@ -32,7 +33,7 @@ from creatorflow.shipping import Carrier, ShippoCarrier
 from creatorflow.shops import ShopAuthorizationEvent, ShopConnected, ShopMessage
 from creatorflow.store.db import create_schema, make_engine
 from creatorflow.store.repository import Store
-from creatorflow.store.tables import ShopStatus, WebhookStatus
+from creatorflow.store.tables import ShopStatus, WebhookEvent, WebhookStatus
 from creatorflow.tiktok.models import AuthorizedShop, TokenGrant
 from creatorflow.tiktok.signing import sign_webhook
 
@@ -204,6 +205,31 @@ async def test_event_accepted_while_temporal_is_down_is_forwarded_later(api: Api
     assert await api.inbox.forward_pending() == 1
     assert len(api.gateway.signals) == 1
     assert api.store.webhooks()[0].status is WebhookStatus.FORWARDED
+
+
+async def test_the_forwarder_outlives_a_pass_that_failed(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The database unreachable for one pass: the next pass still forwards what was accepted."""
+    api.gateway.up = False
+    assert (await api.post(order_event())).status_code == 200
+    api.gateway.up = True
+    pending = api.store.webhooks
+    failures = iter([OperationalError("SELECT", {}, Exception("database is gone"))])
+
+    def webhooks_once_unreachable(*args: object) -> list[WebhookEvent]:
+        for failure in failures:
+            raise failure
+        return pending(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(api.store, "webhooks", webhooks_once_unreachable)
+    forwarder = asyncio.create_task(api.inbox.run_forwarder(interval=0.05))
+    try:
+        for _ in range(100):
+            if api.gateway.signals:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        forwarder.cancel()
+    assert (len(api.gateway.signals) == 1 and not forwarder.done()) or forwarder.cancelled()
 
 
 async def test_while_temporal_does_not_answer_events_are_recorded_without_waiting_for_it(api: Api) -> None:
