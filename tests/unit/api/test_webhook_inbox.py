@@ -227,9 +227,9 @@ async def test_the_forwarder_outlives_a_pass_that_failed(api: Api, monkeypatch: 
             if api.gateway.signals:
                 break
             await asyncio.sleep(0.05)
+        assert len(api.gateway.signals) == 1
     finally:
         forwarder.cancel()
-    assert (len(api.gateway.signals) == 1 and not forwarder.done()) or forwarder.cancelled()
 
 
 async def test_while_temporal_does_not_answer_events_are_recorded_without_waiting_for_it(api: Api) -> None:
