@@ -38,7 +38,7 @@ WAVE = ORDERS // ROUNDS
 AIMED = 5  # of those kills, aimed between "label bought" and "label recorded"
 MIN_LANDED = 3  # aimed kills that must be seen to have landed there
 # How long a carrier holds a purchase's answer while a kill is aimed: ample time to see the sale and kill,
-# and under the activity's 4 s timeout, so that only the kill loses the answer.
+# and under the activity's timeout (FAST_ORDERS, 4 s), so that only the kill loses the answer.
 HOLD_MS = 3000
 
 

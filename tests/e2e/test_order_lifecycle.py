@@ -33,7 +33,7 @@ async def ship_calls(stack: Stack) -> Counter[str]:
         call["path"]
         for call in await stack.control.ledger(shipped_path("*"))
         if call["method"] == MARK_PACKAGE_SHIPPED.method
-        and (call["code"] == 0 or str(call["fault"]).startswith("after_commit"))
+        and (call["code"] == 0 or (call["fault"] or "").startswith("after_commit"))
     )
 
 
