@@ -7,7 +7,12 @@ clearly apart from the emulated paths. Tests and the chaos suite steer faults ov
     PUT /_admin/faults  [{"path": "/order/*", "error_rate": 0.2, "kinds": ["5xx", "429"]}]
 
 `after_commit` faults are the nasty ones: the emulator does the work (buys the label, ships the
-package), then loses the response, which is exactly what makes a retry dangerous.
+package), then loses the response, which is exactly what makes a retry dangerous. `after_commit_latency_ms`
+holds the response after the work is done instead: a window in which the chaos suite can kill the caller
+that has bought a label but does not know it yet.
+
+An emulator whose answers carry a result code of their own (TikTok's envelope answers a business error with
+HTTP 200 too) sends it in the `RESULT_CODE_HEADER`, so the ledger can tell a success from a refusal.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoin
 
 FaultKind = Literal["5xx", "429", "timeout"]
 ErrorRenderer = Callable[[FaultKind], Response]
+RESULT_CODE_HEADER = "x-emulator-result-code"
 
 
 class FaultRule(BaseModel):
@@ -40,6 +46,9 @@ class FaultRule(BaseModel):
         default=None, description="do the work, then answer with this instead of the result"
     )
     after_commit_rate: float = Field(default=0.0, ge=0, le=1)
+    after_commit_latency_ms: int = Field(
+        default=0, ge=0, description="hold every matching response this long once the work is committed"
+    )
     times: int | None = Field(default=None, ge=0, description="fire at most this many times, then stop")
 
     def matches(self, method: str, path: str) -> bool:
@@ -54,6 +63,7 @@ class LedgerEntry(BaseModel):
     path: str
     query: str
     status: int
+    code: int | None = Field(default=None, description="the emulator's own result code, if it has one")
     fault: str | None = None
 
 
@@ -91,8 +101,16 @@ class FaultInjector:
             return None
 
     def latency(self, method: str, path: str) -> float:
+        """Seconds to wait before answering."""
+        return self._total_ms(method, path, lambda r: r.latency_ms) / 1000
+
+    def after_commit_latency(self, method: str, path: str) -> float:
+        """Seconds to hold a response once its work is committed."""
+        return self._total_ms(method, path, lambda r: r.after_commit_latency_ms) / 1000
+
+    def _total_ms(self, method: str, path: str, ms_of: Callable[[FaultRule], int]) -> int:
         with self._lock:
-            return sum(r.latency_ms for r in self._rules if r.matches(method, path)) / 1000
+            return sum(ms_of(r) for r in self._rules if r.matches(method, path))
 
     def draw_error(self, method: str, path: str) -> FaultKind | None:
         rule = self._draw(method, path, lambda r: r.error_rate)
@@ -108,7 +126,7 @@ class FaultInjector:
 
 
 class FaultMiddleware(BaseHTTPMiddleware):
-    """Adds latency, answers injected errors, and loses responses after the work is committed."""
+    """Adds latency, answers injected errors, and holds or loses responses after the work is committed."""
 
     def __init__(self, app: object, injector: FaultInjector, render_error: ErrorRenderer) -> None:
         super().__init__(app)  # type: ignore[arg-type]
@@ -129,10 +147,15 @@ class FaultMiddleware(BaseHTTPMiddleware):
             response = await self._fail(kind)
         else:
             response = await call_next(request)
+            committed = response.status_code < 400
+            hold = self.injector.after_commit_latency(method, path) if committed else 0.0
+            if hold:
+                await asyncio.sleep(hold)
             lost = self.injector.draw_after_commit(method, path)
-            if lost is not None and response.status_code < 400:
+            if lost is not None and committed:
                 fault = f"after_commit:{lost}"
                 response = await self._fail(lost)
+        code = response.headers.get(RESULT_CODE_HEADER)
         self.injector.record(
             LedgerEntry(
                 at=time.time(),
@@ -140,6 +163,7 @@ class FaultMiddleware(BaseHTTPMiddleware):
                 path=path,
                 query=request.url.query,
                 status=response.status_code,
+                code=int(code) if code is not None else None,
                 fault=fault,
             )
         )

@@ -1,7 +1,8 @@
 """TikTok's response envelope `{code, message, request_id, data}`, on every answer (reference §4).
 
 `code == 0` is success. TikTok does not document HTTP statuses for errors; the emulator answers 200 for
-business errors and the statuses in `DEFAULT_HTTP_STATUS` (configurable) for gateway errors.
+business errors and the statuses in `DEFAULT_HTTP_STATUS` (configurable) for gateway errors. The code also
+goes in the `RESULT_CODE_HEADER`, for the call ledger (`/_admin/ledger`).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from creatorflow.sandbox.faults import FaultKind
+from creatorflow.sandbox.faults import RESULT_CODE_HEADER, FaultKind
 from creatorflow.sandbox.tiktok_errors import Code
 
 DEFAULT_HTTP_STATUS: dict[int, int] = {
@@ -40,7 +41,7 @@ def new_request_id() -> str:
 
 def envelope(code: int, message: str, data: Any, http_status: int) -> JSONResponse:
     body = {"code": code, "message": message, "request_id": new_request_id(), "data": data}
-    return JSONResponse(body, status_code=http_status)
+    return JSONResponse(body, status_code=http_status, headers={RESULT_CODE_HEADER: str(code)})
 
 
 def ok(data: BaseModel | None = None) -> JSONResponse:

@@ -2,32 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from temporalio.testing import WorkflowEnvironment
 
 from starter.stack import SandboxShop, Stack
 from tests.e2e.conftest import eventually
 from tests.e2e.test_order_lifecycle import projections
-from tests.e2e.test_worker_crash import worker_env
+from tests.processes import creatorflow, worker_env
 from workers.schedules import delete_reconcile_schedule
-
-
-async def creatorflow(env: dict[str, str], *args: str) -> tuple[int, str]:
-    """Run the command without blocking the loop the test stack's workers run on."""
-    process = await asyncio.create_subprocess_exec(
-        str(Path(sys.executable).parent / "creatorflow"),
-        *args,
-        env={**env, "COLUMNS": "200"},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    output, _ = await asyncio.wait_for(process.communicate(), timeout=120)
-    return process.returncode or 0, output.decode()
 
 
 async def test_backfill_command_detaches_reports_status_and_a_second_run_starts_nothing(

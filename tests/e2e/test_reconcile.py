@@ -14,9 +14,8 @@ from creatorflow.orders import RETURN_STATES
 from creatorflow.sync import RECONCILE_CURSOR, SyncPolicy
 from starter.stack import SandboxShop, Stack, connect_sandbox_shop
 from tests.e2e.conftest import eventually
-from tests.e2e.test_backfill_cli import creatorflow
 from tests.e2e.test_order_lifecycle import all_in, labels_sold, projections
-from tests.e2e.test_worker_crash import worker_env
+from tests.processes import creatorflow, worker_env
 from workers.schedules import (
     delete_reconcile_schedule,
     ensure_reconcile_schedule,

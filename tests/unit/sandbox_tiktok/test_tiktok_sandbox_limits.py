@@ -78,8 +78,9 @@ def test_a_lost_response_after_shipping_makes_the_retry_see_its_own_shipment(
     assert (lost.status, lost.code) == (500, 36009003)
     assert emulator.order(order["id"])["order"]["status"] == "AWAITING_COLLECTION"
     assert shop.api.call("POST", path, body=body).code == 21011040
-    assert [(entry["status"], entry["fault"]) for entry in emulator.ledger(path)] == [
-        (500, "after_commit:5xx"),
-        (200, None),
+    # The ledger tells the refusal, answered with HTTP 200 too, by its code.
+    assert [(entry["status"], entry["code"], entry["fault"]) for entry in emulator.ledger(path)] == [
+        (500, 36009003, "after_commit:5xx"),
+        (200, 21011040, None),
     ]
     emulator.admin.delete("/faults")

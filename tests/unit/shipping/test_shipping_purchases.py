@@ -10,7 +10,7 @@ import asyncio
 import re
 import struct
 import zlib
-from datetime import date
+from datetime import date, datetime
 
 import httpx
 import pytest
@@ -113,6 +113,27 @@ async def test_a_purchase_refused_before_commit_is_bought_once_on_retry(
 
     assert emulator.purchases()["by_rate"] == {purchase.rate.rate_id: 1}
     assert label.rate.rate_id == purchase.rate.rate_id
+
+
+@pytest.mark.parametrize("buy_path", [SHIPPO_BUY, EASYPOST_BUY])
+async def test_a_held_answer_comes_after_the_label_is_sold(
+    shippo: ShippoCarrier,
+    easypost: EasyPostCarrier,
+    shippo_emulator: Emulator,
+    easypost_emulator: Emulator,
+    buy_path: str,
+) -> None:
+    """The window the chaos suite kills workers in: bought at the provider, not yet known to the buyer."""
+    carrier, emulator = (shippo, shippo_emulator) if buy_path == SHIPPO_BUY else (easypost, easypost_emulator)
+    purchase = await cheapest_purchase(carrier)
+    emulator.fail(FaultRule(path=buy_path, method="POST", after_commit_latency_ms=500))
+
+    label = await carrier.buy_label(purchase)
+
+    [sold] = emulator.purchases()["purchases"]
+    [buy] = emulator.calls("POST", buy_path)
+    assert sold["label_id"] == label.label_id
+    assert buy["at"] - datetime.fromisoformat(sold["at"]).timestamp() >= 0.5
 
 
 async def test_two_attempts_racing_on_one_easypost_shipment_get_one_label(
