@@ -21,7 +21,13 @@ from creatorflow.sandbox.server import serving
 from creatorflow.store.tables import WebhookEvent, WebhookStatus
 from starter.stack import Stack, aim_webhooks, connect_sandbox_shop
 from tests.e2e.conftest import eventually
-from tests.e2e.test_order_lifecycle import carriers_at_work, labels_sold, projections
+from tests.e2e.test_order_lifecycle import (
+    carriers_at_work,
+    labels_sold,
+    projections,
+    ship_calls,
+    shipped_path,
+)
 from tests.e2e.webhooks import SIGNATURE_HEADERS, Source, Webhook, forger, signed
 
 SHIPPED, CANCELLED = 8, 3  # orders carried to delivery; orders the buyer cancels before paying
@@ -225,7 +231,4 @@ async def test_every_event_three_times_shuffled_among_forged_and_malformed_ones(
     sold = await labels_sold(stack)
     assert sum(sold.values()) == SHIPPED and set(sold.values()) == {1}
     assert await labelled(stack, shop.shop_id) == sorted(order["id"] for order in shipped)
-    ships = await stack.control.ledger("/fulfillment/202309/orders/*/packages")
-    assert Counter(call["path"] for call in ships if call["status"] == 200) == {
-        f"/fulfillment/202309/orders/{order['id']}/packages": 1 for order in shipped
-    }
+    assert await ship_calls(stack) == Counter(shipped_path(order["id"]) for order in shipped)
