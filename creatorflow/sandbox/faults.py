@@ -63,7 +63,11 @@ class LedgerEntry(BaseModel):
     path: str
     query: str
     status: int
-    code: int | None = Field(default=None, description="the emulator's own result code, if it has one")
+    code: int | None = Field(
+        default=None,
+        description="the emulator's own result code for the work, if it has one (0: done), even when an "
+        "after_commit fault then lost the answer",
+    )
     fault: str | None = None
 
 
@@ -145,9 +149,12 @@ class FaultMiddleware(BaseHTTPMiddleware):
         if kind is not None:
             fault = kind
             response = await self._fail(kind)
+            code = response.headers.get(RESULT_CODE_HEADER)
         else:
             response = await call_next(request)
-            committed = response.status_code < 400
+            code = response.headers.get(RESULT_CODE_HEADER)
+            # A refusal is no commit, even when answered HTTP 200 (TikTok's business errors are).
+            committed = response.status_code < 400 and code in (None, "0")
             hold = self.injector.after_commit_latency(method, path) if committed else 0.0
             if hold:
                 await asyncio.sleep(hold)
@@ -155,7 +162,6 @@ class FaultMiddleware(BaseHTTPMiddleware):
             if lost is not None and committed:
                 fault = f"after_commit:{lost}"
                 response = await self._fail(lost)
-        code = response.headers.get(RESULT_CODE_HEADER)
         self.injector.record(
             LedgerEntry(
                 at=time.time(),

@@ -27,13 +27,12 @@ async def labels_sold(stack: Stack) -> dict[str, int]:
 
 
 async def ship_calls(stack: Stack) -> Counter[str]:
-    """TikTok's "mark package shipped" calls that took effect, per path: answered with success (a refusal
-    such as "already shipped" is HTTP 200 too), or done and then answered with an injected fault."""
+    """TikTok's "mark package shipped" calls that took effect, per path: result code 0, whether answered
+    or lost after the work by an injected fault (a refusal such as "already shipped" is HTTP 200 too)."""
     return Counter(
         call["path"]
         for call in await stack.control.ledger(shipped_path("*"))
-        if call["method"] == MARK_PACKAGE_SHIPPED.method
-        and (call["code"] == 0 or (call["fault"] or "").startswith("after_commit"))
+        if call["method"] == MARK_PACKAGE_SHIPPED.method and call["code"] == 0
     )
 
 

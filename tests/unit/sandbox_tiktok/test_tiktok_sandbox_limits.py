@@ -78,9 +78,26 @@ def test_a_lost_response_after_shipping_makes_the_retry_see_its_own_shipment(
     assert (lost.status, lost.code) == (500, 36009003)
     assert emulator.order(order["id"])["order"]["status"] == "AWAITING_COLLECTION"
     assert shop.api.call("POST", path, body=body).code == 21011040
-    # The ledger tells the refusal, answered with HTTP 200 too, by its code.
+    # The ledger keeps the work's own code (0: shipped, though the answer was lost), and tells the refusal,
+    # answered with HTTP 200 too, by its code.
     assert [(entry["status"], entry["code"], entry["fault"]) for entry in emulator.ledger(path)] == [
-        (500, 36009003, "after_commit:5xx"),
+        (500, 0, "after_commit:5xx"),
         (200, 21011040, None),
     ]
+    emulator.admin.delete("/faults")
+
+
+def test_a_refusal_is_not_lost_after_commit_since_nothing_was_committed(
+    emulator: Emulator, shop: Shop
+) -> None:
+    order = emulator.orders(shop, on_hold=False)[0]
+    path = f"/fulfillment/202309/orders/{order['id']}/packages"
+    body = {"tracking_number": "1ZTWICE", "shipping_provider_id": "6617675021119438849"}
+    assert shop.api.call("POST", path, body=body).code == 0
+    emulator.admin.put("/faults", json=[{"path": path, "after_commit": "5xx", "after_commit_rate": 1}])
+
+    refused = shop.api.call("POST", path, body=body)
+
+    assert (refused.status, refused.code) == (200, 21011040)
+    assert [entry["fault"] for entry in emulator.ledger(path)] == [None, None]
     emulator.admin.delete("/faults")
