@@ -24,14 +24,12 @@ FAST_STOCK = InventoryPolicy(
     sync_interval=timedelta(minutes=5),
     activity_timeout=timedelta(seconds=10),
 )
-# Every client gives up before its activity's 4 s timeout does, so a hung provider is retried at once; an
-# emulator's injected "timeout" holds a request a second longer than that.
+# Every client gives up before its activity's 4 s timeout does, so a hung provider is retried at once.
 CLIENT_TIMEOUT_SECONDS = 3.0
 # The TikTok emulator's overrides (`running_emulators(..., tiktok=FAST_TIKTOK)`).
 FAST_TIKTOK = {
     "world": {"hold_window_seconds": 1},
     "webhooks": {"retry_scale": 0.005},
-    "gateway": {"timeout_hang_seconds": CLIENT_TIMEOUT_SECONDS + 1},
     "tick_seconds": 0.05,
 }
 

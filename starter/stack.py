@@ -47,9 +47,12 @@ def running_emulators(
 ) -> Iterator[Emulators]:
     """The three emulators, each on its own thread; `tiktok` overrides the TikTok emulator's config."""
     ports = {name: (port if fixed_ports else 0) for name, port in _ports(settings).items()}
-    tiktok_config = TikTokEmulatorConfig.from_settings(settings, **(tiktok or {}))
     # A "timeout" fault holds a request a second longer than our client waits: long enough to be a timeout,
     # short enough not to hold up the emulator's shutdown.
+    tiktok_gateway = {"timeout_hang_seconds": settings.tiktok.timeout_seconds + 1}
+    tiktok_config = TikTokEmulatorConfig.from_settings(
+        settings, **{"gateway": tiktok_gateway, **(tiktok or {})}
+    )
     shippo_config = ShippoEmulatorConfig(
         api_key=settings.shippo.api_key.get_secret_value(),
         fault_hang_seconds=settings.shippo.timeout_seconds + 1,

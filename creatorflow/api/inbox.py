@@ -119,6 +119,16 @@ def _shop_event(event: TikTokWebhook) -> ShopAuthorizationEvent | None:
             return None
 
 
+def _unrouted(
+    source: str, body: bytes, status: WebhookStatus, error: str, event_type: str = ""
+) -> WebhookEvent:
+    """A verified webhook that goes to no workflow, kept once per distinct body (its hash is the key)."""
+    key = dedup_key(0, "", None, body)
+    return WebhookEvent(
+        source=source, dedup_key=key, event_type=event_type, body=body, status=status, error=error
+    )
+
+
 class WebhookInbox:
     def __init__(
         self,
@@ -204,13 +214,9 @@ class WebhookInbox:
             log.warning("%s webhook rejected: %s", provider.value, exc)
             return Outcome.FORGED, UNKNOWN
         if isinstance(update, OtherCarrierEvent):
-            ignored = WebhookEvent(
-                source=provider.value,
-                dedup_key=dedup_key(0, "", None, delivery.body),
-                event_type=update.event_type,
-                body=delivery.body,
-                status=WebhookStatus.IGNORED,
-                error=f"{provider.value} event {update.event_type!r} is not acted on",
+            reason = f"{provider.value} event {update.event_type!r} is not acted on"
+            ignored = _unrouted(
+                provider.value, delivery.body, WebhookStatus.IGNORED, reason, update.event_type
             )
             return await self._record_and_forward(ignored), update.event_type
         tracking = update.tracking
@@ -237,13 +243,7 @@ class WebhookInbox:
     async def _keep_malformed(self, source: str, body: bytes, error: Exception) -> Outcome:
         """A verified body we cannot read: kept (once per distinct body) for someone to inspect."""
         log.warning("%s webhook malformed: %s", source, error)
-        row = WebhookEvent(
-            source=source,
-            dedup_key=dedup_key(0, "", None, body),
-            body=body,
-            status=WebhookStatus.MALFORMED,
-            error=str(error)[:500],
-        )
+        row = _unrouted(source, body, WebhookStatus.MALFORMED, str(error)[:500])
         await asyncio.to_thread(self._store.record_webhook, row)
         return Outcome.MALFORMED
 
