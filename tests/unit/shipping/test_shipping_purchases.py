@@ -10,6 +10,7 @@ import asyncio
 import re
 import struct
 import zlib
+from dataclasses import dataclass
 from datetime import date, datetime
 
 import httpx
@@ -97,15 +98,30 @@ async def test_100_purchases_with_every_first_answer_lost_end_with_exactly_100_l
     assert {entry["fault"] for entry in buys} == {"after_commit:timeout", "after_commit:5xx"}
 
 
-@pytest.mark.parametrize("buy_path", [SHIPPO_BUY, EASYPOST_BUY])
-async def test_a_purchase_refused_before_commit_is_bought_once_on_retry(
+@dataclass
+class Seller:
+    """One provider under test: our adapter, its emulator, and the path a label is bought on."""
+
+    carrier: Carrier
+    emulator: Emulator
+    buy_path: str
+
+
+@pytest.fixture(params=[SHIPPO_BUY, EASYPOST_BUY])
+def seller(
+    request: pytest.FixtureRequest,
     shippo: ShippoCarrier,
     easypost: EasyPostCarrier,
     shippo_emulator: Emulator,
     easypost_emulator: Emulator,
-    buy_path: str,
-) -> None:
-    carrier, emulator = (shippo, shippo_emulator) if buy_path == SHIPPO_BUY else (easypost, easypost_emulator)
+) -> Seller:
+    if request.param == SHIPPO_BUY:
+        return Seller(shippo, shippo_emulator, SHIPPO_BUY)
+    return Seller(easypost, easypost_emulator, EASYPOST_BUY)
+
+
+async def test_a_purchase_refused_before_commit_is_bought_once_on_retry(seller: Seller) -> None:
+    carrier, emulator, buy_path = seller.carrier, seller.emulator, seller.buy_path
     purchase = await cheapest_purchase(carrier)
     emulator.fail(FaultRule(path=buy_path, method="POST", error_rate=1.0, kinds=["5xx"], times=1))
 
@@ -115,16 +131,9 @@ async def test_a_purchase_refused_before_commit_is_bought_once_on_retry(
     assert label.rate.rate_id == purchase.rate.rate_id
 
 
-@pytest.mark.parametrize("buy_path", [SHIPPO_BUY, EASYPOST_BUY])
-async def test_a_held_answer_comes_after_the_label_is_sold(
-    shippo: ShippoCarrier,
-    easypost: EasyPostCarrier,
-    shippo_emulator: Emulator,
-    easypost_emulator: Emulator,
-    buy_path: str,
-) -> None:
+async def test_a_held_answer_comes_after_the_label_is_sold(seller: Seller) -> None:
     """The window the chaos suite kills workers in: bought at the provider, not yet known to the buyer."""
-    carrier, emulator = (shippo, shippo_emulator) if buy_path == SHIPPO_BUY else (easypost, easypost_emulator)
+    carrier, emulator, buy_path = seller.carrier, seller.emulator, seller.buy_path
     purchase = await cheapest_purchase(carrier)
     emulator.fail(FaultRule(path=buy_path, method="POST", after_commit_latency_ms=500))
 
