@@ -30,6 +30,7 @@ from creatorflow.sandbox.tiktok_models import (
     ReturnRequest,
     ReturnType,
     Seller,
+    SellerRejection,
     ShippingType,
 )
 from creatorflow.sandbox.tiktok_orders import OrderLine
@@ -127,6 +128,7 @@ class AdminOrder(BaseModel):
     packages: list[Package]
     cancellations: list[Cancellation]
     returns: list[ReturnRequest]
+    rejections: list[SellerRejection]
 
 
 class ShopOrders(BaseModel):
@@ -207,6 +209,7 @@ def admin_router(
             packages=orders.packages_of(order),
             cancellations=[c for c in aftersales.cancellations.values() if c.order_id == order.id],
             returns=[r for r in aftersales.returns.values() if r.order_id == order.id],
+            rejections=[r for r in aftersales.rejections if r.order_id == order.id],
         )
 
     # --- sellers and authorization -------------------------------------------------------------------------

@@ -11,6 +11,7 @@ Returns (decision -> from status -> to status):
   (admin) -> BUYER_SHIPPED_ITEM; APPROVE_RECEIVED_PACKAGE / REJECT_RECEIVED_PACKAGE -> COMPLETE /
   REJECT_RECEIVE_PACKAGE.
 A completed full refund of an order that has shipped but not completed completes the order (§5.2).
+Every rejection is kept with the seller's reason and comment in `rejections`.
 
 A decision on a request that is no longer in the status it needs is 25001003; a decision the request's type
 has no use for (or one the emulator does not model: replacements, partial refunds) is an emulator code.
@@ -39,6 +40,7 @@ from creatorflow.sandbox.tiktok_models import (
     ReturnStatus,
     ReturnType,
     Role,
+    SellerRejection,
     Shop,
     money,
 )
@@ -90,6 +92,7 @@ class AfterSales(WorldPart):
         self._orders = orders
         self.cancellations: dict[str, Cancellation] = {}
         self.returns: dict[str, ReturnRequest] = {}
+        self.rejections: list[SellerRejection] = []
 
     def cancellation(self, shop: Shop, cancel_id: str) -> Cancellation:
         message = f"Cancellation {cancel_id} does not exist in this shop."
@@ -136,12 +139,13 @@ class AfterSales(WorldPart):
         self._orders.cancel(order, Role.BUYER, cancellation.cancel_reason)
         self._set_cancel_status(cancellation, CancelStatus.COMPLETE)
 
-    def reject_cancellation(self, shop: Shop, cancel_id: str) -> None:
+    def reject_cancellation(self, shop: Shop, cancel_id: str, reason: str, comment: str | None) -> None:
         cancellation = self._pending(shop, cancel_id)
         order = self._orders.find(cancellation.order_id)
         order.is_buyer_request_cancel = False
         order.update_time = self._clock.now()
         self._set_cancel_status(cancellation, CancelStatus.CANCELLED)
+        self._keep_rejection(cancel_id, order.id, "REJECT_CANCELLATION", reason, comment)
 
     def _pending(self, shop: Shop, cancel_id: str) -> Cancellation:
         cancellation = self.cancellation(shop, cancel_id)
@@ -252,6 +256,27 @@ class AfterSales(WorldPart):
         self._set_return_status(request, step.to_status)
         if step.to_status == ReturnStatus.COMPLETE:
             self._refunded(request)
+
+    def reject_return(
+        self, shop: Shop, return_id: str, decision: str, reason: str, comment: str | None
+    ) -> None:
+        order_id = self.return_request(shop, return_id).order_id
+        self.decide(shop, return_id, decision)
+        self._keep_rejection(return_id, order_id, decision, reason, comment)
+
+    def _keep_rejection(
+        self, request_id: str, order_id: str, decision: str, reason: str, comment: str | None
+    ) -> None:
+        self.rejections.append(
+            SellerRejection(
+                request_id=request_id,
+                order_id=order_id,
+                decision=decision,
+                reject_reason=reason,
+                comment=comment,
+                create_time=self._clock.now(),
+            )
+        )
 
     def buyer_ships(self, request: ReturnRequest) -> None:
         if request.return_status != ReturnStatus.AWAITING_BUYER_SHIP:

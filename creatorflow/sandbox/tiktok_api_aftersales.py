@@ -98,7 +98,12 @@ def aftersales_router(world: World, gateway: Gateway, paginator: Paginator) -> A
     async def reject_return(
         return_id: str, body: RejectReturnBody, decided: Decision = Depends(decision)
     ) -> JSONResponse:
-        return idempotent.run(decided, lambda: aftersales.decide(decided.shop, return_id, body.decision))
+        return idempotent.run(
+            decided,
+            lambda: aftersales.reject_return(
+                decided.shop, return_id, body.decision, body.reject_reason, body.comment
+            ),
+        )
 
     @router.post("/return_refund/202309/cancellations/search")
     async def search_cancellations(
@@ -129,7 +134,10 @@ def aftersales_router(world: World, gateway: Gateway, paginator: Paginator) -> A
     async def reject_cancellation(
         cancel_id: str, body: RejectCancellationBody, decided: Decision = Depends(decision)
     ) -> JSONResponse:
-        return idempotent.run(decided, lambda: aftersales.reject_cancellation(decided.shop, cancel_id))
+        return idempotent.run(
+            decided,
+            lambda: aftersales.reject_cancellation(decided.shop, cancel_id, body.reject_reason, body.comment),
+        )
 
     @router.post("/return_refund/202309/cancellations")
     async def cancel_order(

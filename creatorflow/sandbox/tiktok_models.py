@@ -408,3 +408,15 @@ class Cancellation(BaseModel):
     create_time: int
     update_time: int
     shop_id: str = Field(exclude=True)
+
+
+class SellerRejection(BaseModel):
+    """The reason (and comment) a seller must give to reject a cancellation or return (reference §5.6). The
+    reference lists no field that returns it in search answers, so the emulator shows it on `/_admin` only."""
+
+    request_id: str  # the cancel_id or return_id
+    order_id: str
+    decision: str  # the reject decision; REJECT_CANCELLATION for a cancellation (the emulator's name)
+    reject_reason: str
+    comment: str | None
+    create_time: int

@@ -1,117 +1,45 @@
-"""Our TikTok Shop client against the emulator, over real HTTP, for every method and the failure modes."""
+"""Our TikTok Shop client against the emulator, over real HTTP, for every method and the failure modes.
+
+After-sales decisions (approve, reject, cancel) are in test_client_aftersales.py.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from decimal import Decimal
 
 import httpx
 import pytest
+from client_helpers import Seller, settings_for
 from pydantic import SecretStr
 
-from creatorflow.config import TikTokSettings
-from creatorflow.sandbox.server import BackgroundServer
-from creatorflow.sandbox.tiktok import TikTokEmulatorConfig, create_app
 from creatorflow.sandbox.tiktok_control import TikTokSandboxControl
 from creatorflow.tiktok import errors
 from creatorflow.tiktok.auth import TikTokAuthClient
 from creatorflow.tiktok.client import ORDER_SEARCH, Api, TikTokShopClient
-from creatorflow.tiktok.models import (
-    AfterSaleSearch,
-    OrderSearch,
-    ShopCredentials,
-    SkuInventory,
-    WarehouseStock,
-)
+from creatorflow.tiktok.models import OrderSearch, SkuInventory, WarehouseStock
 from creatorflow.tiktok.ratelimit import RateLimiter
 
-APP = {"app_key": "client_test_key", "app_secret": "client_test_secret", "service_id": "client_test_service"}
+DAY = 24 * 3600
+WAREHOUSES = "/logistics/202309/warehouses"
 
 
-@pytest.fixture(scope="module")
-def emulator_url() -> Iterator[str]:
-    config = TikTokEmulatorConfig.model_validate(
-        {
-            **APP,
-            "redirect_url": "https://app.example/oauth/callback",
-            "gateway": {"timeout_hang_seconds": 1.0},
-        }
-    )
-    with BackgroundServer(create_app(config)) as server:
-        yield server.url
-
-
-def settings_for(url: str, **changes: object) -> TikTokSettings:
-    return TikTokSettings(
-        app_key=APP["app_key"],
-        app_secret=SecretStr(APP["app_secret"]),
-        service_id=APP["service_id"],
-        api_base_url=url,
-        auth_base_url=url,
-        authorize_url=f"{url}/open/authorize",
-    ).model_copy(update=changes)
-
-
-@dataclass
-class Seller:
-    id: str
-    shop: ShopCredentials
-    refresh_token: str
-    sku_ids: list[str]
-    product_id: str
-    warehouse_id: str
-
-
-@pytest.fixture
-async def control(emulator_url: str) -> AsyncIterator[TikTokSandboxControl]:
-    control = TikTokSandboxControl(emulator_url)
-    yield control
-    await control.aclose()
-
-
-@pytest.fixture
-async def tiktok(emulator_url: str) -> AsyncIterator[TikTokShopClient]:
-    async with TikTokShopClient(settings_for(emulator_url)) as client:
-        yield client
-
-
-@pytest.fixture
-async def seller(emulator_url: str, control: TikTokSandboxControl, tiktok: TikTokShopClient) -> Seller:
-    """A seller who authorized the app through TikTok's OAuth page, with one product of two SKUs."""
-    created = await control.create_seller("Glow Lab")
-    async with TikTokAuthClient(settings_for(emulator_url)) as auth:
-        redirect = await control.approve(auth.authorize_url("state-1"), created.id)
-        assert redirect["state"] == "state-1"
-        grant = await auth.get_token(redirect["code"])
-    [shop] = await tiktok.get_authorized_shops(grant.access_token)
-    assert shop.id == created.shops[0].id and shop.cipher == created.shops[0].cipher
-    product = await control.create_product(
-        shop.id,
-        "Lip Oil",
-        [
-            {"seller_sku": "LIP-1", "price": "12.00", "stock": 5000},
-            {"seller_sku": "LIP-2", "price": "14.00", "stock": 5000, "variant": "Rose"},
-        ],
-    )
-    return Seller(
-        id=created.id,
-        shop=ShopCredentials(shop_id=shop.id, cipher=shop.cipher, access_token=grant.access_token),
-        refresh_token=grant.refresh_token,
-        sku_ids=[sku.id for sku in product.skus],
-        product_id=product.id,
-        warehouse_id=created.shops[0].sales_warehouse_id,
-    )
+async def provider_id(tiktok: TikTokShopClient, seller: Seller, order: dict[str, object], name: str) -> str:
+    """The id of carrier `name` among those the order's delivery option offers (what a seller ships with)."""
+    providers = await tiktok.get_shipping_providers(seller.shop, str(order["delivery_option_id"]))
+    return next(provider.id for provider in providers if provider.name == name)
 
 
 # --- authorization -------------------------------------------------------------------------------
 
 
-async def test_token_grant_has_absolute_expiries_and_refresh_works(emulator_url: str, seller: Seller) -> None:
+async def test_token_grant_has_absolute_expiries_and_refresh_works(
+    emulator_url: str, control: TikTokSandboxControl, seller: Seller
+) -> None:
     async with TikTokAuthClient(settings_for(emulator_url)) as auth:
         refreshed = await auth.refresh_token(seller.refresh_token)
-    now = time.time()
+    now = await control.clock()  # TikTok's own clock, which tests in this module move forward
     assert 6.9 * 86400 < refreshed.access_token_expire_in - now <= 7 * 86400 + 5
     assert refreshed.refresh_token_expire_in > refreshed.access_token_expire_in
 
@@ -241,20 +169,19 @@ async def test_ship_with_tracking_once_then_duplicates_are_typed(
     first, second = await control.create_orders(
         seller.shop.shop_id, seller.sku_ids[0], count=2, on_hold=False
     )
-    providers = await tiktok.get_shipping_providers(seller.shop, first["delivery_option_id"])
-    usps = next(p for p in providers if p.name.upper().startswith("USPS"))
+    usps = await provider_id(tiktok, seller, first, "USPS")
 
     shipped = await tiktok.mark_package_shipped(
-        seller.shop, first["id"], tracking_number="9400100000000000000001", shipping_provider_id=usps.id
+        seller.shop, first["id"], tracking_number="9400100000000000000001", shipping_provider_id=usps
     )
     assert shipped.package_id
     with pytest.raises(errors.PackageAlreadyShippedError):
         await tiktok.mark_package_shipped(
-            seller.shop, first["id"], tracking_number="9400100000000000000001", shipping_provider_id=usps.id
+            seller.shop, first["id"], tracking_number="9400100000000000000001", shipping_provider_id=usps
         )
     with pytest.raises(errors.DuplicateTrackingNumberError):
         await tiktok.mark_package_shipped(
-            seller.shop, second["id"], tracking_number="9400100000000000000001", shipping_provider_id=usps.id
+            seller.shop, second["id"], tracking_number="9400100000000000000001", shipping_provider_id=usps
         )
     package = await tiktok.get_package(seller.shop, shipped.package_id)
     assert package.tracking_number == "9400100000000000000001"
@@ -266,6 +193,38 @@ async def test_ship_with_tracking_once_then_duplicates_are_typed(
     assert events and all(event.update_time_millis > 10**12 for event in events)  # milliseconds
     found = await tiktok.search_packages(seller.shop, page_size=50)
     assert shipped.package_id in {p.id for p in found.packages}
+
+
+async def test_self_shipment_ships_the_package_with_our_tracking_number_once(
+    control: TikTokSandboxControl, seller: Seller, tiktok: TikTokShopClient
+) -> None:
+    [created] = await control.create_orders(seller.shop.shop_id, seller.sku_ids[0], on_hold=False)
+    package_id = created["packages"][0]["id"]
+    ups = await provider_id(tiktok, seller, created, "UPS")
+
+    await tiktok.ship_package(
+        seller.shop, package_id, tracking_number="1ZSELFSHIP0000001", shipping_provider_id=ups
+    )
+
+    package = await tiktok.get_package(seller.shop, package_id)
+    assert (package.tracking_number, package.shipping_provider_id, package.shipping_provider_name) == (
+        "1ZSELFSHIP0000001",
+        ups,
+        "UPS",
+    )
+    [order] = await tiktok.get_orders(seller.shop, [created["id"]])
+    assert (order.status, order.tracking_number, order.shipping_provider_id, order.shipping_provider) == (
+        "AWAITING_COLLECTION",
+        "1ZSELFSHIP0000001",
+        ups,
+        "UPS",
+    )
+    with pytest.raises(errors.PackageAlreadyShippedError) as again:  # ship has no idempotency key
+        await tiktok.ship_package(
+            seller.shop, package_id, tracking_number="1ZSELFSHIP0000002", shipping_provider_id=ups
+        )
+    assert again.value.code == 21011040 and not again.value.retryable
+    assert (await tiktok.get_package(seller.shop, package_id)).tracking_number == "1ZSELFSHIP0000001"
 
 
 async def test_tiktok_shipping_document_only_for_tiktok_shipping(
@@ -324,56 +283,47 @@ async def test_products_and_inventory_update(seller: Seller, tiktok: TikTokShopC
         )
 
 
-# --- returns, cancellations, finance ---------------------------------------------------------------
+# --- finance ---------------------------------------------------------------------------------------
 
 
-async def test_cancellation_approve_is_idempotent_by_key(
+async def test_statements_settle_completed_orders_only_at_the_next_utc_midnight(
     control: TikTokSandboxControl, seller: Seller, tiktok: TikTokShopClient
 ) -> None:
-    # Past the remorse window a buyer's cancellation waits for the seller's decision.
-    [created] = await control.create_orders(seller.shop.shop_id, seller.sku_ids[0], on_hold=False)
-    await control.cancel_by_buyer(created["id"])
-    page = await tiktok.search_cancellations(seller.shop, AfterSaleSearch(order_ids=[created["id"]]))
-    [cancellation] = page.cancellations
-    assert cancellation.cancel_status == "CANCELLATION_REQUEST_PENDING"
-    for _ in range(2):  # a retry with the same key replays the first answer
-        await tiktok.approve_cancellation(seller.shop, cancellation.cancel_id, idempotency_key="cancel-1")
-    with pytest.raises(errors.BusinessError):  # a new decision on a decided request is refused
-        await tiktok.approve_cancellation(seller.shop, cancellation.cancel_id, idempotency_key="cancel-2")
-    [order] = await tiktok.get_orders(seller.shop, [created["id"]])
-    assert order.status == "CANCELLED"
+    # Start a minute into an emulated day, so that every order here completes on that one day.
+    now = await control.clock()
+    day_start = (now // DAY + 1) * DAY
+    await control.advance_clock(day_start + 60 - now)
+    created = await control.create_orders(seller.shop.shop_id, seller.sku_ids[0], count=3, on_hold=False)
+    usps = await provider_id(tiktok, seller, created[0], "USPS")
+    for order in created:
+        await tiktok.mark_package_shipped(
+            seller.shop, order["id"], tracking_number=f"1ZSTATEMENT{order['id']}", shipping_provider_id=usps
+        )
+        await control.act(order["id"], "carrier_scan")
+        await control.act(order["id"], "deliver")
+    completed, [delivered] = created[:2], created[2:]
+    for order in completed:
+        await control.act(order["id"], "complete")
 
+    assert (await tiktok.get_statements(seller.shop)).statements == []  # nothing settles before midnight
+    midnight = day_start + DAY
+    await control.advance_clock(midnight - await control.clock())
 
-async def test_refund_only_return_is_approved(
-    control: TikTokSandboxControl, seller: Seller, tiktok: TikTokShopClient
-) -> None:
-    [created] = await control.create_orders(seller.shop.shop_id, seller.sku_ids[0], status="DELIVERED")
-    await control.open_return(created["id"], "REFUND")
-    [request] = (
-        await tiktok.search_returns(seller.shop, AfterSaleSearch(order_ids=[created["id"]]), page_size=10)
-    ).return_orders
-    await tiktok.approve_return(
-        seller.shop, request.return_id, decision="APPROVE_REFUND", idempotency_key="r-1"
+    [statement] = (await tiktok.get_statements(seller.shop)).statements
+    revenue = sum(Decimal(order["payment"]["total_amount"]) for order in completed)
+    assert (statement.statement_time, statement.revenue_amount) == (midnight, revenue)
+    assert statement.fee_amount is not None and statement.fee_amount < 0
+    assert statement.settlement_amount == revenue + statement.fee_amount
+    assert (statement.currency, statement.payment_status) == ("USD", "PROCESSING")
+    [still_delivered] = await tiktok.get_orders(seller.shop, [delivered["id"]])
+    assert still_delivered.status == "DELIVERED"
+
+    await control.advance_clock(DAY)
+    page = await tiktok.get_statements(
+        seller.shop, statement_time_ge=midnight, statement_time_lt=midnight + 1
     )
-    [after] = (
-        await tiktok.search_returns(seller.shop, AfterSaleSearch(order_ids=[created["id"]]), page_size=10)
-    ).return_orders
-    assert after.return_status == "RETURN_OR_REFUND_REQUEST_COMPLETE"
-
-
-async def test_seller_cancels_an_order(
-    control: TikTokSandboxControl, seller: Seller, tiktok: TikTokShopClient
-) -> None:
-    [created] = await control.create_orders(seller.shop.shop_id, seller.sku_ids[0], on_hold=False)
-    cancellation = await tiktok.cancel_order(seller.shop, created["id"], cancel_reason="OUT_OF_STOCK")
-    assert cancellation.cancel_id
-
-
-async def test_statements_page(seller: Seller, tiktok: TikTokShopClient) -> None:
-    page = await tiktok.get_statements(seller.shop, page_size=20)
-    assert page.next_page_token == "" or isinstance(page.next_page_token, str)
-    for statement in page.statements:
-        assert statement.currency and statement.settlement_amount is not None
+    assert [(s.id, s.payment_status) for s in page.statements] == [(statement.id, "PAID")]
+    assert (await tiktok.get_statements(seller.shop, statement_time_lt=midnight)).statements == []
 
 
 # --- rate limits and outages -----------------------------------------------------------------------
@@ -393,7 +343,7 @@ async def test_429_makes_the_client_back_off_until_it_gets_through(
     finally:
         await control.configure_gateway(qps=50)
     assert all(results)
-    statuses = [entry["status"] for entry in await control.ledger("/logistics/202309/warehouses")]
+    statuses = [entry["status"] for entry in await control.ledger(WAREHOUSES)]
     assert 429 in statuses and statuses.count(200) >= 20
 
 
@@ -406,8 +356,27 @@ async def test_client_limiter_alone_keeps_under_the_server_limit(
             await asyncio.gather(*(client.get_warehouses(seller.shop) for _ in range(24)))
     finally:
         await control.configure_gateway(qps=50)
-    statuses = [entry["status"] for entry in await control.ledger("/logistics/202309/warehouses")][-24:]
+    statuses = [entry["status"] for entry in await control.ledger(WAREHOUSES)][-24:]
     assert 429 not in statuses
+
+
+async def test_added_latency_slows_only_its_endpoint_and_past_the_timeout_is_transient(
+    emulator_url: str, control: TikTokSandboxControl, seller: Seller, tiktok: TikTokShopClient
+) -> None:
+    try:
+        await control.set_faults([{"path": WAREHOUSES, "latency_ms": 500}])
+        started = time.monotonic()
+        assert await tiktok.get_warehouses(seller.shop)  # within the default 10 s timeout: only slower
+        assert time.monotonic() - started >= 0.4
+
+        await control.set_faults([{"path": WAREHOUSES, "latency_ms": 3000}])
+        async with TikTokShopClient(settings_for(emulator_url, timeout_seconds=1.0)) as impatient:
+            with pytest.raises(errors.TransientError) as failure:
+                await impatient.get_warehouses(seller.shop)
+            assert await impatient.get_delivery_options(seller.shop, seller.warehouse_id)  # not delayed
+    finally:
+        await control.set_faults([])
+    assert failure.value.retryable and "timed out" in failure.value.message
 
 
 async def test_5xx_and_timeouts_are_transient(
@@ -415,9 +384,7 @@ async def test_5xx_and_timeouts_are_transient(
 ) -> None:
     async with TikTokShopClient(settings_for(emulator_url, timeout_seconds=0.5)) as client:
         for kind in ("5xx", "timeout"):
-            await control.set_faults(
-                [{"path": "/logistics/202309/warehouses", "error_rate": 1.0, "kinds": [kind]}]
-            )
+            await control.set_faults([{"path": WAREHOUSES, "error_rate": 1.0, "kinds": [kind]}])
             try:
                 with pytest.raises(errors.TransientError) as failure:
                     await client.get_warehouses(seller.shop)
