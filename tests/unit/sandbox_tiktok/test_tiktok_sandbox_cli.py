@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,15 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from tiktok_sandbox_helpers import wait_for
+
+from tests.sandbox_cli import sandbox_process
 
 KEY, SECRET, SERVICE = "cli_app_key", "cli_app_secret", "cli_service"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def hand_signed(path: str, query: dict[str, str], secret: str) -> str:
@@ -33,27 +25,13 @@ def hand_signed(path: str, query: dict[str, str], secret: str) -> str:
 
 @pytest.fixture
 def cli_emulator(tmp_path: Path) -> Iterator[httpx.Client]:
-    port = free_port()
-    command = [str(Path(sys.executable).parent / "creatorflow"), "sandbox", "tiktok", "--port", str(port)]
-    command += ["--app-key", KEY, "--app-secret", SECRET, "--service-id", SERVICE]
-    command += ["--redirect-url", "https://app.example/callback"]
-    process = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10)
-
-    def serving() -> bool:
-        assert process.poll() is None, process.stderr.read().decode() if process.stderr else "exited"
-        try:
-            return client.get("/_admin/clock").status_code == 200
-        except httpx.TransportError:
-            return False
-
-    try:
-        wait_for(serving, timeout=15)
+    app = ["--app-key", KEY, "--app-secret", SECRET, "--service-id", SERVICE]
+    app += ["--redirect-url", "https://app.example/callback"]
+    with (
+        sandbox_process("tiktok", *app, workdir=tmp_path) as url,
+        httpx.Client(base_url=url, timeout=10) as client,
+    ):
         yield client
-    finally:
-        client.close()
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def test_the_cli_emulator_accepts_hand_signed_calls_and_refuses_bad_signatures(
