@@ -27,7 +27,7 @@ from bench.harness import cpu_ms_per, cpu_seconds, log, quiet_shop, ratio, sandb
 from creatorflow.orders import FulfillmentState, reached
 from starter.fast import FAST_ORDERS
 from starter.stack import SandboxShop, Stack
-from workers.worker import WorkerOptions
+from workers.worker import MAX_CONCURRENT_ACTIVITIES
 from workflows.shared import FULFILLMENT_STATE, order_workflow_id
 
 GOAL = 0.7
@@ -108,7 +108,7 @@ async def run_bare(client: Client, count: int, activities: int, timeout: float) 
         task_queue=BARE_TASK_QUEUE,
         workflows=[BareWorkflow],
         activities=[noop],
-        max_concurrent_activities=WorkerOptions().max_concurrent_activities,
+        max_concurrent_activities=MAX_CONCURRENT_ACTIVITIES,
     )
     run_id = uuid.uuid4().hex[:8]
     async with worker:

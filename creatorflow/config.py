@@ -43,8 +43,15 @@ class TikTokSettings(BaseModel):
     auth_base_url: str = _sandbox_url("tiktok")
     # Production: https://services.tiktokshop.com/open/authorize (US: copy from Partner Center)
     authorize_url: str = _sandbox_url("tiktok", "/open/authorize")
-    # TikTok allows 50 QPS per API per (app, shop); stay under it so one process never trips a 429.
+    # TikTok allows 50 QPS per API per (app, shop); stay under it so one process never trips a 429. Each
+    # worker process has its own limiter: with N of them, keep this under 50 / N.
     qps_per_api: float = Field(default=40.0, gt=0, le=50)
+    # TikTok API activities started per second on the TikTok task queue, all shops and APIs together, across
+    # every worker: the Temporal server enforces it (the latest worker to poll sets it). It bounds the
+    # fleet's total, not TikTok's per-(shop, API) quota, which `qps_per_api` keeps. The default leaves one
+    # shop room for five APIs at the client's full 40 QPS (200 = 5 x 40), so a single shop's live orders
+    # meet the per-API limiter first and this cap only binds when many shops are busy at once.
+    queue_activities_per_second: float = Field(default=200.0, gt=0)
     timeout_seconds: float = Field(default=10.0, gt=0)
 
 

@@ -1,12 +1,13 @@
 """Worker processes: the orders queue (order and shop workflows; shipping, store and token activities)
-and the TikTok API queue (rate-limited across every worker, so backfills cannot starve live orders of
-quota)."""
+and the TikTok API queue, which carries every workflow's TikTok calls. Its own queue gives TikTok calls
+their own worker slots and one rate limit across every worker (`TikTokSettings.queue_activities_per_second`);
+it gives live orders no priority over the orders a backfill starts (README, "TikTok's rate limits")."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Sequence
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -30,14 +31,8 @@ from workflows.shared import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
 from workflows.shop import ShopWorkflow
 
 WORKFLOWS = [OrderWorkflow, ShopWorkflow, CatalogWorkflow, BackfillWorkflow, ReconcileWorkflow]
-
-
-@dataclass
-class WorkerOptions:
-    # Across all workers on the TikTok queue (the server enforces it); TikTok's own limit is per shop and
-    # API, which the client's limiter keeps.
-    tiktok_activities_per_second: float = 200.0
-    max_concurrent_activities: int = 200
+# Activity slots per worker and queue.
+MAX_CONCURRENT_ACTIVITIES = 200
 
 
 def build_workers(
@@ -46,9 +41,7 @@ def build_workers(
     store: Store,
     tiktok: TikTokShopClient,
     carriers: Sequence[Carrier] | None = None,
-    options: WorkerOptions | None = None,
 ) -> list[Worker]:
-    options = options or WorkerOptions()
     shipping = ShippingActivities(
         carriers if carriers is not None else enabled_carriers(settings),
         ship_from=settings.shipping.ship_from,
@@ -83,12 +76,12 @@ def build_workers(
             store_activities.advance_sync_cursor,
             events.deliver_order_changes,
         ],
-        max_concurrent_activities=options.max_concurrent_activities,
+        max_concurrent_activities=MAX_CONCURRENT_ACTIVITIES,
     )
-    tiktok_worker = Worker(
+    tiktok_queue = tiktok_worker(
         client,
-        task_queue=TIKTOK_TASK_QUEUE,
-        activities=[
+        settings,
+        [
             tiktok_activities.fetch_order,
             tiktok_activities.ship_package,
             tiktok_activities.arrange_tiktok_shipment,
@@ -99,10 +92,20 @@ def build_workers(
             tiktok_activities.push_stock,
             tiktok_activities.search_changes,
         ],
-        max_task_queue_activities_per_second=options.tiktok_activities_per_second,
-        max_concurrent_activities=options.max_concurrent_activities,
     )
-    return [orders, tiktok_worker]
+    return [orders, tiktok_queue]
+
+
+def tiktok_worker(client: Client, settings: Settings, activities: Sequence[Callable[..., Any]]) -> Worker:
+    """The TikTok API queue's worker, asking the server to start at most
+    `settings.tiktok.queue_activities_per_second` of its activities, counted across every worker."""
+    return Worker(
+        client,
+        task_queue=TIKTOK_TASK_QUEUE,
+        activities=activities,
+        max_task_queue_activities_per_second=settings.tiktok.queue_activities_per_second,
+        max_concurrent_activities=MAX_CONCURRENT_ACTIVITIES,
+    )
 
 
 @contextlib.asynccontextmanager

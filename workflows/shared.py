@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from temporalio.common import SearchAttributeKey
 
-# Task queues. TikTok API activities get their own queue, rate-limited across all workers, so a backfill
-# cannot starve live orders of API quota or worker slots.
+# Task queues. Every TikTok API activity runs on its own queue: its own worker slots, and one rate limit
+# across all workers (`TikTokSettings.queue_activities_per_second`). Live orders have no priority on it.
 ORDERS_TASK_QUEUE = "orders"
 TIKTOK_TASK_QUEUE = "tiktok-api"
 

@@ -6,14 +6,31 @@ import asyncio
 import contextlib
 from collections import Counter
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
 
 import httpx
 
+from creatorflow.orders import FulfillmentMode
 from creatorflow.sandbox.traffic import CarrierTraffic
 from creatorflow.store.tables import OrderRecord
 from creatorflow.tiktok.client import MARK_PACKAGE_SHIPPED
 from starter.stack import SandboxShop, Stack
 from tests.e2e.conftest import eventually
+from workflows.shared import (
+    CARRIER,
+    FULFILLMENT_MODE,
+    FULFILLMENT_STATE,
+    LABEL_COST_CENTS,
+    ORDER_ID,
+    SEARCH_ATTRIBUTES,
+    SHIP_BY,
+    SHOP_ID,
+    TIKTOK_STATUS,
+    TRACKING_NUMBER,
+    order_workflow_id,
+)
 
 
 async def labels_sold(stack: Stack) -> dict[str, int]:
@@ -48,6 +65,26 @@ def all_in(state: str, count: int):  # type: ignore[no-untyped-def]
     return lambda rows: len(rows) == count and all(row.state == state for row in rows)
 
 
+async def search_attributes(stack: Stack, workflow_id: str) -> dict[str, Any]:
+    """The workflow's own search attributes by name, as the server holds them (describe, not visibility),
+    without those Temporal sets itself (BuildIds, TemporalChangeVersion)."""
+    described = await stack.client.get_workflow_handle(workflow_id).describe()
+    ours = {key.name for key in SEARCH_ATTRIBUTES}
+    return {pair.key.name: pair.value for pair in described.typed_search_attributes if pair.key.name in ours}
+
+
+async def found_by(stack: Stack, query: str) -> set[str]:
+    """Workflow ids an operator's visibility query finds."""
+    return {execution.id async for execution in stack.client.list_workflows(query)}
+
+
+async def paid_until_shipped(stack: Stack, shop: SandboxShop, count: int, timeout: float) -> set[str]:
+    """Ids of `count` orders buyers pay for, once the store shows every order of the shop SHIPPED."""
+    created = await stack.control.create_orders(shop.shop_id, shop.sku_id, count=count)
+    await eventually(lambda: projections(stack, shop.shop_id), all_in("SHIPPED", count), timeout=timeout)
+    return {order["id"] for order in created}
+
+
 @contextlib.asynccontextmanager
 async def carriers_at_work(stack: Stack, shop: SandboxShop) -> AsyncIterator[None]:
     traffic = CarrierTraffic(stack.control, stack.emulators.carrier_urls, [shop.shop_id], tick_seconds=0.3)
@@ -64,10 +101,7 @@ async def carriers_at_work(stack: Stack, shop: SandboxShop) -> AsyncIterator[Non
 async def test_fifty_paid_orders_each_get_one_label_are_shipped_on_tiktok_and_delivered(
     stack: Stack, shop: SandboxShop
 ) -> None:
-    created = await stack.control.create_orders(shop.shop_id, shop.sku_id, count=50)
-    order_ids = {order["id"] for order in created}
-
-    await eventually(lambda: projections(stack, shop.shop_id), all_in("SHIPPED", 50), timeout=90)
+    order_ids = await paid_until_shipped(stack, shop, 50, timeout=90)
 
     labels = {label.order_id: label for label in stack.store.labels(shop_id=shop.shop_id)}
     assert set(labels) == order_ids
@@ -81,3 +115,42 @@ async def test_fifty_paid_orders_each_get_one_label_are_shipped_on_tiktok_and_de
     async with carriers_at_work(stack, shop):
         await eventually(lambda: projections(stack, shop.shop_id), all_in("DELIVERED", 50), timeout=90)
     assert sum((await labels_sold(stack)).values()) == 50
+
+
+async def test_operators_see_a_shipped_orders_real_values_as_search_attributes_and_no_personal_data(
+    stack: Stack, shop: SandboxShop
+) -> None:
+    order_ids = await paid_until_shipped(stack, shop, 3, timeout=60)
+
+    on_tiktok = {order["id"]: order for order in await stack.control.shop_orders(shop.shop_id)}
+    rows = {row.order_id: row for row in await projections(stack, shop.shop_id)}
+    labels = {label.order_id: label for label in stack.store.labels(shop_id=shop.shop_id)}
+    for order_id in order_ids:
+        tiktok, row, label = on_tiktok[order_id], rows[order_id], labels[order_id]
+        ship_by = datetime.fromtimestamp(tiktok["rts_sla_time"], UTC)
+        assert row.tracking_number == label.tracking_number == tiktok["tracking_number"]
+        assert (row.carrier, row.ship_by) == (label.carrier, ship_by)
+        expected = {
+            SHOP_ID.name: shop.shop_id,
+            ORDER_ID.name: order_id,
+            FULFILLMENT_STATE.name: row.state,
+            TIKTOK_STATUS.name: tiktok["status"],
+            FULFILLMENT_MODE.name: FulfillmentMode.SELLER_SHIPPED.value,
+            CARRIER.name: label.carrier,
+            TRACKING_NUMBER.name: tiktok["tracking_number"],
+            SHIP_BY.name: ship_by,
+            LABEL_COST_CENTS.name: int(label.cost * 100),
+        }
+        workflow_id = order_workflow_id(shop.shop_id, order_id)
+        shown = await eventually(partial(search_attributes, stack, workflow_id), expected.__eq__, timeout=10)
+
+        recipient = tiktok["recipient_address"]
+        personal = [recipient["name"], recipient["phone_number"], recipient["address_line1"]]
+        assert all(personal)
+        assert [(value, data) for value in shown.values() for data in personal if data in str(value)] == []
+
+    shipped_here = (
+        f"FulfillmentState = 'SHIPPED' AND ShopId = '{shop.shop_id}' AND ExecutionStatus = 'Running'"
+    )
+    expected_ids = {order_workflow_id(shop.shop_id, order_id) for order_id in order_ids}
+    await eventually(lambda: found_by(stack, shipped_here), expected_ids.__eq__, timeout=30)
