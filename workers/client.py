@@ -6,7 +6,7 @@ import dataclasses
 
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.converter import DataConverter
+from temporalio.converter import DataConverter, DefaultFailureConverterWithEncodedAttributes
 from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from creatorflow.config import TemporalSettings
@@ -15,8 +15,16 @@ from workers.codec import EncryptionCodec
 
 
 def data_converter(keyring: Keyring) -> DataConverter:
-    """Pydantic models to JSON, then AES-GCM: what every client, worker and replayer must use."""
-    return dataclasses.replace(pydantic_data_converter, payload_codec=EncryptionCodec(keyring))
+    """Pydantic models to JSON, then AES-GCM: what every client, worker and replayer must use.
+
+    Failures' messages and stack traces go through the codec too: a carrier's refusal can quote the
+    address it refused, and history keeps failures as they were raised.
+    """
+    return dataclasses.replace(
+        pydantic_data_converter,
+        payload_codec=EncryptionCodec(keyring),
+        failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
+    )
 
 
 def sdk_runtime(metrics_address: str | None) -> Runtime:
