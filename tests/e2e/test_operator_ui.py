@@ -4,7 +4,6 @@ attribute, and its page shows the state decrypted through our API's codec endpoi
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from starter.stack import Stack, connect_sandbox_shop, running_emulators, runnin
 from tests.e2e.browser import open_page
 from tests.e2e.conftest import e2e_settings, eventually, free_port
 from tests.keys import TEST_KEYRING
+from tests.system_tools import missing_system_tool
 from workers.devserver import start_dev_server
 from workflows.shared import order_workflow_id
 
@@ -26,10 +26,9 @@ from workflows.shared import order_workflow_id
 def chromium() -> str:
     found = shutil.which("chromium") or shutil.which("chromium-browser")
     if found is None:
-        message = "Chromium is missing: `apt-get install chromium` (Debian) to run the operator UI test"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
+        missing_system_tool(
+            "Chromium is missing: `apt-get install chromium` (Debian) to run the operator UI test"
+        )
     return found
 
 

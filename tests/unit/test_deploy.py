@@ -1,20 +1,50 @@
-"""docker-compose.yml and the Dockerfile stay in step with the code (Docker itself cannot run here)."""
+"""docker-compose.yml and the Dockerfile stay in step with the code, and Compose accepts the file (Docker
+itself cannot run here)."""
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import subprocess
 import tomllib
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from temporalio.api.enums.v1 import IndexedValueType
 
+from tests.system_tools import missing_system_tool
 from workflows.shared import SEARCH_ATTRIBUTES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES: dict[str, Any] = COMPOSE["services"]
+# `${VAR:?message}`: Compose refuses the file while one is unset.
+REQUIRED = sorted(set(re.findall(r"\$\{(\w+):\?", (ROOT / "docker-compose.yml").read_text())))
+
+
+@pytest.fixture
+def compose() -> list[str]:
+    """Docker's Compose plugin, else Debian's `docker-compose` (v1, which CI installs)."""
+    if (
+        shutil.which("docker")
+        and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
+    ):
+        return ["docker", "compose"]
+    if shutil.which("docker-compose"):
+        return ["docker-compose"]
+    missing_system_tool(
+        "Compose is missing: `apt-get install docker-compose` (Debian) to validate docker-compose.yml"
+    )
+
+
+def compose_config(compose: list[str], file: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+    """`config -q` on `file` with exactly these of the required variables set."""
+    env = {name: value for name, value in os.environ.items() if name not in REQUIRED} | variables
+    command = [*compose, "-f", str(file), "config", "-q"]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=60)
 
 
 def test_compose_runs_the_whole_production_shape() -> None:
@@ -44,6 +74,22 @@ def test_the_ui_decrypts_through_the_apis_published_codec_endpoint() -> None:
     assert endpoint.startswith(f"http://localhost:{api_port}/codec/")
     ui_origin = f"http://localhost:{SERVICES['temporal-ui']['ports'][0].split(':')[0]}"
     assert ui_origin in SERVICES["api"]["environment"]["CREATORFLOW_CODEC_CORS_ORIGINS"]
+
+
+def test_compose_validates_the_file_and_refuses_it_broken(compose: list[str], tmp_path: Path) -> None:
+    dummies = dict.fromkeys(REQUIRED, "dummy")
+    accepted = compose_config(compose, ROOT / "docker-compose.yml", **dummies)
+    assert accepted.returncode == 0, accepted.stderr
+
+    # A copy away from the repo, so no `.env` beside it supplies what the environment lacks.
+    copy = tmp_path / "docker-compose.yml"
+    copy.write_text((ROOT / "docker-compose.yml").read_text())
+    without_token = compose_config(compose, copy, **{name: dummies[name] for name in REQUIRED[1:]})
+    assert without_token.returncode != 0 and REQUIRED[0] in without_token.stderr
+    broken = dict(COMPOSE, services=dict(SERVICES, worker=dict(SERVICES["worker"], restart_policy="always")))
+    copy.write_text(yaml.safe_dump(broken))
+    unknown_option = compose_config(compose, copy, **dummies)
+    assert unknown_option.returncode != 0 and "restart_policy" in unknown_option.stderr
 
 
 def test_every_mounted_file_exists() -> None:
