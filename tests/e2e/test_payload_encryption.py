@@ -90,7 +90,7 @@ async def test_history_holds_no_recipient_in_clear_but_the_codec_shows_it(
         decoded = await temporal_workflow_show(e2e_temporal, workflow_id, *codec)
         kept = ("name", "phone_number", "address_line1", "postal_code")  # the state is kept as a code
         assert [key for key in kept if not appears(recipient[key], decoded)] == []
-    assert "address is not deliverable" in decoded
+    assert "address is not deliverable" in decoded  # the parked order's failure, through the codec
 
 
 async def test_codec_endpoint_refuses_callers_without_the_token(stack: Stack) -> None:
@@ -102,3 +102,31 @@ async def test_codec_endpoint_refuses_callers_without_the_token(stack: Stack) ->
         assert (await http.post("/codec/decode", json=body, headers=bearer)).status_code == 200
         garbage = await http.post("/codec/decode", content=b"{not json", headers=bearer)
         assert garbage.status_code == 400
+
+
+async def test_the_codec_answers_the_uis_preflight_and_no_other_origins(stack: Stack) -> None:
+    """The operator's browser asks before it posts payloads with the token from the UI's origin."""
+    ui_origin = stack.settings.codec_cors_origins[0]
+    wanted = "authorization,content-type,x-namespace"
+
+    async def preflight(origin: str) -> httpx.Response:
+        asking = {
+            "Origin": origin,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": wanted,
+        }
+        async with httpx.AsyncClient(base_url=stack.api_url) as http:
+            return await http.options("/codec/decode", headers=asking)
+
+    allowed = await preflight(ui_origin)
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == ui_origin
+    allowed_headers = {
+        name.strip().lower() for name in allowed.headers["access-control-allow-headers"].split(",")
+    }
+    assert set(wanted.split(",")) <= allowed_headers
+    assert "POST" in allowed.headers["access-control-allow-methods"]
+
+    foreign = await preflight("https://evil.example.com")
+    assert foreign.status_code == 400
+    assert "access-control-allow-origin" not in foreign.headers
