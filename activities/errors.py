@@ -16,7 +16,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities import contracts
 from activities.metrics import MeterMetrics
-from creatorflow.metrics import TIKTOK_API_ERRORS
+from creatorflow.metrics import count_tiktok_error
 from creatorflow.shipping import errors as shipping
 from creatorflow.store.repository import ShopNotFoundError
 from creatorflow.tiktok import errors as tiktok
@@ -34,8 +34,7 @@ def activity_errors() -> Iterator[None]:
     try:
         yield
     except tiktok.TikTokError as exc:
-        code = str(exc.code) if exc.code is not None else f"http_{exc.http_status or 'none'}"
-        MeterMetrics(activity.metric_meter()).add(TIKTOK_API_ERRORS, code=code, error=type(exc).__name__)
+        count_tiktok_error(MeterMetrics(activity.metric_meter()), exc)
         raise from_tiktok(exc) from exc
     except shipping.ShippingError as exc:
         raise from_shipping(exc) from exc

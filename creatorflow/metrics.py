@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from creatorflow.tiktok.errors import TikTokError
+
 
 @dataclass(frozen=True)
 class Counter:
@@ -34,3 +36,9 @@ class NoMetrics:
 
     def add(self, counter: Counter, value: int = 1, **attributes: str) -> None:
         pass
+
+
+def count_tiktok_error(metrics: Metrics, exc: TikTokError) -> None:
+    """By TikTok's code, or by HTTP status where TikTok's answer had none (`http_none`: no answer at all)."""
+    code = str(exc.code) if exc.code is not None else f"http_{exc.http_status or 'none'}"
+    metrics.add(TIKTOK_API_ERRORS, code=code, error=type(exc).__name__)

@@ -60,8 +60,11 @@ def store(settings: Settings) -> Store:
 def api_app(settings: Settings, client: Client, store: Store, forward_interval: float = 2.0) -> FastAPI:
     carriers = {carrier.provider: carrier for carrier in enabled_carriers(settings)}
     gateway = TemporalGateway.from_settings(client, settings)
-    inbox = WebhookInbox(store, gateway, settings.tiktok, carriers, metrics=client_metrics(client))
-    onboarding = Onboarding(store, settings.tiktok, gateway, state_ttl=settings.oauth_state_ttl)
+    metrics = client_metrics(client)
+    inbox = WebhookInbox(store, gateway, settings.tiktok, carriers, metrics=metrics)
+    onboarding = Onboarding(
+        store, settings.tiktok, gateway, state_ttl=settings.oauth_state_ttl, metrics=metrics
+    )
     app = create_app(inbox, onboarding, store, forward_interval=forward_interval)
     app.include_router(codec_router(EncryptionCodec(keyring(settings)), codec_token(settings)))
     app.add_middleware(

@@ -14,6 +14,7 @@ from creatorflow.tiktok.client import TikTokShopClient
 from starter import runtime
 from workers.client import connect, sdk_runtime
 from workers.worker import build_workers, running_workers
+from workflows.shared import ids_of_workflow
 
 
 def worker() -> None:
@@ -24,7 +25,7 @@ def worker() -> None:
 def _process_settings() -> Settings:
     """Settings for a long-running process, with its logging set up as configured."""
     settings = get_settings()
-    logs.configure(settings.log_format, settings.log_level)
+    logs.configure(settings.log_format, ids_of_workflow, settings.log_level)
     return settings
 
 

@@ -894,10 +894,7 @@ class OrderWorkflow:
             f"at risk: not with the carrier yet, TikTok's ship-by is {order.ship_by:%Y-%m-%d %H:%M} UTC",
         )
         workflow.logger.warning(
-            "order at risk of late dispatch: ship-by %s, state %s",
-            order.ship_by,
-            self.s.status.value,
-            extra={"shop_id": self.s.shop_id, "order_id": self.s.order_id},
+            "order at risk of late dispatch: ship-by %s, state %s", order.ship_by, self.s.status.value
         )
         self._metrics.add(LATE_SHIPMENT_RISKS, shop_id=self.s.shop_id)
 

@@ -6,6 +6,8 @@ uses these, so a rename happens in one place.
 
 from __future__ import annotations
 
+import re
+
 from temporalio.common import SearchAttributeKey
 
 # Task queues. Every TikTok API activity runs on its own queue: its own worker slots, and one rate limit
@@ -34,6 +36,24 @@ def backfill_workflow_id(shop_id: str, since: str, until: str, *, dry_run: bool 
 def reconcile_schedule_id(shop_id: str) -> str:
     """The shop's reconcile Schedule; its runs get this id plus the schedule's timestamp suffix."""
     return f"reconcile:{shop_id}"
+
+
+# A Schedule names each run it starts by its ID plus "-" and the scheduled time (RFC 3339, in UTC).
+_SCHEDULED_RUN = re.compile(r"-\d{4}-\d{2}-\d{2}T[\d:.]+Z$")
+_SHOP_SCOPED = ("shop", "catalog", "backfill", "reconcile")
+
+
+def ids_of_workflow(workflow_id: str) -> dict[str, str]:
+    """The `shop_id` and `order_id` an ID built above names (a shop-level workflow's: `shop_id` only; any
+    other ID: neither), so logs from a workflow and its activities say which shop and order they concern."""
+    kind, _, rest = workflow_id.partition(":")
+    if kind == "order":
+        shop_id, _, order_id = rest.partition(":")
+        return {"shop_id": shop_id, "order_id": order_id} if shop_id and order_id else {}
+    if kind == "reconcile":
+        rest = _SCHEDULED_RUN.sub("", rest)
+    shop_id = rest.partition(":")[0]
+    return {"shop_id": shop_id} if kind in _SHOP_SCOPED and shop_id else {}
 
 
 # Query of BackfillWorkflow and ReconcileWorkflow: their `creatorflow.sync.SyncProgress`.

@@ -119,6 +119,11 @@ def _shop_event(event: TikTokWebhook) -> ShopAuthorizationEvent | None:
             return None
 
 
+def _ids(row: WebhookEvent) -> dict[str, str]:
+    """The shop and order a recorded event names (a carrier's names neither), for its log lines."""
+    return {key: value for key, value in (("shop_id", row.shop_id), ("order_id", row.order_id)) if value}
+
+
 def _unrouted(
     source: str, body: bytes, status: WebhookStatus, error: str, event_type: str = ""
 ) -> WebhookEvent:
@@ -260,9 +265,12 @@ class WebhookInbox:
                     "webhooks are only recorded until the forwarder gets through",
                     recorded.dedup_key,
                     self._forward_timeout,
+                    extra=_ids(recorded),
                 )
             except Exception as exc:  # kept RECEIVED; the background forwarder retries it
-                log.warning("webhook %s kept for later forwarding: %r", recorded.dedup_key, exc)
+                log.warning(
+                    "webhook %s kept for later forwarding: %r", recorded.dedup_key, exc, extra=_ids(recorded)
+                )
         return Outcome.ACCEPTED if new else Outcome.DUPLICATE
 
     # --- forwarding ----------------------------------------------------------------------------
@@ -367,12 +375,16 @@ class WebhookInbox:
             try:
                 await self.forward(row)
             except Exception as exc:
-                log.info("webhook %s still pending: %r", row.dedup_key, exc)
+                log.info("webhook %s still pending: %r", row.dedup_key, exc, extra=_ids(row))
                 continue
             forwarded += 1
             if self._gateway_down:
                 self._gateway_down = False
-                log.info("webhook %s forwarded: webhooks are forwarded on arrival again", row.dedup_key)
+                log.info(
+                    "webhook %s forwarded: webhooks are forwarded on arrival again",
+                    row.dedup_key,
+                    extra=_ids(row),
+                )
         return forwarded
 
     async def gateway_ready(self) -> bool:

@@ -20,6 +20,7 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from creatorflow.config import TikTokSettings
+from creatorflow.metrics import Metrics, NoMetrics, count_tiktok_error
 from creatorflow.shops import ShopConnected, ShopGateway
 from creatorflow.store.repository import StateCheck, Store
 from creatorflow.store.tables import Shop
@@ -104,11 +105,13 @@ class Onboarding:
         gateway: ShopGateway,
         *,
         state_ttl: timedelta = timedelta(minutes=10),
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._tiktok = tiktok
         self._gateway = gateway
         self._state_ttl = state_ttl
+        self._metrics = metrics or NoMetrics()
 
     async def authorization_url(self) -> str:
         """TikTok's authorize page for our app, with a new single-use state."""
@@ -160,6 +163,7 @@ class Onboarding:
             async with TikTokShopClient(self._tiktok) as tiktok:
                 authorized = await tiktok.get_authorized_shops(grant.access_token)
         except TikTokError as exc:
+            count_tiktok_error(self._metrics, exc)
             if exc.retryable:
                 raise OnboardingError(
                     OnboardingFailure.TIKTOK_UNAVAILABLE,

@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 
 import pytest
 from pydantic import SecretStr
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.config import Settings
@@ -50,12 +51,14 @@ async def e2e_stack(
     with_workers: bool,
     orders: OrderPolicy = FAST_ORDERS,
     tiktok: dict[str, Any] | None = None,
+    client: Client | None = None,
 ) -> AsyncIterator[Stack]:
+    """The stack on `temporal`, its API and workers on `client` (by default the dev server's own)."""
     started = datetime.now(UTC)
     settings = e2e_settings(data_dir, orders)
     with running_emulators(settings, fixed_ports=False, tiktok=tiktok or FAST_TIKTOK) as emulators:
         async with running_stack(
-            emulators, temporal.client, forward_interval=0.5, with_workers=with_workers
+            emulators, client or temporal.client, forward_interval=0.5, with_workers=with_workers
         ) as stack:
             yield stack
             record_into = request.config.getoption("--record-histories")

@@ -6,7 +6,17 @@ import json
 import logging
 import sys
 
+import pytest
+
 from creatorflow.logs import JsonFormatter
+from workflows.shared import (
+    backfill_workflow_id,
+    catalog_workflow_id,
+    ids_of_workflow,
+    order_workflow_id,
+    reconcile_schedule_id,
+    shop_workflow_id,
+)
 
 
 def record(message: str, **extra: object) -> logging.LogRecord:
@@ -44,3 +54,20 @@ def test_an_exception_is_kept_whole_on_one_line() -> None:
     line = JsonFormatter().format(failing)
     assert "\n" not in line
     assert "ValueError: carrier refused the address" in json.loads(line)["error"]
+
+
+@pytest.mark.parametrize(
+    ("workflow_id", "ids"),
+    [
+        (order_workflow_id("shop-1", "576"), {"shop_id": "shop-1", "order_id": "576"}),
+        (shop_workflow_id("shop-1"), {"shop_id": "shop-1"}),
+        (catalog_workflow_id("shop-1"), {"shop_id": "shop-1"}),
+        (backfill_workflow_id("shop-1", "2024-01-01", "now", dry_run=True), {"shop_id": "shop-1"}),
+        # A Schedule's run: the schedule's ID, then the time it was due.
+        (f"{reconcile_schedule_id('shop-1')}-2024-06-13T18:05:00Z", {"shop_id": "shop-1"}),
+        ("bench-7", {}),
+        ("order:shop-1", {}),
+    ],
+)
+def test_a_workflow_id_names_its_shop_and_order(workflow_id: str, ids: dict[str, str]) -> None:
+    assert ids_of_workflow(workflow_id) == ids

@@ -27,6 +27,7 @@ from creatorflow.config import ShippoSettings, TikTokSettings
 from creatorflow.crypto import Keyring
 from creatorflow.domain import Provider
 from creatorflow.inventory import CatalogChange
+from creatorflow.logs import JsonFormatter
 from creatorflow.orders import OrderMessage, TikTokOrderEvent
 from creatorflow.sandbox.server import serving
 from creatorflow.shipping import Carrier, ShippoCarrier
@@ -192,12 +193,16 @@ async def test_duplicates_are_answered_200_and_forwarded_once(api: Api) -> None:
     assert len(api.store.webhooks()) == 1
 
 
-async def test_event_accepted_while_temporal_is_down_is_forwarded_later(api: Api) -> None:
+async def test_event_accepted_while_temporal_is_down_is_forwarded_later(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
     api.gateway.up = False
     response = await api.post(order_event())
     assert response.status_code == 200
     [row] = api.store.webhooks()
     assert row.status is WebhookStatus.RECEIVED
+    [kept] = [json.loads(JsonFormatter().format(r)) for r in caplog.records if "kept for later" in r.message]
+    assert (kept["shop_id"], kept["order_id"]) == (SHOP, "576653688135258178")
     async with httpx.AsyncClient() as http:
         assert (await http.get(f"{api.url}/readyz")).status_code == 503
 
