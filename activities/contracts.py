@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from creatorflow import shops
 from creatorflow.aftersales import AfterSaleRequest
 from creatorflow.domain import Address, Label, Provider
 from creatorflow.inventory import InventoryPolicy
@@ -48,6 +49,8 @@ ADVANCE_SYNC_CURSOR = "store.advance_sync_cursor"  # SyncCursorUpdate -> int (wh
 # Shop credentials (task queue ORDERS_TASK_QUEUE, where ShopWorkflow runs)
 REFRESH_TOKENS = "shops.refresh_tokens"
 RECORD_SHOP = "shops.record_shop"
+# ShopRef -> None, or a non-retryable SHOP_DEAUTHORIZED error; order workflows ask it before buying a label.
+REQUIRE_AUTHORIZED_SHOP = "shops.require_authorized"
 
 # Types of the non-retryable ApplicationErrors activities raise. Any of them moves the order to
 # NEEDS_ATTENTION (with the type as AttentionReason) instead of failing the workflow.
@@ -58,6 +61,7 @@ SHIPPING_CONTRACT = "ShippingContract"
 TIKTOK_REFUSED = "TikTokRefused"
 TIKTOK_CONTRACT = "TikTokContract"
 SHOP_AUTHORIZATION = "ShopAuthorization"
+SHOP_DEAUTHORIZED = shops.SHOP_DEAUTHORIZED  # the seller revoked the app: no label until they authorize again
 
 
 class _Message(BaseModel):

@@ -62,3 +62,17 @@ class ShopActivities:
         )
         if status is ShopStatus.DEAUTHORIZED:
             await self._pause_polling(update.shop_id, "the seller deauthorized the app")
+
+    @activity.defn(name=contracts.REQUIRE_AUTHORIZED_SHOP)
+    async def require_authorized(self, ref: contracts.ShopRef) -> None:
+        """An order in flight when its seller deauthorized the app must not buy a label: TikTok would
+        refuse to ship it with our revoked token. The store's shop row follows the shop's workflow."""
+        with activity_errors():
+            shop = await asyncio.to_thread(self._store.shop, ref.shop_id)
+        if shop.status is ShopStatus.DEAUTHORIZED:
+            raise ApplicationError(
+                f"the seller deauthorized the app for shop {ref.shop_id}: no label is bought; once they "
+                "authorize it again, retry the order",
+                type=contracts.SHOP_DEAUTHORIZED,
+                non_retryable=True,
+            )

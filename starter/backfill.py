@@ -10,6 +10,8 @@ starts nothing new (orders it already handed over are running or finished).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import typer
@@ -121,8 +123,35 @@ async def _backfill(settings: Settings, request: BackfillInput, detach: bool) ->
 
 
 async def _watch(handle: WorkflowHandle[BackfillWorkflow, SyncProgress]) -> None:
-    """A progress bar fed by the workflow's `progress` query, until the workflow ends."""
+    """Show the workflow's `progress` query until the workflow ends, then its outcome."""
     finished = asyncio.ensure_future(handle.result())
+    with _progress_display(Console()) as show:
+        while not finished.done():
+            show(await handle.query(BackfillWorkflow.progress))
+            await asyncio.wait([finished], timeout=POLL_SECONDS)
+        try:
+            progress = finished.result()
+        except WorkflowFailureError as exc:
+            raise typer.Exit(_failed(handle.id, exc)) from exc
+        show(progress)
+    print_summary(handle.id, "COMPLETED", progress)
+
+
+@contextlib.contextmanager
+def _progress_display(console: Console) -> Iterator[Callable[[SyncProgress], None]]:
+    """A live bar on a terminal; anywhere else (a pipe, CI's log) one plain line whenever the counts
+    change, with no escape codes or bar glyphs in the log."""
+    if not console.is_terminal:
+        shown = ""
+
+        def line(progress: SyncProgress) -> None:
+            nonlocal shown
+            if _counts(progress) != shown:
+                shown = _counts(progress)
+                typer.echo(f"progress: {shown}")
+
+        yield line
+        return
     columns = (
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -130,20 +159,14 @@ async def _watch(handle: WorkflowHandle[BackfillWorkflow, SyncProgress]) -> None
         TextColumn("{task.fields[counts]}"),
         TimeElapsedColumn(),
     )
-    with Progress(*columns, console=Console()) as bar:
+    with Progress(*columns, console=console) as bar:
         task = bar.add_task("orders", total=None, counts="")
-        while not finished.done():
-            progress = await handle.query(BackfillWorkflow.progress)
-            bar.update(task, completed=progress.seen, total=progress.total or None, counts=_counts(progress))
-            await asyncio.wait([finished], timeout=POLL_SECONDS)
-        try:
-            progress = finished.result()
-        except WorkflowFailureError as exc:
-            raise typer.Exit(_failed(handle.id, exc)) from exc
-        bar.update(
-            task, completed=progress.seen, total=progress.total or progress.seen, counts=_counts(progress)
+        yield lambda progress: bar.update(
+            task,
+            completed=progress.seen,
+            total=progress.total or (progress.seen if progress.done else None),
+            counts=_counts(progress),
         )
-    print_summary(handle.id, "COMPLETED", progress)
 
 
 def _failed(workflow_id: str, exc: WorkflowFailureError) -> int:

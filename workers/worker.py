@@ -72,6 +72,7 @@ def build_workers(
             store_activities.reserve_stock,
             shop_activities.refresh_tokens,
             shop_activities.record_shop,
+            shop_activities.require_authorized,
             store_activities.load_sync_cursor,
             store_activities.advance_sync_cursor,
             events.deliver_order_changes,

@@ -93,6 +93,8 @@ AFTERSALES_PATCH = "aftersales-v1"
 STOCK_PATCH = "stock-reservation-v1"
 # Watching TikTok's ship-by shortens waits and publishes when the order becomes at risk.
 LATE_SHIPMENT_PATCH = "late-shipment-v1"
+# Asking whether the seller still authorizes the app is a new command before every released purchase.
+SHOP_CHECK_PATCH = "shop-authorized-before-label-v1"
 
 
 class NeedsAttention(Exception):
@@ -284,6 +286,8 @@ class OrderWorkflow:
                 )
             )
             await self._publish()  # the choice is in history before any money is spent
+        if workflow.patched(SHOP_CHECK_PATCH):
+            await self._require_authorized_shop()
         label = await self._buy(self.s.rate, self._label_key())
         self._count_label(label)
         self.s.label = label
@@ -300,6 +304,17 @@ class OrderWorkflow:
             query,
             RateChoice,
             summary="quote providers and choose a rate",
+            **self._on(shared.ORDERS_TASK_QUEUE),
+        )
+
+    async def _require_authorized_shop(self) -> None:
+        """A seller who deauthorized the app while this order was in flight parks it (ShopDeauthorized)
+        instead of paying for a label TikTok would not let us ship; an operator's retry asks again."""
+        await self._activity(
+            contracts.REQUIRE_AUTHORIZED_SHOP,
+            contracts.ShopRef(shop_id=self.s.shop_id),
+            type(None),
+            summary="check the seller still authorizes the app",
             **self._on(shared.ORDERS_TASK_QUEUE),
         )
 

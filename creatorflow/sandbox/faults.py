@@ -58,9 +58,13 @@ class FaultRule(BaseModel):
 
 
 class LedgerEntry(BaseModel):
-    at: float
+    at: float = Field(description="when the answer left")
+    received: float = Field(description="when it reached the handlers (after any injected latency)")
     method: str
     path: str
+    route: str | None = Field(
+        default=None, description="the path template the request matched, as rate limits count calls"
+    )
     query: str
     status: int
     code: int | None = Field(
@@ -145,6 +149,7 @@ class FaultMiddleware(BaseHTTPMiddleware):
         delay = self.injector.latency(method, path)
         if delay:
             await asyncio.sleep(delay)
+        received = time.time()
         kind = self.injector.draw_error(method, path)
         if kind is not None:
             fault = kind
@@ -165,8 +170,10 @@ class FaultMiddleware(BaseHTTPMiddleware):
         self.injector.record(
             LedgerEntry(
                 at=time.time(),
+                received=received,
                 method=method,
                 path=path,
+                route=getattr(request.scope.get("route"), "path", None),
                 query=request.url.query,
                 status=response.status_code,
                 code=int(code) if code is not None else None,

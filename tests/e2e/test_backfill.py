@@ -5,10 +5,12 @@ rate limit never exceeded."""
 from __future__ import annotations
 
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 from temporalio.testing import WorkflowEnvironment
@@ -18,7 +20,7 @@ from starter.backfill import start_backfill
 from starter.fast import FAST_ORDERS
 from starter.stack import SandboxShop, Stack, connect_sandbox_shop
 from tests.e2e.conftest import e2e_stack, eventually
-from tests.e2e.test_order_lifecycle import labels_sold, projections
+from tests.e2e.test_order_lifecycle import projections, purchase_reports, ship_calls, shipped_path
 from workers.schedules import delete_reconcile_schedule
 
 DAY = 24 * 3600
@@ -49,9 +51,9 @@ async def history_stack(
 
 async def make_history(stack: Stack, shop: SandboxShop, now: int) -> dict[str, str]:
     """The orders of the last 30 days (TikTok pushed no webhook for them), and a few older ones that the
-    backfill must not touch; returns the in-range orders' ids with the state each must end in."""
-    expected: dict[str, str] = {}
-    for index, (status, (count, state)) in enumerate(MIX.items()):
+    backfill must not touch; returns the in-range orders' ids with the TikTok status each was created in."""
+    created_as: dict[str, str] = {}
+    for index, (status, (count, _)) in enumerate(MIX.items()):
         # Still to ship: recent (their ship-by is ahead). Delivered: within TikTok's 7 days before it
         # completes them itself. The rest spread over the month.
         ages = {"AWAITING_SHIPMENT": 3600, "DELIVERED": 2 * DAY}
@@ -59,11 +61,39 @@ async def make_history(stack: Stack, shop: SandboxShop, now: int) -> dict[str, s
         orders = await stack.control.create_orders(
             shop.shop_id, shop.sku_id, count=count, status=status, create_time=created
         )
-        expected |= {order["id"]: state for order in orders}
+        created_as |= {order["id"]: status for order in orders}
     await stack.control.create_orders(
         shop.shop_id, shop.sku_id, count=10, status="COMPLETED", create_time=now - 40 * DAY
     )
-    return expected
+    return created_as
+
+
+async def labels_sold_per_order(stack: Stack) -> Counter[str]:
+    """Labels the carrier emulators sold, per order: the buyer's reference is the order workflow's
+    purchase key, `order:{shop}:{order}:label:{generation}`."""
+    return Counter(
+        purchase["reference"].split(":")[2]
+        for report in await purchase_reports(stack)
+        for purchase in report["purchases"]
+    )
+
+
+def busiest_second(ledger: list[dict[str, Any]]) -> int:
+    """The most calls TikTok received for one (shop, API) within any one second: what its rate limit
+    counts (per shop_cipher and path template; seller-level calls have no cipher)."""
+    arrivals: defaultdict[tuple[str, str], list[float]] = defaultdict(list)
+    for entry in ledger:
+        cipher = parse_qs(entry["query"]).get("shop_cipher", [""])[0]
+        arrivals[(cipher, entry["route"] or entry["path"])].append(entry["received"])
+    busiest = 0
+    for times in arrivals.values():
+        times.sort()
+        first = 0
+        for last, at in enumerate(times):
+            while at - times[first] >= 1.0:
+                first += 1
+            busiest = max(busiest, last - first + 1)
+    return busiest
 
 
 async def test_backfill_of_two_thousand_orders_starts_each_once_and_buys_only_what_is_due(
@@ -73,8 +103,10 @@ async def test_backfill_of_two_thousand_orders_starts_each_once_and_buys_only_wh
     shop = await connect_sandbox_shop(stack)
     await delete_reconcile_schedule(stack.client, shop.shop_id)  # this test is about the backfill alone
     now = int(time.time())
-    expected = await make_history(stack, shop, now)
-    assert len(expected) == 2000
+    created_as = await make_history(stack, shop, now)
+    expected = {order_id: MIX[status][1] for order_id, status in created_as.items()}
+    due = {order_id for order_id, status in created_as.items() if status == "AWAITING_SHIPMENT"}
+    assert len(expected) == 2000 and len(due) == 50
     request = BackfillInput(
         shop_id=shop.shop_id, since=datetime.fromtimestamp(now - 30 * DAY, UTC), until=None, window=50
     )
@@ -88,11 +120,12 @@ async def test_backfill_of_two_thousand_orders_starts_each_once_and_buys_only_wh
         return len(rows) == 2000 and all(row.state == expected[row.order_id] for row in rows)
 
     await eventually(lambda: projections(stack, shop.shop_id), settled, timeout=180)
-    awaiting = {order_id for order_id, state in expected.items() if state == "SHIPPED"}
-    labelled = {label.order_id for label in stack.store.labels(shop_id=shop.shop_id)}
-    assert len(labelled) == 50 and labelled < awaiting  # only the orders TikTok still awaited
-    sold = await labels_sold(stack)
-    assert sum(sold.values()) == 50 and set(sold.values()) == {1}
+    # Exactly the orders TikTok still awaited got one label each, and were marked shipped with it; none
+    # created shipped (AWAITING_COLLECTION and on), delivered, completed or cancelled got one.
+    one_each = Counter(due)
+    assert Counter(label.order_id for label in stack.store.labels(shop_id=shop.shop_id)) == one_each
+    assert await labels_sold_per_order(stack) == one_each
+    assert await ship_calls(stack) == Counter(shipped_path(order_id) for order_id in due)
 
     second = await (await start_backfill(stack.client, request)).result()
     finished = sum(count for status, (count, _) in MIX.items() if status in ("COMPLETED", "CANCELLED"))
@@ -106,7 +139,8 @@ async def test_backfill_of_two_thousand_orders_starts_each_once_and_buys_only_wh
     runs = await eventually(order_workflows, lambda runs: sum(runs.values()) >= 2000)
     assert set(runs.values()) == {1}  # one run per order: nothing was started twice
     assert {workflow_id.rsplit(":", 1)[1] for workflow_id in runs} == set(expected)
-    assert sum((await labels_sold(stack)).values()) == 50
+    assert await labels_sold_per_order(stack) == one_each  # the second run bought nothing either
     ledger = await stack.control.ledger()
     assert [entry for entry in ledger if entry["status"] == 429] == []
+    assert busiest_second(ledger) <= (await stack.control.gateway())["qps"]
     assert sum(1 for entry in ledger if entry["path"] == "/order/202309/orders/search") == 40

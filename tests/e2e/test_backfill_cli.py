@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
@@ -12,6 +13,7 @@ from tests.e2e.conftest import eventually
 from tests.e2e.test_order_lifecycle import projections
 from tests.processes import creatorflow, worker_env
 from workers.schedules import delete_reconcile_schedule
+from workflows.shared import order_workflow_id
 
 
 async def test_backfill_command_detaches_reports_status_and_a_second_run_starts_nothing(
@@ -42,6 +44,47 @@ async def test_backfill_command_detaches_reports_status_and_a_second_run_starts_
     code, output = await creatorflow(env, "backfill", "--shop", shop.shop_id, "--since", since)
     assert code == 0, output
     assert "seen 30 · started 0 · already running 0 · skipped 30 · errors 0" in output
+
+
+async def test_backfill_command_dry_run_counts_only_and_until_takes_only_its_window(
+    stack: Stack, shop: SandboxShop, e2e_temporal: WorkflowEnvironment
+) -> None:
+    """Attached, with no terminal (as in CI's log): plain progress lines, then the outcome."""
+    await delete_reconcile_schedule(stack.client, shop.shop_id)
+    now = int(time.time())
+
+    async def completed(count: int, days_ago: int) -> list[dict[str, Any]]:
+        return await stack.control.create_orders(
+            shop.shop_id, shop.sku_id, count=count, status="COMPLETED", create_time=now - days_ago * 86400
+        )
+
+    older, recent = await completed(12, days_ago=5), await completed(8, days_ago=1)
+    since, until = (f"{datetime.now(UTC) - timedelta(days=days):%Y-%m-%d}" for days in (6, 3))
+    env = worker_env(stack, e2e_temporal.client.service_client.config.target_host)
+
+    code, output = await creatorflow(env, "backfill", "--shop", shop.shop_id, "--since", since, "--dry-run")
+    assert code == 0, output
+    assert f"backfill:{shop.shop_id}:{since}:now:dry-run: COMPLETED" in output
+    assert "progress: pages 1 · seen 20 · started 0 · already running 0 · skipped 0 · errors 0" in output
+    assert "TikTok status: COMPLETED 20" in output
+    assert await projections(stack, shop.shop_id) == []
+
+    code, output = await creatorflow(
+        env, "backfill", "--shop", shop.shop_id, "--since", since, "--until", until
+    )
+    assert code == 0, output
+    assert f"backfill:{shop.shop_id}:{since}:{until}: COMPLETED" in output
+    assert "progress: pages 1 · seen 12 · started 12 · already running 0 · skipped 0 · errors 0" in output
+    assert "\x1b" not in output and "━" not in output  # no terminal: no escape codes, no bar
+
+    async def order_workflows() -> set[str]:
+        query = f"WorkflowType = 'OrderWorkflow' AND ShopId = '{shop.shop_id}'"
+        return {execution.id async for execution in stack.client.list_workflows(query)}
+
+    # Only the window's orders have workflows: the dry run started none, --until left the recent out.
+    started = await eventually(order_workflows, lambda ids: len(ids) >= len(older))
+    assert started == {order_workflow_id(shop.shop_id, order["id"]) for order in older}
+    assert not started & {order_workflow_id(shop.shop_id, order["id"]) for order in recent}
 
 
 async def test_backfill_command_refuses_bad_input_clearly(

@@ -33,13 +33,17 @@ from workflows.shared import (
 )
 
 
+async def purchase_reports(stack: Stack) -> list[dict[str, Any]]:
+    """Each carrier emulator's `/_admin/purchases`: every label it sold, with the buyer's reference."""
+    async with httpx.AsyncClient() as http:
+        return [(await http.get(f"{url}/_admin/purchases")).json() for url in stack.emulators.carrier_urls]
+
+
 async def labels_sold(stack: Stack) -> dict[str, int]:
     """Labels each carrier emulator sold, per provider-side shipment."""
     sold: dict[str, int] = {}
-    async with httpx.AsyncClient() as http:
-        for url in stack.emulators.carrier_urls:
-            report = (await http.get(f"{url}/_admin/purchases")).json()
-            sold.update(report["by_shipment"])
+    for report in await purchase_reports(stack):
+        sold.update(report["by_shipment"])
     return sold
 
 

@@ -87,6 +87,7 @@ class FakeWorld:
     recorded_states: list[str] = field(default_factory=list)
     out_of_stock: set[str] = field(default_factory=set)  # SKUs with nothing left to reserve
     aftersales: dict[str, contracts.AfterSales] = field(default_factory=dict)  # order id -> its requests
+    deauthorized_shops: set[str] = field(default_factory=set)  # their sellers revoked the app
     verdicts: list[contracts.AfterSaleVerdict] = field(default_factory=list)
 
     def _rate(self, provider: Provider, service: str) -> Rate:
@@ -193,6 +194,16 @@ class FakeWorld:
     async def record_return(self, update: contracts.ReturnRecordUpdate) -> None:
         self.calls["record_return"] += 1
 
+    @activity.defn(name=contracts.REQUIRE_AUTHORIZED_SHOP)
+    async def require_authorized_shop(self, ref: contracts.ShopRef) -> None:
+        self.calls["shop_check"] += 1
+        if ref.shop_id in self.deauthorized_shops:
+            raise ApplicationError(
+                f"shop {ref.shop_id} deauthorized the app",
+                type=contracts.SHOP_DEAUTHORIZED,
+                non_retryable=True,
+            )
+
     @activity.defn(name=contracts.RECORD_LABEL)
     async def record_label(self, record: contracts.LabelRecord) -> None:
         self.calls["record_label"] += 1
@@ -218,6 +229,7 @@ class FakeWorld:
             self.record_order,
             self.record_label,
             self.record_label_refund,
+            self.require_authorized_shop,
             self.reserve_stock,
             self.record_return,
         ]

@@ -13,7 +13,7 @@ from creatorflow.domain import Provider, TrackingStatus
 from creatorflow.orders import CarrierTrackingEvent, FulfillmentState, OrderState, TikTokOrderEvent
 from tests.workflows.conftest import UNDELIVERABLE, Harness, snapshot
 from workflows.order import CancelRequest, HoldRequest, OrderWorkflow, ReshipRequest, RetryRequest
-from workflows.shared import LATE_SHIPMENT_RISK
+from workflows.shared import ATTENTION_REASON, LATE_SHIPMENT_RISK
 
 State = FulfillmentState
 
@@ -122,6 +122,32 @@ async def test_invalid_address_needs_attention_until_an_operator_fixes_it(harnes
     await handle.execute_update(OrderWorkflow.retry, RetryRequest(address=fixed))
     await until(handle, status_is(State.SHIPPED))
     assert sum(harness.world.purchases.values()) == 1
+
+
+async def test_shop_deauthorized_mid_order_buys_no_label_until_authorized_again_and_retried(
+    harness: Harness,
+) -> None:
+    order_id = harness.new_order_id()
+    harness.world.orders[order_id] = snapshot(order_id, "ON_HOLD", 100)
+    handle = await harness.start(order_id)
+    await until(handle, status_is(State.ON_HOLD))
+
+    # The seller revokes the app while the order is in flight; then TikTok releases it for shipping.
+    harness.world.deauthorized_shops.add("shop-1")
+    harness.world.orders[order_id] = snapshot(order_id, "AWAITING_SHIPMENT", 200)
+    await handle.signal(OrderWorkflow.tiktok_event, event("e-ready", "AWAITING_SHIPMENT", 200))
+    parked = await until(handle, status_is(State.NEEDS_ATTENTION))
+    assert parked.attention is not None and parked.attention.reason == "ShopDeauthorized"
+    assert "deauthorized the app" in parked.attention.message
+    assert parked.label is None and not harness.world.purchases and order_id not in harness.world.shipped
+    reasons = await handle.describe()
+    assert reasons.typed_search_attributes.get(ATTENTION_REASON) == "ShopDeauthorized"
+
+    harness.world.deauthorized_shops.clear()  # the seller authorizes the app again
+    await handle.execute_update(OrderWorkflow.retry, RetryRequest())
+    shipped = await until(handle, status_is(State.SHIPPED))
+    assert harness.world.purchases == {f"order:shop-1:{order_id}:label:0": 1}
+    assert shipped.label is not None and harness.world.shipped[order_id] == shipped.label.tracking_number
 
 
 async def test_retry_is_refused_when_nothing_needs_attention(harness: Harness) -> None:

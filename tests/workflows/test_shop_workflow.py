@@ -36,6 +36,7 @@ from creatorflow.shops import (
 from creatorflow.store.db import create_schema, make_engine
 from creatorflow.store.repository import Store
 from creatorflow.tiktok.client import TikTokShopClient
+from creatorflow.tiktok.errors import TOKEN_EXPIRED
 from tests.e2e.conftest import eventually
 from tests.workflows.conftest import start_time_skipping_server
 from workers.gateway import TemporalGateway
@@ -173,6 +174,10 @@ async def test_tokens_are_refreshed_before_they_expire_for_three_weeks(
     assert state.status is ShopLifecycle.ACTIVE
     refreshes = await world.control.ledger(REFRESH_PATH)
     assert [entry["status"] for entry in refreshes] == [200, 200, 200]
+    # Nothing that reached TikTok in those weeks, from any caller on any path, was refused as expired.
+    answered = [entry["code"] for entry in await world.control.ledger()]
+    assert len(answered) >= calls + 3  # the test's calls and the refreshes, at least
+    assert TOKEN_EXPIRED not in answered
     emulator_now = datetime.fromtimestamp(await world.control.clock(), UTC)
     assert state.access_expires_at is not None and state.access_expires_at > emulator_now
 
