@@ -924,7 +924,8 @@ class OrderWorkflow:
     def _park(self, reason: str, message: str) -> None:
         self.s.attention = Attention(reason=reason, message=message, since=workflow.now())
         self.s.note(workflow.now(), f"needs attention: {reason}: {message}")
-        workflow.logger.warning("order needs attention: %s: %s", reason, message)
+        # The message may quote the recipient (a carrier refusing an address): it stays in the encrypted state
+        workflow.logger.warning("order needs attention: %s (the state query has the details)", reason)
 
     def _on(self, task_queue: str) -> dict[str, Any]:
         """Activity options: retried until they succeed or fail for a reason retrying cannot fix."""
