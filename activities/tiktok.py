@@ -181,13 +181,17 @@ class TikTokActivities:
 
     @activity.defn(name=contracts.SYNC_CATALOG)
     async def sync_catalog(self, request: contracts.CatalogRequest) -> CatalogSummary:
-        """Every active product, its SKUs, warehouses and stock, into the store."""
+        """Every product, its status, SKUs, warehouses and stock, into the store. Inactive ones too: a
+        product TikTok or the seller deactivated must be marked so, or its stock would still be pushed
+        (and refused)."""
         with activity_errors():
             shop = await self._shop(request.shop_id)
             products = [
                 product
                 async for page in pages(
-                    lambda token: self._client.search_products(shop, page_size=100, page_token=token)
+                    lambda token: self._client.search_products(
+                        shop, status="ALL", page_size=100, page_token=token
+                    )
                 )
                 for product in page.products
             ]

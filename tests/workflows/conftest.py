@@ -1,7 +1,8 @@
-"""OrderWorkflow on the real dev server, with a scripted TikTok and carrier behind the activity names.
+"""Workflows on the real dev server, two ways.
 
-The activities here are test doubles registered under the production activity names, so what is under
-test is the workflow's decisions (the real activities are tested against the emulators elsewhere).
+`FakeWorld`/`Harness`: OrderWorkflow with test doubles registered under the production activity names, so
+what is under test is the workflow's decisions. `World`: the real activities, onboarding and gateway over
+HTTP against a TikTok emulator of the test's own (shop and catalog workflows).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +24,9 @@ from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities import contracts
+from creatorflow.api.onboarding import Onboarding
+from creatorflow.config import Settings, TikTokSettings
+from creatorflow.crypto import Keyring
 from creatorflow.domain import (
     Address,
     Label,
@@ -33,7 +38,7 @@ from creatorflow.domain import (
     Tracking,
     TrackingStatus,
 )
-from creatorflow.inventory import Reservation
+from creatorflow.inventory import InventoryPolicy, Reservation
 from creatorflow.orders import (
     FulfillmentMode,
     OrderInput,
@@ -42,12 +47,29 @@ from creatorflow.orders import (
     OrderSnapshot,
     RateChoice,
 )
+from creatorflow.sandbox.server import BackgroundServer
+from creatorflow.sandbox.tiktok import TikTokEmulatorConfig, create_app
+from creatorflow.sandbox.tiktok_control import TikTokSandboxControl
+from creatorflow.shops import ShopPolicy
+from creatorflow.store.db import create_schema, make_engine
+from creatorflow.store.repository import Store
+from creatorflow.tiktok.client import TikTokShopClient
 from tests.keys import TEST_KEYRING
 from workers.client import data_converter
 from workers.devserver import SQLITE_ARGS, TIME_SKIPPING, start_dev_server, temporal_binary
+from workers.gateway import TemporalGateway
 from workers.worker import running_workers
 from workflows.order import OrderWorkflow
-from workflows.shared import ORDERS_TASK_QUEUE, SEARCH_ATTRIBUTES, TIKTOK_TASK_QUEUE, order_workflow_id
+from workflows.shared import (
+    LOW_STOCK,
+    ORDERS_TASK_QUEUE,
+    SEARCH_ATTRIBUTES,
+    TIKTOK_TASK_QUEUE,
+    catalog_workflow_id,
+    order_workflow_id,
+    shop_workflow_id,
+)
+from workflows.shop import ShopWorkflow
 
 GOOD_ADDRESS = Address(
     name="Ada Buyer", street1="1 Main St", city="Austin", state="TX", postal_code="78701", country="US"
@@ -296,3 +318,61 @@ async def short_history_env() -> AsyncIterator[WorkflowEnvironment]:
     )
     async with env:
         yield env
+
+
+ShopHandle = WorkflowHandle[ShopWorkflow, None]
+
+
+@dataclass
+class World:
+    """A TikTok emulator of its own, our store, and the workers of the real activities on `client`."""
+
+    settings: Settings
+    store: Store
+    control: TikTokSandboxControl
+    tiktok: TikTokShopClient
+
+    async def connect(
+        self, client: Client, policy: ShopPolicy, seller_id: str, inventory: InventoryPolicy | None = None
+    ) -> ShopHandle:
+        """The seller authorizes the app through our onboarding (which also starts the shop's catalog
+        workflow with `inventory`); returns its shop's workflow."""
+        gateway = TemporalGateway(client, OrderPolicy(), policy, inventory)
+        onboarding = Onboarding(self.store, self.settings.tiktok, gateway)
+        redirect = await self.control.approve(await onboarding.authorization_url(), seller_id)
+        connection = await onboarding.complete(redirect["state"], redirect["code"], None)
+        [shop] = connection.shops
+        return client.get_workflow_handle_for(ShopWorkflow.run, shop_workflow_id(shop.shop_id))
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[World]:
+    emulator_config = TikTokEmulatorConfig.from_settings(Settings())
+    with BackgroundServer(create_app(emulator_config)) as emulator:
+        url = emulator.url
+        settings = Settings(
+            data_dir=tmp_path,
+            database_url=f"sqlite:///{tmp_path / 'app.db'}",
+            tiktok=TikTokSettings(api_base_url=url, auth_base_url=url, authorize_url=f"{url}/open/authorize"),
+        )
+        engine = make_engine(settings.database_url)
+        create_schema(engine)
+        store = Store(engine, Keyring.parse(Keyring.generate_spec("wf")))  # tokens encrypted at rest
+        control = TikTokSandboxControl(url)
+        async with TikTokShopClient(settings.tiktok) as tiktok:
+            yield World(settings, store, control, tiktok)
+        await control.aclose()
+
+
+@pytest.fixture(scope="module")
+async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
+    """Time moves only when a test fast-forwards a workflow, so the emulator's clock can follow it."""
+    env = await start_time_skipping_server(TimeSkippingConfig(enabled=False))
+    async with env:
+        yield env
+
+
+async def low_stock_alert(client: Client, shop_id: str) -> bool | None:
+    """The shop's catalog workflow's `LowStock` search attribute, as an operator's query sees it."""
+    described = await client.get_workflow_handle(catalog_workflow_id(shop_id)).describe()
+    return described.typed_search_attributes.get(LOW_STOCK)

@@ -7,23 +7,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload
-from temporalio.client import Client, WorkflowHandle, WorkflowUpdateFailedError
-from temporalio.testing import TimeSkippingConfig, WorkflowEnvironment
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
 
-from creatorflow.api.onboarding import Onboarding
-from creatorflow.config import Settings, TikTokSettings
-from creatorflow.crypto import Keyring
 from creatorflow.orders import OrderPolicy
-from creatorflow.sandbox.server import BackgroundServer
-from creatorflow.sandbox.tiktok import TikTokEmulatorConfig, create_app
-from creatorflow.sandbox.tiktok_control import TikTokSandboxControl
 from creatorflow.shops import (
     REAUTHORIZATION_REQUIRED,
     TOKEN_REFRESH_FAILING,
@@ -33,15 +25,12 @@ from creatorflow.shops import (
     ShopPolicy,
     ShopState,
 )
-from creatorflow.store.db import create_schema, make_engine
-from creatorflow.store.repository import Store
-from creatorflow.tiktok.client import TikTokShopClient
 from creatorflow.tiktok.errors import TOKEN_EXPIRED
 from tests.e2e.conftest import eventually
-from tests.workflows.conftest import start_time_skipping_server
+from tests.workflows.conftest import ShopHandle, World
 from workers.gateway import TemporalGateway
 from workers.worker import build_workers, running_workers
-from workflows.shared import ATTENTION_REASON, SHOP_STATUS, shop_workflow_id
+from workflows.shared import ATTENTION_REASON, SHOP_STATUS
 from workflows.shop import ShopWorkflow
 
 REFRESH_PATH = "/api/v2/token/refresh"
@@ -49,46 +38,6 @@ REFRESH_PATH = "/api/v2/token/refresh"
 QUICK_RETRIES = ShopPolicy(
     retry_initial=timedelta(milliseconds=200), retry_max=timedelta(seconds=1), attempts_per_round=2
 )
-
-ShopHandle = WorkflowHandle[ShopWorkflow, None]
-
-
-@dataclass
-class World:
-    """A TikTok emulator of its own, our store, and the workers of the real activities on `client`."""
-
-    settings: Settings
-    store: Store
-    control: TikTokSandboxControl
-    tiktok: TikTokShopClient
-
-    async def connect(self, client: Client, policy: ShopPolicy, seller_id: str) -> ShopHandle:
-        """The seller authorizes the app through our onboarding; returns its shop's workflow."""
-        gateway = TemporalGateway(client, OrderPolicy(), policy)
-        onboarding = Onboarding(self.store, self.settings.tiktok, gateway)
-        redirect = await self.control.approve(await onboarding.authorization_url(), seller_id)
-        connection = await onboarding.complete(redirect["state"], redirect["code"], None)
-        [shop] = connection.shops
-        return client.get_workflow_handle_for(ShopWorkflow.run, shop_workflow_id(shop.shop_id))
-
-
-@pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
-    emulator_config = TikTokEmulatorConfig.from_settings(Settings())
-    with BackgroundServer(create_app(emulator_config)) as emulator:
-        url = emulator.url
-        settings = Settings(
-            data_dir=tmp_path,
-            database_url=f"sqlite:///{tmp_path / 'app.db'}",
-            tiktok=TikTokSettings(api_base_url=url, auth_base_url=url, authorize_url=f"{url}/open/authorize"),
-        )
-        engine = make_engine(settings.database_url)
-        create_schema(engine)
-        store = Store(engine, Keyring.parse(Keyring.generate_spec("wf")))  # tokens encrypted at rest
-        control = TikTokSandboxControl(url)
-        async with TikTokShopClient(settings.tiktok) as tiktok:
-            yield World(settings, store, control, tiktok)
-        await control.aclose()
 
 
 async def status(handle: ShopHandle) -> ShopState:
@@ -132,14 +81,6 @@ async def search_attributes(handle: ShopHandle) -> tuple[str | None, str | None]
 
 
 # --- three weeks of refreshes ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
-    """Time moves only when a test fast-forwards a workflow, so the emulator's clock can follow it."""
-    env = await start_time_skipping_server(TimeSkippingConfig(enabled=False))
-    async with env:
-        yield env
 
 
 async def test_tokens_are_refreshed_before_they_expire_for_three_weeks(
