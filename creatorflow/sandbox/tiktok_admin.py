@@ -83,6 +83,10 @@ class CreateProduct(BaseModel):
     status: ProductStatus = ProductStatus.ACTIVATE
 
 
+class EditProduct(BaseModel):
+    title: str = Field(min_length=1)
+
+
 class SetProductStatus(BaseModel):
     status: ProductStatus
     reason: str = ""
@@ -249,11 +253,23 @@ def admin_router(
         skus = [NewSku(s.seller_sku, s.price, s.stock, s.variant) for s in body.skus]
         return catalog.create_product(catalog.shop(body.shop_id), body.title, skus, body.status)
 
-    @router.post("/products/{product_id}/status")
-    async def set_product_status(product_id: str, body: SetProductStatus) -> Product:
+    def listed_product(product_id: str) -> Product:
         product = catalog.products.get(product_id)
         if product is None:
             raise UnknownObject(f"no product {product_id}")
+        return product
+
+    @router.patch("/products/{product_id}")
+    async def edit_product(product_id: str, body: EditProduct) -> Product:
+        """The seller edits a listing in Seller Center. Nothing is pushed: the data of TikTok's
+        PRODUCT_INFORMATION_CHANGE (type 15) is not documented (reference §7.3), so tests send it."""
+        product = listed_product(product_id)
+        catalog.edit_product(product, body.title)
+        return product
+
+    @router.post("/products/{product_id}/status")
+    async def set_product_status(product_id: str, body: SetProductStatus) -> Product:
+        product = listed_product(product_id)
         catalog.set_product_status(catalog.shop(product.shop_id), product, body.status, body.reason)
         return product
 

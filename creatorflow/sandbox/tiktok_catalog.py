@@ -223,6 +223,10 @@ class Catalog(WorldPart):
                     return product, sku
         raise UnknownObject(f"no SKU {sku_id} in shop {shop.id}")
 
+    def edit_product(self, product: Product, title: str) -> None:
+        product.title = title
+        product.update_time = self._clock.now()
+
     def set_product_status(
         self, shop: Shop, product: Product, status: ProductStatus, reason: str = ""
     ) -> None:

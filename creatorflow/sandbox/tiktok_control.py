@@ -92,6 +92,10 @@ class TikTokSandboxControl:
         body = {"shop_id": shop_id, "title": title, "skus": skus}
         return SandboxProduct.model_validate(await self._send("POST", "/products", body))
 
+    async def edit_product(self, product_id: str, title: str) -> dict[str, Any]:
+        """The seller renames a listing; pushes nothing (see the admin endpoint)."""
+        return dict(await self._send("PATCH", f"/products/{product_id}", {"title": title}))
+
     async def set_product_status(self, product_id: str, status: str, reason: str = "") -> dict[str, Any]:
         """TikTok (or the seller) changes a product's status; pushes a type-5 webhook."""
         body = {"status": status, "reason": reason}

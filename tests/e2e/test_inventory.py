@@ -4,8 +4,10 @@ back, and a viral spike that sells more than the shelf holds."""
 from __future__ import annotations
 
 import asyncio
+import time
+import uuid
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,12 +15,16 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.inventory import OUT_OF_STOCK, CatalogChange, StockLevel
+from creatorflow.sandbox.tiktok_events import Notification
+from creatorflow.store.tables import WebhookStatus
 from creatorflow.tiktok.client import TikTokShopClient
 from starter.fast import FAST_ORDERS, FAST_TIKTOK
-from starter.stack import Stack, connect_sandbox_shop
+from starter.stack import SandboxShop, Stack, connect_sandbox_shop
 from tests.e2e.conftest import e2e_stack, eventually
 from tests.e2e.test_order_lifecycle import labels_sold, projections
 from tests.e2e.test_webhooks_and_operators import handle_of
+from tests.e2e.webhooks import post, signed
+from tests.workflows.conftest import low_stock_alert
 from workers.catalog import signal_catalog
 from workflows.order import OrderWorkflow
 from workflows.shared import catalog_workflow_id
@@ -92,6 +98,7 @@ async def test_viral_spike_sells_no_more_than_the_shelf_and_cancellations_restor
         update={"on_hand": 300, "reserved": 300}
     )
     assert await tiktok_stock(stack, shop.shop_id, product.id) == 0
+    await eventually(lambda: low_stock_alert(stack.client, shop.shop_id), lambda low: low is True)
     parked = [row.order_id for row in stack.store.orders(shop.shop_id, state="NEEDS_ATTENTION")]
     held = [row.order_id for row in stack.store.orders(shop.shop_id, state="ON_HOLD")]
     some_parked = await handle_of(stack, shop, parked[0]).query(OrderWorkflow.state)
@@ -122,5 +129,56 @@ async def test_viral_spike_sells_no_more_than_the_shelf_and_cancellations_restor
     assert await tiktok_stock(stack, shop.shop_id, product.id) == 20 - buffer
     assert len(orders) == 500 - buffer
 
-    catalog = await stack.client.get_workflow_handle(catalog_workflow_id(shop.shop_id)).describe()
-    assert "LowStock" in str(catalog.typed_search_attributes)
+    await eventually(lambda: low_stock_alert(stack.client, shop.shop_id), lambda low: low is False)
+
+
+async def post_product_event(stack: Stack, shop_id: str, topic: int, product_id: str) -> None:
+    """A product webhook in TikTok's envelope, signed with the app's secret as TikTok signs it."""
+    now = int(time.time())
+    data: dict[str, object] = {"product_id": product_id, "update_time": now}
+    notification = Notification(
+        type=topic, tts_notification_id=uuid.uuid4().hex, shop_id=shop_id, timestamp=now, data=data
+    )
+    answer = await post(stack.api_url, signed(stack.settings, "tiktok", notification.body()))
+    assert answer.status_code == 200
+
+
+async def test_product_webhooks_resync_the_shops_catalog(stack: Stack, shop: SandboxShop) -> None:
+    """Types 16 and 15 (whose data TikTok does not document beyond the product) sent as TikTok would;
+    type 5 pushed by the emulator itself. Scheduled syncs are minutes apart: only the webhooks can do it."""
+    listed = 99999 - stack.settings.inventory.safety_buffer
+    await eventually(  # connected, synced and pushed: the catalog workflow is idle
+        lambda: level_of(stack, shop.shop_id, "SERUM-30"),
+        lambda level: level is not None and level.tiktok_quantity == listed,
+    )
+    cream = await stack.control.create_product(
+        shop.shop_id, "Night Cream", [{"seller_sku": "CREAM", "price": "30.00", "stock": 40}]
+    )
+
+    async def cream_once(check: Callable[[StockLevel], bool]) -> StockLevel:
+        level = await eventually(
+            lambda: level_of(stack, shop.shop_id, "CREAM"), lambda level: level is not None and check(level)
+        )
+        assert level is not None
+        return level
+
+    await asyncio.sleep(1)
+    assert await level_of(stack, shop.shop_id, "CREAM") is None
+    await post_product_event(stack, shop.shop_id, 16, cream.id)
+    created = await cream_once(lambda level: True)
+    assert (created.title, created.on_hand, created.active) == ("Night Cream", 40, True)
+
+    await stack.control.edit_product(cream.id, "Night Cream 50ml")
+    await post_product_event(stack, shop.shop_id, 15, cream.id)
+    await cream_once(lambda level: level.title == "Night Cream 50ml")
+
+    await stack.control.set_product_status(cream.id, "SELLER_DEACTIVATED")  # TikTok pushes type 5
+    await cream_once(lambda level: not level.active)
+    routed = {
+        (row.event_type, row.status, row.workflow_id)
+        for row in stack.store.webhooks()
+        if row.event_type in ("5", "15", "16")
+    }
+    assert routed == {
+        (topic, WebhookStatus.FORWARDED, catalog_workflow_id(shop.shop_id)) for topic in ("5", "15", "16")
+    }
