@@ -78,8 +78,10 @@ def dev(
     except KeyboardInterrupt:
         ok = True
     except SavedStateError as error:
-        # The workflows in Temporal's file refer to the emulators' objects: start both afresh, or neither.
-        Console(stderr=True).print(f"[red]{error}\nTo start everything afresh: rm -rf {settings.data_dir}")
+        Console(stderr=True).print(
+            f"[red]{error}[/red]\nThat alone leaves Temporal's workflows referring to orders the emulators no"
+            f" longer have: to start everything afresh, rm -rf {settings.data_dir}"
+        )
         ok = False
     raise typer.Exit(0 if ok else 1)
 

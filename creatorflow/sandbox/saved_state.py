@@ -45,7 +45,8 @@ def load(path: Path | None, kind: type[T]) -> T | None:
     data = path.read_bytes()
     header, _, pickled = data.partition(b"\n")
     if header + b"\n" != _HEADER:
-        raise SavedStateError(path, f"its format is {header[:60]!r}, this version reads {_HEADER.strip()!r}")
+        found, expected = header[:60].decode(errors="replace"), _HEADER.decode().strip()
+        raise SavedStateError(path, f"it starts with {found!r}, where this version expects {expected!r}")
     try:
         state = pickle.loads(pickled)
     except Exception as error:  # unpickling raises whatever the changed classes make of the old data
