@@ -4,6 +4,11 @@ An embedded Temporal dev server (SQLite under `.creatorflow/`, UI on 8233), emul
 Shippo and EasyPost, the webhook API and a worker. A sandbox seller authorizes the app, buyers place
 orders, webhooks start one workflow per order, labels are bought, TikTok is told, carriers scan and
 deliver, and you watch it happen.
+
+Ctrl-C stops everything cleanly, and running it again resumes: Temporal's SQLite file, the app database and
+the emulators' saved state (`sandbox/`, see `creatorflow.sandbox.saved_state`) all stay under the data dir,
+and the sandbox shop connected by the first run (`sandbox/shop.json`) is used again: running workflows carry
+on and new orders are paid on the same shop.
 """
 
 from __future__ import annotations
@@ -20,9 +25,11 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
+from pathlib import Path
 from urllib.parse import quote
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
@@ -30,6 +37,8 @@ from rich.text import Text
 
 from creatorflow.config import Settings, get_settings
 from creatorflow.orders import FulfillmentState, OrderPolicy, reached
+from creatorflow.sandbox import saved_state
+from creatorflow.sandbox.saved_state import SavedStateError
 from creatorflow.sandbox.traffic import CarrierTraffic
 from starter import runtime
 from starter.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
@@ -55,7 +64,9 @@ class Until(StrEnum):
 
 def dev(
     orders: int = typer.Option(0, min=0, help="paid orders the TikTok emulator sells right away"),
-    until: Until | None = typer.Option(None, help="exit once every new order got this far"),
+    until: Until | None = typer.Option(
+        None, help="exit once every order of this run got this far (earlier runs' orders carry on unwaited)"
+    ),
     as_json: bool = typer.Option(False, "--json", help="print a JSON summary at the end (with --until)"),
     timeout: float = typer.Option(600, help="with --until: give up (exit 1) after this many seconds"),
 ) -> None:
@@ -66,6 +77,12 @@ def dev(
         ok = asyncio.run(_dev(settings, orders, until, as_json, timeout))
     except KeyboardInterrupt:
         ok = True
+    except SavedStateError as error:
+        Console(stderr=True).print(
+            f"[red]{error}[/red]\nThat alone leaves Temporal's workflows referring to orders the emulators no"
+            f" longer have: to start everything afresh, rm -rf {settings.data_dir}"
+        )
+        ok = False
     raise typer.Exit(0 if ok else 1)
 
 
@@ -93,17 +110,32 @@ async def _dev(settings: Settings, orders: int, until: Until | None, as_json: bo
             ui_codec_endpoint=f"http://127.0.0.1:{API_PORT}/codec/{runtime.codec_token(settings)}",
         )
     async with env:
-        with running_emulators(settings, fixed_ports=True, tiktok=DEV_TIKTOK) as emulators:
+        sandbox = settings.data_dir / "sandbox"
+        with running_emulators(settings, fixed_ports=True, tiktok=DEV_TIKTOK, state_dir=sandbox) as emulators:
             async with running_stack(emulators, env.client, api_port=API_PORT) as stack:
-                shop = await connect_sandbox_shop(stack)
+                shop, resumed = await _sandbox_shop(stack, sandbox / "shop.json")
                 async with _carriers(stack, shop):
                     created = await stack.control.create_orders(shop.shop_id, shop.sku_id, count=orders)
                     order_ids = {order["id"] for order in created}
-                    console.print(_banner(settings, stack, shop, len(order_ids)))
+                    console.print(_banner(settings, stack, shop, resumed, len(order_ids)))
                     ok = await _watch(console, stack, shop, order_ids, until, timeout)
                     if as_json:
-                        print(json.dumps(_summary(stack, shop, order_ids, until, time.monotonic() - started)))
+                        seconds = time.monotonic() - started
+                        print(json.dumps(_summary(stack, shop, resumed, order_ids, until, seconds)))
                     return ok
+
+
+async def _sandbox_shop(stack: Stack, saved: Path) -> tuple[SandboxShop, bool]:
+    """The shop an earlier run connected, which the restored emulator and the store still know, or else
+    one connected now through OAuth and remembered in `saved`; True when resumed."""
+    if await asyncio.to_thread(saved.exists):
+        try:
+            return SandboxShop.model_validate_json(await asyncio.to_thread(saved.read_bytes)), True
+        except ValidationError as error:
+            raise SavedStateError(saved, str(error)) from error
+    shop = await connect_sandbox_shop(stack)
+    await asyncio.to_thread(saved_state.write_atomically, saved, shop.model_dump_json().encode())
+    return shop, False
 
 
 @contextlib.contextmanager
@@ -132,15 +164,20 @@ async def _carriers(stack: Stack, shop: SandboxShop) -> AsyncIterator[None]:
         await traffic.aclose()
 
 
-def _banner(settings: Settings, stack: Stack, shop: SandboxShop, orders: int) -> Text:
+def _banner(settings: Settings, stack: Stack, shop: SandboxShop, resumed: bool, orders: int) -> Text:
     query = quote(f"ShopId = '{shop.shop_id}'")
     ui = f"http://localhost:{settings.temporal.ui_port}/namespaces/default/workflows?query={query}"
+    how = (
+        f"resumed from {settings.data_dir}/ (earlier orders carry on)"
+        if resumed
+        else "connected through TikTok OAuth"
+    )
     return Text.assemble(
         ("CreatorFlow dev\n", "bold"),
-        f"  shop {shop.shop_id} connected through TikTok OAuth; {orders} new paid orders\n",
+        f"  shop {shop.shop_id} {how}; {orders} new paid orders\n",
         f"  Temporal UI  {ui}\n",
         f"  API          {stack.api_url}   TikTok emulator {stack.emulators.tiktok_url}\n",
-        "  Ctrl-C stops everything; run again to resume from .creatorflow/\n",
+        f"  Ctrl-C stops everything; run again to resume from {settings.data_dir}/\n",
     )
 
 
@@ -191,11 +228,14 @@ def _progress(counts: Counter[FulfillmentState], total: int, labels: int, elapse
 
 
 def _summary(
-    stack: Stack, shop: SandboxShop, order_ids: set[str], until: Until | None, seconds: float
+    stack: Stack, shop: SandboxShop, resumed: bool, order_ids: set[str], until: Until | None, seconds: float
 ) -> dict[str, object]:
+    """This run's orders: how far they got and the labels bought for them."""
     counts = _counts(stack, shop, order_ids)
     labels = [label for label in stack.store.labels(shop.shop_id) if label.order_id in order_ids]
     return {
+        "shop_id": shop.shop_id,
+        "resumed": resumed,
         "orders": len(order_ids),
         "until": until.value if until else None,
         "states": {state.value: count for state, count in sorted(counts.items())},

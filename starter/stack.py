@@ -8,9 +8,11 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
+from pydantic import BaseModel
 from temporalio.client import Client
 
 from creatorflow.config import OAUTH_CALLBACK_PATH, Settings
@@ -43,9 +45,14 @@ class Emulators:
 
 @contextlib.contextmanager
 def running_emulators(
-    settings: Settings, *, fixed_ports: bool, tiktok: dict[str, Any] | None = None
+    settings: Settings,
+    *,
+    fixed_ports: bool,
+    tiktok: dict[str, Any] | None = None,
+    state_dir: Path | None = None,
 ) -> Iterator[Emulators]:
-    """The three emulators, each on its own thread; `tiktok` overrides the TikTok emulator's config."""
+    """The three emulators, each on its own thread; `tiktok` overrides the TikTok emulator's config. With
+    `state_dir` each starts from the state it saved there (`<name>.state`), if any, and keeps saving it."""
     ports = {name: (port if fixed_ports else 0) for name, port in _ports(settings).items()}
     # A "timeout" fault holds a request a second longer than our client waits: long enough to be a timeout,
     # short enough not to hold up the emulator's shutdown.
@@ -61,10 +68,14 @@ def running_emulators(
         api_key=settings.easypost.api_key.get_secret_value(),
         fault_hang_seconds=settings.easypost.timeout_seconds + 1,
     )
+
+    saved = {name: state_dir / f"{name}.state" if state_dir else None for name in ports}
     with (
-        BackgroundServer(tiktok_app(tiktok_config), port=ports["tiktok"]) as tiktok_server,
-        BackgroundServer(shippo_app(shippo_config), port=ports["shippo"]) as shippo_server,
-        BackgroundServer(easypost_app(easypost_config), port=ports["easypost"]) as easypost_server,
+        BackgroundServer(tiktok_app(tiktok_config, saved["tiktok"]), port=ports["tiktok"]) as tiktok_server,
+        BackgroundServer(shippo_app(shippo_config, saved["shippo"]), port=ports["shippo"]) as shippo_server,
+        BackgroundServer(
+            easypost_app(easypost_config, saved["easypost"]), port=ports["easypost"]
+        ) as easypost_server,
     ):
         pointed = settings.model_copy(
             update={
@@ -149,8 +160,7 @@ async def aim_webhooks(emulators: Emulators, control: TikTokSandboxControl, api_
         easypost.raise_for_status()
 
 
-@dataclass
-class SandboxShop:
+class SandboxShop(BaseModel):
     seller_id: str
     shop_id: str
     sku_id: str

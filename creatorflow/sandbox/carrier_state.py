@@ -4,6 +4,7 @@
 - Parcels in flight: each label's tracker, moved along pre_transit -> in_transit -> out_for_delivery ->
   delivered on request, as a carrier's scans would.
 - The webhook target: where tracking updates are POSTed, rendered and signed by each emulator.
+- `CarrierSandbox`, each emulator's objects around that state, which a state file keeps across restarts.
 
     GET  /labels/{label_id}.pdf|png                 the label file, at the label_url the API returned
     GET  /_admin/purchases                          ledger with counts per shipment and per rate
@@ -16,15 +17,18 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Literal
+from pathlib import Path
+from typing import Any, Generic, Literal, Self, TypeVar
 
 import httpx
-from fastapi import APIRouter, HTTPException, Response
+from fastapi import APIRouter, FastAPI, HTTPException, Response
 from pydantic import BaseModel, Field
 
-from creatorflow.sandbox.carriers import Place, ServiceLevel, new_tracking_number
+from creatorflow.sandbox import saved_state
+from creatorflow.sandbox.carriers import EmulatorConfig, Place, ServiceLevel, new_tracking_number
 from creatorflow.sandbox.labelfiles import label_pdf, label_png
 
 TrackerStatus = Literal["pre_transit", "in_transit", "out_for_delivery", "delivered"]
@@ -143,6 +147,34 @@ class CarrierState:
             by_rate=dict(Counter(p.rate_id for p in self.purchases)),
             purchases=self.purchases,
         )
+
+
+ConfigT = TypeVar("ConfigT", bound=EmulatorConfig)
+
+
+class CarrierSandbox(Generic[ConfigT]):
+    """An emulator's objects, keyed by id (handlers run on one event loop, so no locking). With a state
+    file they outlive a restart (`saved_state`), all but the config, which is each run's own."""
+
+    def __init__(self, config: ConfigT) -> None:
+        self.config = config
+        self.state = CarrierState()
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {name: value for name, value in self.__dict__.items() if name != "config"}
+
+    @classmethod
+    def opened(cls, config: ConfigT, state_file: Path | None) -> Self:
+        """The sandbox saved in `state_file` if there is one, else a new one; either serves `config`."""
+        sandbox = saved_state.load(state_file, cls)
+        if sandbox is None:
+            return cls(config)
+        sandbox.config = config
+        return sandbox
+
+    def lifespan(self, state_file: Path | None) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+        """The app's lifespan: this sandbox kept saved in `state_file` while it serves (if given)."""
+        return lambda app: saved_state.kept(state_file, lambda: self)
 
 
 def label_url(base_url: str, label_id: str, file_type: Literal["pdf", "png"]) -> str:

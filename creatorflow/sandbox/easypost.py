@@ -16,6 +16,7 @@ import json
 import unicodedata
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
@@ -26,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from creatorflow.sandbox.carrier_state import (
-    CarrierState,
+    CarrierSandbox,
     ParcelInFlight,
     Sale,
     WebhookTarget,
@@ -151,12 +152,11 @@ def sign(body: bytes, secret: str) -> str:
     return "hmac-sha256-hex=" + hmac.new(key, body, hashlib.sha256).hexdigest()
 
 
-class EasyPostSandbox:
-    """The emulator's shipments, keyed by id. Handlers run on one event loop, so no locking."""
+class EasyPostSandbox(CarrierSandbox[EasyPostEmulatorConfig]):
+    """EasyPost's shipments, with their rates and bought labels."""
 
     def __init__(self, config: EasyPostEmulatorConfig) -> None:
-        self.config = config
-        self.state = CarrierState()
+        super().__init__(config)
         self.shipments: dict[str, _Shipment] = {}
 
     def create_shipment(self, body: _ShipmentIn) -> dict[str, Any]:
@@ -326,10 +326,11 @@ class EasyPostSandbox:
         return body, headers
 
 
-def create_app(config: EasyPostEmulatorConfig | None = None) -> FastAPI:
+def create_app(config: EasyPostEmulatorConfig | None = None, state_file: Path | None = None) -> FastAPI:
+    """The emulator; with `state_file` it starts from the state saved there (if any) and keeps saving it."""
     config = config or EasyPostEmulatorConfig()
-    sandbox = EasyPostSandbox(config)
-    app = FastAPI(title="EasyPost sandbox", description=__doc__)
+    sandbox = EasyPostSandbox.opened(config, state_file)
+    app = FastAPI(title="EasyPost sandbox", description=__doc__, lifespan=sandbox.lifespan(state_file))
     faults = config.fault_injector()
 
     def render_fault(kind: FaultKind) -> Response:

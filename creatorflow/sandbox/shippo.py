@@ -14,6 +14,7 @@ import hmac
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
@@ -23,7 +24,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from creatorflow.sandbox.carrier_state import (
-    CarrierState,
+    CarrierSandbox,
     ParcelInFlight,
     Sale,
     Scan,
@@ -143,12 +144,11 @@ def _object(object_id: str) -> dict[str, Any]:
     return {"object_id": object_id, "object_owner": OWNER, "object_created": now, "object_updated": now}
 
 
-class ShippoSandbox:
-    """The emulator's objects, keyed by id. Handlers run on one event loop, so no locking."""
+class ShippoSandbox(CarrierSandbox[ShippoEmulatorConfig]):
+    """Shippo's objects: shipments, the rates they offered, transactions (labels) and refunds."""
 
     def __init__(self, config: ShippoEmulatorConfig) -> None:
-        self.config = config
-        self.state = CarrierState()
+        super().__init__(config)
         self.shipments: dict[str, _Shipment] = {}
         self.offers: dict[str, _Offer] = {}
         self.transactions: dict[str, dict[str, Any]] = {}
@@ -297,10 +297,11 @@ def _tracking_status(tracking_number: str, index: int, scan: Scan) -> dict[str, 
     }
 
 
-def create_app(config: ShippoEmulatorConfig | None = None) -> FastAPI:
+def create_app(config: ShippoEmulatorConfig | None = None, state_file: Path | None = None) -> FastAPI:
+    """The emulator; with `state_file` it starts from the state saved there (if any) and keeps saving it."""
     config = config or ShippoEmulatorConfig()
-    sandbox = ShippoSandbox(config)
-    app = FastAPI(title="Shippo sandbox", description=__doc__)
+    sandbox = ShippoSandbox.opened(config, state_file)
+    app = FastAPI(title="Shippo sandbox", description=__doc__, lifespan=sandbox.lifespan(state_file))
     faults = config.fault_injector()
 
     def render_fault(kind: FaultKind) -> Response:

@@ -12,6 +12,7 @@ Where things are:
   state, in TikTok's own shapes (tiktok_models; wire-only shapes in tiktok_schemas).
 - tiktok_events.py / tiktok_webhooks.py: what is pushed on every change, and how it is delivered.
 - tiktok_admin.py: `/_admin`, for tests and demos to play buyers, carriers and time.
+- saved_state.py: with a state file, the world and its deliveries outlive a restart (`creatorflow dev`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -30,6 +33,7 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from creatorflow.config import Settings
+from creatorflow.sandbox import saved_state
 from creatorflow.sandbox.faults import FaultInjector, FaultKind, install_faults
 from creatorflow.sandbox.tiktok_admin import admin_router
 from creatorflow.sandbox.tiktok_api_aftersales import aftersales_router
@@ -41,7 +45,7 @@ from creatorflow.sandbox.tiktok_gateway import Gateway, RateLimiter
 from creatorflow.sandbox.tiktok_oauth import oauth_router
 from creatorflow.sandbox.tiktok_pagination import Paginator
 from creatorflow.sandbox.tiktok_settings import GatewaySettings, PartnerApp, WebhookSettings, WorldSettings
-from creatorflow.sandbox.tiktok_webhooks import WebhookPusher
+from creatorflow.sandbox.tiktok_webhooks import Delivery, WebhookPusher
 from creatorflow.sandbox.tiktok_world import World, seed_demo
 
 ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
@@ -75,11 +79,27 @@ class TikTokEmulatorConfig(PartnerApp):
         return self.error_http_status.get(code, 200)
 
 
-def create_app(config: TikTokEmulatorConfig) -> FastAPI:
+@dataclass
+class SavedTikTok:
+    """What a restart keeps: the world and its webhook deliveries. The gateway's rate windows, page tokens
+    and fault rules are this run's; so are the app's credentials and webhook settings, from the config."""
+
+    world: World
+    deliveries: list[Delivery]
+
+
+def create_app(config: TikTokEmulatorConfig, state_file: Path | None = None) -> FastAPI:
+    """The emulator; with `state_file` it starts from the state saved there (if any) and keeps saving it."""
     pusher = WebhookPusher(config.app_key, config.app_secret, config.webhooks, config.seed)
-    world = World(config.world, pusher.submit, config.seed)
-    if config.demo:
-        seed_demo(world)
+    saved = saved_state.load(state_file, SavedTikTok)
+    if saved is None:
+        world = World(config.world, pusher.submit, config.seed)
+        if config.demo:
+            seed_demo(world)
+    else:
+        world = saved.world
+        world.reconnect(pusher.submit)
+        pusher.resume(saved.deliveries)
     limiter = RateLimiter(config.gateway.qps)
     gateway = Gateway(config.app_key, config.app_secret, world.catalog, world.auth, limiter)
     paginator = Paginator()
@@ -87,13 +107,14 @@ def create_app(config: TikTokEmulatorConfig) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        await pusher.start()
-        transitions = asyncio.create_task(world.run_transitions(config.tick_seconds))
-        yield
-        transitions.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await transitions  # re-raises here if the task died of a bug
-        await pusher.stop()
+        async with saved_state.kept(state_file, lambda: SavedTikTok(world, pusher.deliveries)):
+            await pusher.start()
+            transitions = asyncio.create_task(world.run_transitions(config.tick_seconds))
+            yield
+            transitions.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await transitions  # re-raises here if the task died of a bug
+            await pusher.stop()
 
     app = FastAPI(title="TikTok Shop emulator", lifespan=lifespan)
     _install_error_handlers(app, config)

@@ -155,6 +155,13 @@ class Publisher:
         self._deliver = deliver
         self._muted = False
 
+    def __getstate__(self) -> dict[str, Any]:
+        """Saved without where it delivers to: that is the running server's, given again by `reconnect`."""
+        return {**self.__dict__, "_deliver": None}
+
+    def reconnect(self, deliver: DeliverFn) -> None:
+        self._deliver = deliver
+
     @contextmanager
     def muted(self) -> Iterator[None]:
         """Publish nothing inside: backfilled history happened before anyone was listening."""

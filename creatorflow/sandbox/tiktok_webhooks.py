@@ -7,7 +7,8 @@
 - Knobs: `drop_rate` (never sent), `duplicate_rate` (sent twice with the same `tts_notification_id`),
   `reorder` (a shop's pending pushes go out shuffled, optionally each delayed at random), `paused`.
 
-Sending happens in background tasks on the server's event loop; an API response never waits for it. Each
+Sending happens in background tasks on the server's event loop; an API response never waits for it.
+The deliveries are plain data that a saved emulator keeps; `resume` sends the pending ones again. Each
 shop's first attempts go out one at a time, in order (unless `reorder`), from a queue of their own.
 """
 
@@ -94,7 +95,18 @@ class WebhookPusher:
             delivery.outcome = "dropped"
             return
         delivery.duplicated = self._rng.random() < self.settings.duplicate_rate
-        shop_id = notification.shop_id
+        self._enqueue(delivery)
+
+    def resume(self, deliveries: list[Delivery]) -> None:
+        """Take over the deliveries of a saved run (before `start`); those still pending are sent again,
+        first attempt then the retry schedule, as their retries died with that run's tasks."""
+        self.deliveries.extend(deliveries)
+        for delivery in deliveries:
+            if delivery.outcome == "pending":
+                self._enqueue(delivery)
+
+    def _enqueue(self, delivery: Delivery) -> None:
+        shop_id = delivery.notification.shop_id
         if shop_id not in self._queues:
             self._queues[shop_id] = []
             self._wakeups[shop_id] = asyncio.Event()

@@ -4,6 +4,10 @@ orders, fulfillment, after-sales), and wires each part's changes to the webhook 
 State changes happen only on the server's event loop: every route is `async` and every method here is
 synchronous, so each API or admin call changes the world atomically without locks. The background task
 `run_transitions` applies the changes TikTok makes on its own as (world) time passes.
+
+A World pickles as plain data (`saved_state`), all but where it publishes to: a restored one is given
+that again with `reconnect`. Its clock is wall time plus an offset, so world time went on while it was
+saved, as TikTok's would.
 """
 
 from __future__ import annotations
@@ -38,6 +42,10 @@ class World:
         self.orders = OrderBook(context, self.catalog)
         self.fulfillment = Fulfillment(context, self.catalog, self.orders)
         self.aftersales = AfterSales(context, self.catalog, self.orders)
+
+    def reconnect(self, deliver: DeliverFn) -> None:
+        """Publish to `deliver` from now on: a world restored from a saved state has no one to tell yet."""
+        self._publisher.reconnect(deliver)
 
     def advance_clock(self, seconds: float) -> int:
         """Jump world time ahead and apply at once whatever became due (holds ending, orders completing)."""

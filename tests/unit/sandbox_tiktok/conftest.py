@@ -3,50 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from typing import Any
+from contextlib import ExitStack
 
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from tiktok_sandbox_helpers import (
-    APP_KEY,
-    APP_SECRET,
-    REDIRECT_URL,
-    SERVICE_ID,
-    Emulator,
-    Push,
-    Receiver,
-    Shop,
-    StartEmulator,
-)
+from tiktok_sandbox_helpers import Emulator, Push, Receiver, Shop, StartEmulator, running_emulator
 
 from creatorflow.sandbox.server import BackgroundServer
-from creatorflow.sandbox.tiktok import TikTokEmulatorConfig, create_app
-
-
-@contextmanager
-def running_emulator(**overrides: Any) -> Iterator[Emulator]:
-    """An emulator with the test app's credentials and short fault hangs; `overrides` are config fields."""
-    config = TikTokEmulatorConfig.model_validate(
-        {
-            "app_key": APP_KEY,
-            "app_secret": APP_SECRET,
-            "service_id": SERVICE_ID,
-            "redirect_url": REDIRECT_URL,
-            "seed": 7,
-            "gateway": {"timeout_hang_seconds": 0.3},
-            **overrides,
-        }
-    )
-    with BackgroundServer(create_app(config)) as server:
-        emulator = Emulator(server.url)
-        try:
-            yield emulator
-        finally:
-            emulator.close()
 
 
 @pytest.fixture(scope="module")

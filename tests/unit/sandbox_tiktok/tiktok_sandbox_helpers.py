@@ -1,16 +1,20 @@
 """Helpers for the TikTok Shop emulator tests: a caller that signs every request by hand (reference §2.1, via
-creatorflow.tiktok.signing), the admin API of a running emulator, and what a webhook receiver records."""
+creatorflow.tiktok.signing), a running emulator and its admin API, and what a webhook receiver records."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 
+from creatorflow.sandbox.server import BackgroundServer
+from creatorflow.sandbox.tiktok import TikTokEmulatorConfig, create_app
 from creatorflow.tiktok.signing import sign_request
 
 APP_KEY = "test_app_key"
@@ -188,6 +192,29 @@ class Emulator:
 
 
 StartEmulator = Callable[..., Emulator]
+
+
+@contextmanager
+def running_emulator(state_file: Path | None = None, **overrides: Any) -> Iterator[Emulator]:
+    """An emulator with the test app's credentials and short fault hangs; `overrides` are config fields;
+    with `state_file` it resumes from and keeps its state there, as `creatorflow dev` runs it."""
+    config = TikTokEmulatorConfig.model_validate(
+        {
+            "app_key": APP_KEY,
+            "app_secret": APP_SECRET,
+            "service_id": SERVICE_ID,
+            "redirect_url": REDIRECT_URL,
+            "seed": 7,
+            "gateway": {"timeout_hang_seconds": 0.3},
+            **overrides,
+        }
+    )
+    with BackgroundServer(create_app(config, state_file)) as server:
+        emulator = Emulator(server.url)
+        try:
+            yield emulator
+        finally:
+            emulator.close()
 
 
 @dataclass
