@@ -39,6 +39,7 @@ from creatorflow.config import Settings, get_settings
 from creatorflow.orders import FulfillmentState, OrderPolicy, reached
 from creatorflow.sandbox import saved_state
 from creatorflow.sandbox.saved_state import SavedStateError
+from creatorflow.sandbox.tiktok_control import TikTokSandboxControl
 from creatorflow.sandbox.traffic import CarrierTraffic
 from starter import runtime
 from starter.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
@@ -77,7 +78,7 @@ def dev(
         ok = asyncio.run(_dev(settings, orders, until, as_json, timeout))
     except KeyboardInterrupt:
         ok = True
-    except SavedStateError as error:
+    except (SavedStateError, IncompleteSandboxError) as error:
         Console(stderr=True).print(
             f"[red]{error}[/red]\nThat alone leaves Temporal's workflows referring to orders the emulators no"
             f" longer have: to start everything afresh, rm -rf {settings.data_dir}"
@@ -112,8 +113,11 @@ async def _dev(settings: Settings, orders: int, until: Until | None, as_json: bo
     async with env:
         sandbox = settings.data_dir / "sandbox"
         with running_emulators(settings, fixed_ports=True, tiktok=DEV_TIKTOK, state_dir=sandbox) as emulators:
+            # Before any worker runs, so a shop the emulator lost never meets this run's workflows.
+            remembered = await remembered_shop(emulators.tiktok_url, sandbox / "shop.json")
             async with running_stack(emulators, env.client, api_port=API_PORT) as stack:
-                shop, resumed = await _sandbox_shop(stack, sandbox / "shop.json")
+                shop = remembered or await _connected_shop(stack, sandbox / "shop.json")
+                resumed = remembered is not None
                 async with _carriers(stack, shop):
                     created = await stack.control.create_orders(shop.shop_id, shop.sku_id, count=orders)
                     order_ids = {order["id"] for order in created}
@@ -125,17 +129,40 @@ async def _dev(settings: Settings, orders: int, until: Until | None, as_json: bo
                     return ok
 
 
-async def _sandbox_shop(stack: Stack, saved: Path) -> tuple[SandboxShop, bool]:
-    """The shop an earlier run connected, which the restored emulator and the store still know, or else
-    one connected now through OAuth and remembered in `saved`; True when resumed."""
-    if await asyncio.to_thread(saved.exists):
-        try:
-            return SandboxShop.model_validate_json(await asyncio.to_thread(saved.read_bytes)), True
-        except ValidationError as error:
-            raise SavedStateError(saved, str(error)) from error
+class IncompleteSandboxError(Exception):
+    """The shop an earlier run remembered is missing from the restored TikTok emulator: its state file was
+    deleted (or replaced) while `shop.json` was kept."""
+
+    def __init__(self, saved: Path, shop_id: str) -> None:
+        super().__init__(
+            f"The saved sandbox in {saved.parent} is incomplete: {saved.name} remembers shop {shop_id}, which"
+            " the TikTok emulator restored from tiktok.state does not have (was tiktok.state deleted?)."
+        )
+
+
+async def remembered_shop(tiktok_url: str, saved: Path) -> SandboxShop | None:
+    """The shop an earlier run connected and remembered in `saved`, which the TikTok emulator at
+    `tiktok_url`, restored from its own saved state, must still have; None on a first run."""
+    if not await asyncio.to_thread(saved.exists):
+        return None
+    try:
+        shop = SandboxShop.model_validate_json(await asyncio.to_thread(saved.read_bytes))
+    except ValidationError as error:
+        raise SavedStateError(saved, str(error)) from error
+    async with contextlib.aclosing(TikTokSandboxControl(tiktok_url)) as control:
+        sellers = await control.sellers()
+    if (shop.seller_id, shop.shop_id) not in {
+        (seller.id, own.id) for seller in sellers for own in seller.shops
+    }:
+        raise IncompleteSandboxError(saved, shop.shop_id)
+    return shop
+
+
+async def _connected_shop(stack: Stack, saved: Path) -> SandboxShop:
+    """A shop connected now through OAuth, remembered in `saved` for the next run."""
     shop = await connect_sandbox_shop(stack)
     await asyncio.to_thread(saved_state.write_atomically, saved, shop.model_dump_json().encode())
-    return shop, False
+    return shop
 
 
 @contextlib.contextmanager

@@ -64,6 +64,9 @@ class TikTokSandboxControl:
             await self._send("POST", "/sellers", {"name": name, "shops": shops})
         )
 
+    async def sellers(self) -> list[SandboxSeller]:
+        return [SandboxSeller.model_validate(seller) for seller in await self._send("GET", "/sellers")]
+
     async def approve(self, authorize_url: str, seller_id: str, *, deny: bool = False) -> dict[str, str]:
         """Click Authorize (or Deny) on TikTok's page as `seller_id`; returns the redirect's query."""
         decision = "deny" if deny else "approve"

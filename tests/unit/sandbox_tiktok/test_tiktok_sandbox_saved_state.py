@@ -1,5 +1,6 @@
 """Saved state: a TikTok emulator stopped and started again on its state file goes on where it was
-(`creatorflow dev` resuming), and a state file this version cannot read fails with what to do about it."""
+(`creatorflow dev` resuming), and a state file this version cannot read, or one deleted while `dev` still
+remembers its shop, fails with what to do about it."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from creatorflow.sandbox.tiktok_models import ShippingType
 from creatorflow.sandbox.tiktok_orders import OrderLine
 from creatorflow.sandbox.tiktok_settings import WorldSettings
 from creatorflow.sandbox.tiktok_world import World
+from starter.dev import IncompleteSandboxError, remembered_shop
+from starter.stack import SandboxShop
 
 DETAIL = "/order/202309/orders"
 
@@ -103,3 +106,24 @@ def test_a_restarted_emulator_goes_on_with_its_shop_orders_clock_and_pending_web
         # The push that was still to be retried is sent again (with the same notification id).
         wait_for(lambda: [p.json["tts_notification_id"] for p in receiver.pushes].count(failed) == 2)
         assert after.new_shop().shop_id != shop.shop_id
+
+
+async def test_dev_resumes_its_remembered_shop_only_while_the_restored_emulator_has_it(
+    tmp_path: Path,
+) -> None:
+    state = tmp_path / "sandbox" / "tiktok.state"
+    saved = state.parent / "shop.json"
+    with running_emulator(state_file=state) as first_run:
+        assert await remembered_shop(first_run.url, saved) is None  # nothing remembered: onboard one
+        made = first_run.new_shop()
+    shop = SandboxShop(seller_id=made.seller_id, shop_id=made.shop_id, sku_id=made.sku_ids[0])
+    saved.write_text(shop.model_dump_json())
+
+    with running_emulator(state_file=state) as resumed:
+        assert await remembered_shop(resumed.url, saved) == shop
+
+    state.unlink()  # shop.json kept: the emulator starts with a world of its own
+    with running_emulator(state_file=state) as emptied, pytest.raises(IncompleteSandboxError) as raised:
+        await remembered_shop(emptied.url, saved)
+    assert f"The saved sandbox in {saved.parent} is incomplete" in str(raised.value)
+    assert shop.shop_id in str(raised.value)
