@@ -16,7 +16,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities import contracts
 from activities.metrics import MeterMetrics
-from creatorflow.metrics import count_tiktok_error
+from creatorflow.metrics import count_shipping_error, count_tiktok_error
 from creatorflow.shipping import errors as shipping
 from creatorflow.store.repository import ShopNotFoundError
 from creatorflow.tiktok import errors as tiktok
@@ -37,6 +37,7 @@ def activity_errors() -> Iterator[None]:
         count_tiktok_error(MeterMetrics(activity.metric_meter()), exc)
         raise from_tiktok(exc) from exc
     except shipping.ShippingError as exc:
+        count_shipping_error(MeterMetrics(activity.metric_meter()), exc)
         raise from_shipping(exc) from exc
     except ShopNotFoundError as exc:  # not connected (or deleted): retrying cannot help
         raise ApplicationError(

@@ -170,7 +170,7 @@ class WebhookInbox:
         return outcome
 
     async def _receive_tiktok(self, body: bytes, authorization: str | None) -> tuple[Outcome, str]:
-        """The outcome, and the event's type as far as it could be read."""
+        """The outcome, and the event's type (its topic's name) as far as it could be read."""
         try:
             verify_signature(
                 self._tiktok.app_key, self._tiktok.app_secret.get_secret_value(), body, authorization
@@ -204,7 +204,7 @@ class WebhookInbox:
         else:
             row.status = WebhookStatus.IGNORED
             row.error = f"topic {event.type} is not acted on"
-        return await self._record_and_forward(row), str(event.type)
+        return await self._record_and_forward(row), event.type_name
 
     async def _receive_tracking(self, provider: Provider, delivery: WebhookDelivery) -> tuple[Outcome, str]:
         """The outcome, and the tracking status the event reported (if it could be read)."""

@@ -170,6 +170,12 @@ class WebhookEvent(BaseModel):
         except ValueError:
             return None
 
+    @property
+    def type_name(self) -> str:
+        """The topic's name (ORDER_STATUS_CHANGE), or TikTok's number for a topic we do not know."""
+        known = self.known_type
+        return known.name if known else str(self.type)
+
 
 def verify_signature(app_key: str, app_secret: str, body: bytes, authorization: str | None) -> None:
     if not signatures_match(sign_webhook(app_key, app_secret, body), authorization):

@@ -13,7 +13,7 @@ import httpx
 
 from creatorflow.sandbox.faults import FaultRule
 from starter.stack import SandboxShop, Stack
-from tests.e2e.conftest import eventually
+from tests.e2e.conftest import eventually, set_carrier_faults
 from tests.e2e.test_order_lifecycle import (
     all_in,
     carriers_at_work,
@@ -39,12 +39,6 @@ async def carrier_ledger(url: str) -> list[dict[str, Any]]:
         answer.raise_for_status()
         entries: list[dict[str, Any]] = answer.json()
         return entries
-
-
-async def set_carrier_faults(url: str, rules: list[FaultRule]) -> None:
-    async with httpx.AsyncClient(timeout=30) as http:
-        answer = await http.put(f"{url}/_admin/faults", json=[rule.model_dump() for rule in rules])
-        answer.raise_for_status()
 
 
 def injected(ledger: list[dict[str, Any]]) -> Counter[str]:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 import pytest
 from pydantic import SecretStr
 from temporalio.client import Client
@@ -20,6 +21,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.config import Settings
 from creatorflow.orders import OrderPolicy
+from creatorflow.sandbox.faults import FaultRule
 from creatorflow.sandbox.server import bind_socket
 from starter.fast import FAST_ORDERS, FAST_TIKTOK, fast_settings
 from starter.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
@@ -102,6 +104,13 @@ def free_port() -> int:
     with bind_socket() as probe:
         port: int = probe.getsockname()[1]
         return port
+
+
+async def set_carrier_faults(url: str, rules: list[FaultRule]) -> None:
+    """Replace the faults of the Shippo or EasyPost emulator at `url`."""
+    async with httpx.AsyncClient(timeout=30) as http:
+        answer = await http.put(f"{url}/_admin/faults", json=[rule.model_dump() for rule in rules])
+        answer.raise_for_status()
 
 
 async def eventually(probe: Callable[[], Awaitable[T]], check: Callable[[T], bool], timeout: float = 60) -> T:

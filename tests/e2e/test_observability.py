@@ -28,14 +28,15 @@ from creatorflow.tiktok.signing import sign_webhook
 from creatorflow.tiktok.webhooks import WebhookType
 from starter.fast import FAST_ORDERS
 from starter.stack import Stack, authorize_on_tiktok, connect_sandbox_shop, oauth_callback
-from tests.e2e.conftest import e2e_stack, eventually, free_port
+from tests.e2e.conftest import e2e_stack, eventually, free_port, set_carrier_faults
 from tests.e2e.test_order_lifecycle import paid_until_shipped, shipped_path
 from tests.keys import TEST_KEYRING, TEST_KEYS
 from workers.client import connect, sdk_runtime
 from workflows.shared import ids_of_workflow, order_workflow_id
 
 _SAMPLE = re.compile(r"^(?P<name>\w+)(?:\{(?P<labels>.*)\})? (?P<value>\S+)$")
-ORDER_STATUS_CHANGE = str(WebhookType.ORDER_STATUS_CHANGE)  # as the API labels its webhooks' type
+ORDER_STATUS_CHANGE = WebhookType.ORDER_STATUS_CHANGE.name  # as the API labels its webhooks' type
+LABEL_PURCHASES = ("/transactions", "/v2/shipments/*/buy")  # Shippo's and EasyPost's
 _LABEL = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"')
 
 
@@ -93,6 +94,10 @@ async def test_webhooks_are_counted_by_type_and_outcome_and_logged_as_json(
         ).status_code == 401
         signed = {"Authorization": sign_webhook(TikTokSettings().app_key, secret, garbage)}
         assert (await http.post("/webhooks/tiktok", content=garbage, headers=signed)).status_code == 400
+        # A topic we do not know (TikTok's 36) is recorded, ignored and counted under its number.
+        unknown = json.dumps({"type": 36, "shop_id": "1", "timestamp": 1718305585, "data": {}}).encode()
+        signed = {"Authorization": sign_webhook(TikTokSettings().app_key, secret, unknown)}
+        assert (await http.post("/webhooks/tiktok", content=unknown, headers=signed)).status_code == 200
         assert (await http.get("/readyz")).status_code == 200  # the API's client connects on first use
         scraped = (await http.get(metrics_url)).text
 
@@ -101,6 +106,7 @@ async def test_webhooks_are_counted_by_type_and_outcome_and_logged_as_json(
         'outcome="forged"' in line and 'source="tiktok"' in line and line.endswith(" 1") for line in samples
     )
     assert any('outcome="malformed"' in line and line.endswith(" 1") for line in samples)
+    assert _total(scraped, "creatorflow_webhooks_total", source="tiktok", type="36", outcome="accepted") == 1
     assert "temporal_request" in scraped  # the SDK's own metrics, from the same endpoint
 
     lines = [
@@ -158,6 +164,13 @@ async def test_shipped_orders_are_counted_and_their_logs_name_shop_and_order(
     # TikTok fails one "mark shipped" call: the error is counted by its code, and the activity retries.
     fault = FaultRule(path=shipped_path("*"), method="POST", error_rate=1.0, kinds=["5xx"], times=1)
     await stack.control.set_faults([fault.model_dump()])
+    # Each carrier answers its first label purchase with a 429: counted by provider and class, then retried.
+    refused = [
+        FaultRule(path=path, method="POST", error_rate=1.0, kinds=["429"], times=1)
+        for path in LABEL_PURCHASES
+    ]
+    for url in stack.emulators.carrier_urls:
+        await set_carrier_faults(url, refused)
     with json_logs() as buffer:
         order_ids = await paid_until_shipped(stack, shop, 3, timeout=60)
     # And the API's own TikTok calls: a seller comes back with a code TikTok does not know.
@@ -184,6 +197,13 @@ async def test_shipped_orders_are_counted_and_their_logs_name_shop_and_order(
     assert _total(scraped, "creatorflow_tiktok_api_errors_total", code=str(INTERNAL_ERROR)) >= 1
     assert _total(scraped, "creatorflow_tiktok_api_errors_total", code=str(AUTH_RECORD_NOT_FOUND)) == 1
     assert _total(scraped, "creatorflow_order_transitions_total", state="SHIPPED") == count
+    providers = {label.provider for label in labels}  # each refused exactly one purchase
+    rate_limited = {"kind": "retryable", "error": "RateLimitedError"}
+    assert _total(scraped, "creatorflow_shipping_api_errors_total", **rate_limited) == len(providers)
+    assert all(
+        _total(scraped, "creatorflow_shipping_api_errors_total", provider=p, **rate_limited) == 1
+        for p in providers
+    )
     assert (
         _total(
             scraped,

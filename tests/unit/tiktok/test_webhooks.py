@@ -41,6 +41,7 @@ def envelope(type_: int, data: dict[str, object], notification_id: str | None = 
 def test_official_example_verifies_and_parses() -> None:
     event = verify_and_parse(APP_KEY, SECRET, OFFICIAL, sign_webhook(APP_KEY, SECRET, OFFICIAL))
     assert event.known_type is WebhookType.ORDER_STATUS_CHANGE
+    assert event.type_name == "ORDER_STATUS_CHANGE"
     assert event.data == OrderStatusChange(
         order_id="576653688135258178", order_status="UNPAID", is_on_hold_order=True, update_time=1718305585
     )
@@ -138,6 +139,7 @@ def test_both_cancel_spellings_mean_cancelled(spelling: str) -> None:
 def test_unknown_type_is_kept_with_all_fields() -> None:
     event = parse_event(envelope(36, {"invoice_id": "i1", "status": "DONE"}))
     assert event.known_type is None
+    assert event.type_name == "36"
     assert isinstance(event.data, UnknownEventData)
     assert event.data.model_dump() == {"invoice_id": "i1", "status": "DONE"}
 
