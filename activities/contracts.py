@@ -49,7 +49,8 @@ ADVANCE_SYNC_CURSOR = "store.advance_sync_cursor"  # SyncCursorUpdate -> int (wh
 # Shop credentials (task queue ORDERS_TASK_QUEUE, where ShopWorkflow runs)
 REFRESH_TOKENS = "shops.refresh_tokens"
 RECORD_SHOP = "shops.record_shop"
-# ShopRef -> None, or a non-retryable SHOP_DEAUTHORIZED error; order workflows ask it before buying a label.
+# ShopRef -> None, or a non-retryable SHOP_DEAUTHORIZED or SHOP_NEEDS_REAUTHORIZATION error; order workflows
+# ask it before buying a label, and again now and then while parked for either.
 REQUIRE_AUTHORIZED_SHOP = "shops.require_authorized"
 
 # Types of the non-retryable ApplicationErrors activities raise. Any of them moves the order to
@@ -62,6 +63,8 @@ TIKTOK_REFUSED = "TikTokRefused"
 TIKTOK_CONTRACT = "TikTokContract"
 SHOP_AUTHORIZATION = "ShopAuthorization"
 SHOP_DEAUTHORIZED = shops.SHOP_DEAUTHORIZED  # the seller revoked the app: no label until they authorize again
+# TikTok rejected the refresh token: no label until the seller authorizes again (the shop's own reason).
+SHOP_NEEDS_REAUTHORIZATION = shops.REAUTHORIZATION_REQUIRED
 
 
 class _Message(BaseModel):

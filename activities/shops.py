@@ -65,14 +65,25 @@ class ShopActivities:
 
     @activity.defn(name=contracts.REQUIRE_AUTHORIZED_SHOP)
     async def require_authorized(self, ref: contracts.ShopRef) -> None:
-        """An order in flight when its seller deauthorized the app must not buy a label: TikTok would
-        refuse to ship it with our revoked token. The store's shop row follows the shop's workflow."""
+        """An order whose seller revoked the app, or whose refresh token TikTok rejected, must not buy a
+        label: TikTok would refuse to ship it with our void token. The store's shop row follows the shop's
+        workflow; the order waits parked and asks again (`OrderWorkflow._wait_while_parked`)."""
         with activity_errors():
             shop = await asyncio.to_thread(self._store.shop, ref.shop_id)
-        if shop.status is ShopStatus.DEAUTHORIZED:
+        if shop.status is not ShopStatus.ACTIVE:
+            why, reason = _NOT_AUTHORIZED[shop.status]
             raise ApplicationError(
-                f"the seller deauthorized the app for shop {ref.shop_id}: no label is bought; once they "
-                "authorize it again, retry the order",
-                type=contracts.SHOP_DEAUTHORIZED,
+                f"{why} for shop {ref.shop_id}: no label is bought until the seller authorizes the app again",
+                type=reason,
                 non_retryable=True,
             )
+
+
+# Why a shop that is not ACTIVE cannot have labels bought, and the order's AttentionReason for it.
+_NOT_AUTHORIZED = {
+    ShopStatus.DEAUTHORIZED: ("the seller deauthorized the app", contracts.SHOP_DEAUTHORIZED),
+    ShopStatus.NEEDS_REAUTHORIZATION: (
+        "TikTok rejected the refresh token",
+        contracts.SHOP_NEEDS_REAUTHORIZATION,
+    ),
+}

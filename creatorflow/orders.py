@@ -286,6 +286,8 @@ class OrderPolicy(BaseModel):
     # Flag an order still not in the carrier's hands this long before TikTok's ship-by (rts_sla_time):
     # TikTok counts it dispatched only at the first carrier scan (reference/peers.md §4).
     late_shipment_margin: timedelta = timedelta(hours=24)
+    # While parked because the seller's authorization is void, ask this often whether it is back.
+    shop_recheck: timedelta = timedelta(minutes=10)
 
 
 class RateChoice(BaseModel):

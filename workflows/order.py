@@ -13,6 +13,8 @@ Rules kept here:
   TikTok already told us; the order is always re-read from TikTok before acting on news.
 - Business failures never fail the workflow: they park the order in NEEDS_ATTENTION for an operator.
 - A paid order holds its stock before any label is bought; without stock it waits for an operator.
+- No label while the seller's authorization is void (deauthorized, or a refresh token TikTok rejected): the
+  order waits and carries on by itself once the seller authorizes the app again.
 - Buyers' cancellations and returns are answered by the after-sales policy (`creatorflow.aftersales`),
   each answer under TikTok's idempotency key; what the policy does not cover waits for an operator.
 """
@@ -95,6 +97,10 @@ STOCK_PATCH = "stock-reservation-v1"
 LATE_SHIPMENT_PATCH = "late-shipment-v1"
 # Asking whether the seller still authorizes the app is a new command before every released purchase.
 SHOP_CHECK_PATCH = "shop-authorized-before-label-v1"
+# Asking again, on a timer, while parked for the shop's authorization is a new command on that parked path.
+SHOP_RECHECK_PATCH = "shop-recheck-while-parked-v1"
+# The reasons an order waits for its seller, not an operator.
+SHOP_NOT_AUTHORIZED = (contracts.SHOP_DEAUTHORIZED, contracts.SHOP_NEEDS_REAUTHORIZATION)
 
 
 class NeedsAttention(Exception):
@@ -186,7 +192,7 @@ class OrderWorkflow:
         if await self._after_sales():
             return
         if self.s.held or self.s.attention is not None:
-            await self._wait_for_news(timeout=None)
+            await self._wait_while_parked()
             return
         order, stage = self.s.order, self.s.stage
         if self._needs_stock() and workflow.patched(STOCK_PATCH):
@@ -232,6 +238,39 @@ class OrderWorkflow:
 
     def _notify(self) -> None:
         self._wake = True
+
+    async def _wait_while_parked(self) -> None:
+        """Held or parked: wait for an operator, or, parked for the shop's authorization, for the seller.
+
+        The order asks the store again every `policy.shop_recheck` and retries by itself once the shop is
+        ACTIVE again. Polling its own shop, rather than the shop's workflow sweeping its parked orders
+        when the seller reconnects, needs no visibility query: those are eventually consistent, so an
+        order parking while the seller reconnects could be missed by the sweep and wait for ever. The
+        price is one store read per parked order and interval, and a resume up to one interval late.
+        """
+        attention = self.s.attention
+        waits_for_seller = (
+            not self.s.held
+            and attention is not None
+            and attention.reason in SHOP_NOT_AUTHORIZED
+            and workflow.patched(SHOP_RECHECK_PATCH)
+        )
+        woken = await self._wait_for_news(timeout=self.policy.shop_recheck if waits_for_seller else None)
+        if waits_for_seller and not woken:
+            await self._recheck_shop()
+
+    async def _recheck_shop(self) -> None:
+        """Retry once the seller authorized the app again; still parked (quietly) while they have not."""
+        assert self.s.attention is not None
+        parked_for = self.s.attention.reason
+        try:
+            await self._require_authorized_shop()
+        except NeedsAttention as still:
+            if self.s.attention is not None and still.reason == parked_for:
+                return
+            raise  # parked anew: the reason changed, or an operator's retry came meanwhile
+        if self.s.attention is not None:  # else an operator's retry came meanwhile
+            self._resume("the seller authorized the app again: retry")
 
     # --- reading TikTok ------------------------------------------------------------------------
 
@@ -308,8 +347,9 @@ class OrderWorkflow:
         )
 
     async def _require_authorized_shop(self) -> None:
-        """A seller who deauthorized the app while this order was in flight parks it (ShopDeauthorized)
-        instead of paying for a label TikTok would not let us ship; an operator's retry asks again."""
+        """A seller who deauthorized the app while this order was in flight (ShopDeauthorized), or whose
+        refresh token TikTok rejected (ReauthorizationRequired), parks it instead of paying for a label
+        TikTok would not let us ship; the parked order asks again (`_wait_while_parked`)."""
         await self._activity(
             contracts.REQUIRE_AUTHORIZED_SHOP,
             contracts.ShopRef(shop_id=self.s.shop_id),
@@ -748,6 +788,12 @@ class OrderWorkflow:
     def retry(self, request: RetryRequest) -> OrderState:
         if request.address is not None:
             self.s.address_override = request.address
+        self._resume("operator: retry")
+        self._notify()
+        return self.s
+
+    def _resume(self, why: str) -> None:
+        """Leave NEEDS_ATTENTION and try again from a fresh read of the order."""
         if self.s.attention is not None and self.s.attention.reason in (
             contracts.NO_ELIGIBLE_RATE,
             contracts.ADDRESS_INVALID,
@@ -755,9 +801,7 @@ class OrderWorkflow:
             self.s.rate = None
         self.s.attention = None
         self._tiktok_news = True
-        self.s.note(workflow.now(), "operator: retry")
-        self._notify()
-        return self.s
+        self.s.note(workflow.now(), why)
 
     @retry.validator
     def _validate_retry(self, request: RetryRequest) -> None:

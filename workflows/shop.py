@@ -10,7 +10,8 @@ policy's margin) or until news arrives.
   their expiry times.
 - A refresh round is a few activity attempts with backoff; a failed round shows in the state and the
   `AttentionReason` search attribute (TokenRefreshFailing) and is retried after a growing pause, until it
-  works. A refresh token TikTok rejects stops refreshing: the seller must authorize the app again.
+  works. A refresh token TikTok rejects stops refreshing and marks the shop NEEDS_REAUTHORIZATION in the
+  store (its orders then buy no label): the seller must authorize the app again.
 - SELLER_DEAUTHORIZATION marks the shop DEAUTHORIZED in the store (the webhook inbox then ignores its
   orders) and stops refreshing; a new OAuth connection brings it back.
 - UPCOMING_AUTHORIZATION_EXPIRATION is recorded with its date and surfaced.
@@ -39,6 +40,16 @@ with workflow.unsafe.imports_passed_through():
     from workflows import shared
 
 RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
+
+# Recording NEEDS_REAUTHORIZATION in the store is a new command after released refused refreshes.
+RECORD_REAUTHORIZATION_PATCH = "record-needs-reauthorization-v1"
+# The store's shop row for each lifecycle; a failing refresh still leaves the shop's orders going.
+STORE_STATUS = {
+    ShopLifecycle.ACTIVE: "ACTIVE",
+    ShopLifecycle.REFRESH_FAILING: "ACTIVE",
+    ShopLifecycle.NEEDS_REAUTHORIZATION: "NEEDS_REAUTHORIZATION",
+    ShopLifecycle.DEAUTHORIZED: "DEAUTHORIZED",
+}
 
 
 @workflow.defn
@@ -151,6 +162,7 @@ class ShopWorkflow:
         message = cause.message if isinstance(cause, ApplicationError) else str(cause or err)
         if isinstance(cause, ApplicationError) and cause.type == contracts.SHOP_AUTHORIZATION:
             s.reauthorization_reason = message
+            s.store_outdated = workflow.patched(RECORD_REAUTHORIZATION_PATCH)  # its orders stop buying labels
             s.note(now, f"TikTok refused the refresh token ({message}): the seller must authorize again")
             workflow.logger.warning("shop %s needs re-authorization: %s", s.shop_id, message)
             return
@@ -161,18 +173,17 @@ class ShopWorkflow:
 
     async def _record_shop(self) -> None:
         self.s.store_outdated = False
-        deauthorized = self.s.status is ShopLifecycle.DEAUTHORIZED
-        status = ShopLifecycle.DEAUTHORIZED if deauthorized else ShopLifecycle.ACTIVE
+        status = STORE_STATUS[self.s.status]
         await workflow.execute_activity(
             contracts.RECORD_SHOP,
             contracts.ShopRecordUpdate(
                 shop_id=self.s.shop_id,
-                status=status.value,
+                status=status,
                 authorization_expires_at=self.s.authorization_ends_at,
             ),
             start_to_close_timeout=self.policy.activity_timeout,
             retry_policy=RECORD_RETRY,
-            summary=f"record shop {status.value}",
+            summary=f"record shop {status}",
         )
 
     # --- signals: OAuth connections and TikTok's webhooks --------------------------------------

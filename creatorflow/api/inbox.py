@@ -299,29 +299,30 @@ class WebhookInbox:
             return None
 
     async def _forward_tiktok(self, row: WebhookEvent) -> None:
-        """Order events start or wake the order's workflow, but only for an ACTIVE shop: this is where a
-        deauthorized shop's order intake stops."""
-        if not await self._active_shop(row):
+        """Order events start or wake the order's workflow, but not for a deauthorized shop: this is where
+        its order intake stops. A shop needing re-authorization still takes orders; they wait for the
+        seller before buying a label."""
+        if not await self._intake_open(row):
             return
         message = TikTokOrderEvent.model_validate_json(row.payload)
         await self._signal(row, row.shop_id, row.order_id, message, start=True)
 
     async def _forward_catalog(self, row: WebhookEvent) -> None:
-        """Product events re-sync the catalog of an ACTIVE shop."""
+        """Product events re-sync the catalog of a shop not deauthorized."""
         assert row.id is not None
-        if not await self._active_shop(row):
+        if not await self._intake_open(row):
             return
         change = CatalogChange.model_validate_json(row.payload)
         workflow_id = await self._gateway.signal_catalog(row.shop_id, change)
         await self._mark(row.id, WebhookStatus.FORWARDED, workflow_id=workflow_id)
 
-    async def _active_shop(self, row: WebhookEvent) -> bool:
-        """True for a connected, ACTIVE shop; otherwise the event is marked IGNORED."""
+    async def _intake_open(self, row: WebhookEvent) -> bool:
+        """True for a connected shop its seller has not deauthorized; else the event is marked IGNORED."""
         assert row.id is not None
         shop = await self._connected_shop(row)
         if shop is None:
             return False
-        if shop.status is not ShopStatus.ACTIVE:
+        if shop.status is ShopStatus.DEAUTHORIZED:
             await self._mark(row.id, WebhookStatus.IGNORED, f"shop {row.shop_id} is {shop.status.value}")
             return False
         return True

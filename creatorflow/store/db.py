@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, create_engine
 
@@ -37,3 +37,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def create_schema(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine)
+    if engine.dialect.name == "postgresql":
+        # PostgreSQL keeps ShopStatus as an enum type that create_all never changes once it exists.
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TYPE shopstatus ADD VALUE IF NOT EXISTS 'NEEDS_REAUTHORIZATION'"))

@@ -45,7 +45,10 @@ def when(nullable: bool = False, **kwargs: Any) -> Any:
 
 
 class ShopStatus(StrEnum):
+    """What the shop's workflow last recorded (`creatorflow.shops.ShopLifecycle`, refresh failures aside)."""
+
     ACTIVE = "ACTIVE"
+    NEEDS_REAUTHORIZATION = "NEEDS_REAUTHORIZATION"  # TikTok rejected the refresh token; orders still come in
     DEAUTHORIZED = "DEAUTHORIZED"
 
 

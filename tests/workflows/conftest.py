@@ -109,7 +109,8 @@ class FakeWorld:
     recorded_states: list[str] = field(default_factory=list)
     out_of_stock: set[str] = field(default_factory=set)  # SKUs with nothing left to reserve
     aftersales: dict[str, contracts.AfterSales] = field(default_factory=dict)  # order id -> its requests
-    deauthorized_shops: set[str] = field(default_factory=set)  # their sellers revoked the app
+    # Shop -> why its seller must authorize again: SHOP_DEAUTHORIZED or SHOP_NEEDS_REAUTHORIZATION.
+    unauthorized_shops: dict[str, str] = field(default_factory=dict)
     verdicts: list[contracts.AfterSaleVerdict] = field(default_factory=list)
 
     def _rate(self, provider: Provider, service: str) -> Rate:
@@ -219,12 +220,9 @@ class FakeWorld:
     @activity.defn(name=contracts.REQUIRE_AUTHORIZED_SHOP)
     async def require_authorized_shop(self, ref: contracts.ShopRef) -> None:
         self.calls["shop_check"] += 1
-        if ref.shop_id in self.deauthorized_shops:
-            raise ApplicationError(
-                f"shop {ref.shop_id} deauthorized the app",
-                type=contracts.SHOP_DEAUTHORIZED,
-                non_retryable=True,
-            )
+        reason = self.unauthorized_shops.get(ref.shop_id)
+        if reason is not None:
+            raise ApplicationError(f"shop {ref.shop_id}: {reason}", type=reason, non_retryable=True)
 
     @activity.defn(name=contracts.RECORD_LABEL)
     async def record_label(self, record: contracts.LabelRecord) -> None:

@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
+from activities import contracts
 from creatorflow.domain import Provider, TrackingStatus
 from creatorflow.orders import CarrierTrackingEvent, FulfillmentState, OrderState, TikTokOrderEvent
-from tests.workflows.conftest import UNDELIVERABLE, Harness, snapshot
+from tests.workflows.conftest import FAST, UNDELIVERABLE, Harness, snapshot
 from workflows.order import CancelRequest, HoldRequest, OrderWorkflow, ReshipRequest, RetryRequest
 from workflows.shared import ATTENTION_REASON, LATE_SHIPMENT_RISK
 
@@ -133,21 +134,51 @@ async def test_shop_deauthorized_mid_order_buys_no_label_until_authorized_again_
     await until(handle, status_is(State.ON_HOLD))
 
     # The seller revokes the app while the order is in flight; then TikTok releases it for shipping.
-    harness.world.deauthorized_shops.add("shop-1")
+    harness.world.unauthorized_shops["shop-1"] = contracts.SHOP_DEAUTHORIZED
     harness.world.orders[order_id] = snapshot(order_id, "AWAITING_SHIPMENT", 200)
     await handle.signal(OrderWorkflow.tiktok_event, event("e-ready", "AWAITING_SHIPMENT", 200))
     parked = await until(handle, status_is(State.NEEDS_ATTENTION))
     assert parked.attention is not None and parked.attention.reason == "ShopDeauthorized"
-    assert "deauthorized the app" in parked.attention.message
+    assert "ShopDeauthorized" in parked.attention.message
     assert parked.label is None and not harness.world.purchases and order_id not in harness.world.shipped
     reasons = await handle.describe()
     assert reasons.typed_search_attributes.get(ATTENTION_REASON) == "ShopDeauthorized"
 
-    harness.world.deauthorized_shops.clear()  # the seller authorizes the app again
+    harness.world.unauthorized_shops.clear()  # the seller authorizes the app again
     await handle.execute_update(OrderWorkflow.retry, RetryRequest())
     shipped = await until(handle, status_is(State.SHIPPED))
     assert harness.world.purchases == {f"order:shop-1:{order_id}:label:0": 1}
     assert shipped.label is not None and harness.world.shipped[order_id] == shipped.label.tracking_number
+
+
+@pytest.mark.parametrize("reason", [contracts.SHOP_DEAUTHORIZED, contracts.SHOP_NEEDS_REAUTHORIZATION])
+async def test_orders_waiting_for_their_seller_ship_by_themselves_once_the_app_is_authorized_again(
+    harness: Harness, reason: str
+) -> None:
+    # Deauthorized, or TikTok rejected its refresh token: either way the seller must authorize again.
+    harness.world.unauthorized_shops["shop-1"] = reason
+    policy = FAST.model_copy(update={"shop_recheck": timedelta(milliseconds=200)})
+    order_ids = [harness.new_order_id() for _ in range(2)]
+    handles = []
+    for order_id in order_ids:
+        harness.world.orders[order_id] = snapshot(order_id, "AWAITING_SHIPMENT", 100)
+        handles.append(await harness.start(order_id, policy))
+    for handle in handles:
+        parked = await until(handle, status_is(State.NEEDS_ATTENTION))
+        assert parked.attention is not None and parked.attention.reason == reason
+        assert (await handle.describe()).typed_search_attributes.get(ATTENTION_REASON) == reason
+    # Each asks again on its timer, and stays parked while the answer is the same.
+    await eventually(lambda: harness.world.calls["shop_check"] >= 6)
+    assert not harness.world.purchases
+    for handle in handles:
+        assert (await handle.query(OrderWorkflow.state)).status is State.NEEDS_ATTENTION
+
+    del harness.world.unauthorized_shops["shop-1"]  # the seller authorizes the app again
+    for order_id, handle in zip(order_ids, handles, strict=True):
+        shipped = await until(handle, status_is(State.SHIPPED))
+        assert shipped.label is not None and harness.world.shipped[order_id] == shipped.label.tracking_number
+        assert not any("operator" in line for line in shipped.history)
+    assert harness.world.purchases == {f"order:shop-1:{order_id}:label:0": 1 for order_id in order_ids}
 
 
 async def test_retry_is_refused_when_nothing_needs_attention(harness: Harness) -> None:

@@ -5,6 +5,7 @@ token TikTok no longer accepts.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -13,8 +14,11 @@ import pytest
 from google.protobuf.message import Message
 from temporalio.api.common.v1 import Payload
 from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
+from activities import contracts
+from activities.shops import ShopActivities
 from creatorflow.orders import OrderPolicy
 from creatorflow.shops import (
     REAUTHORIZATION_REQUIRED,
@@ -69,6 +73,16 @@ async def decrypted_payloads(client: Client, handle: ShopHandle) -> str:
     codec = client.data_converter.payload_codec
     assert codec is not None
     return b"\n".join(payload.data for payload in await codec.decode(payloads)).decode()
+
+
+async def require_authorized(world: World, shop_id: str) -> None:
+    """What an order of the shop asks before buying a label: the real activity, on the world's store."""
+
+    async def not_paused(shop_id: str, reason: str) -> None:
+        raise AssertionError("checking a shop never pauses its polling")
+
+    activities = ShopActivities(world.store, world.settings.tiktok, pause_polling=not_paused)
+    await activities.require_authorized(contracts.ShopRef(shop_id=shop_id))
 
 
 async def run_id(handle: ShopHandle) -> str | None:
@@ -191,11 +205,21 @@ async def test_rejected_refresh_token_asks_for_reauthorization_and_stops_retryin
         await handle.execute_update(ShopWorkflow.refresh_now)
     assert "the seller must authorize the app again" in str(again.value.cause)
     assert len(await world.control.ledger(REFRESH_PATH)) == 1  # not retried: retrying cannot help
+    # The store follows, so the shop's orders buy no label until the seller is back.
+    shop_id = refused.shop_id
+    await eventually(
+        lambda: asyncio.to_thread(world.store.shop, shop_id), lambda shop: shop.status.value != "ACTIVE"
+    )
+    assert world.store.shop(shop_id).status.value == "NEEDS_REAUTHORIZATION"
+    with pytest.raises(ApplicationError) as no_label:
+        await require_authorized(world, shop_id)
+    assert no_label.value.type == contracts.SHOP_NEEDS_REAUTHORIZATION and no_label.value.non_retryable
 
     # The seller authorizes again: the same workflow takes the new tokens and refreshes them.
     await world.connect(temporal_client, QUICK_RETRIES, seller_id)
     back = await eventually(lambda: status(handle), lambda state: state.connections == 2)
     assert back.status is ShopLifecycle.ACTIVE and back.reauthorization_reason == ""
+    await require_authorized(world, shop_id)  # the store is ACTIVE again: labels may be bought
     refreshed = await handle.execute_update(ShopWorkflow.refresh_now)
     assert refreshed.status is ShopLifecycle.ACTIVE and refreshed.refreshes == 1
 

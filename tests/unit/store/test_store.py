@@ -9,8 +9,10 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import Engine
 
 from creatorflow.crypto import DecryptionError, Keyring
+from creatorflow.store.db import create_schema
 from creatorflow.store.repository import ShopNotFoundError, StateCheck, Store
 from creatorflow.store.tables import Label, LabelStatus, OrderRecord, ShopStatus, WebhookEvent, WebhookStatus
 from creatorflow.tiktok.models import AuthorizedShop, TokenGrant
@@ -93,6 +95,23 @@ def test_deauthorized_shops_are_filtered(store: Store) -> None:
     # Authorizing again re-activates.
     store.save_authorized_shops(SHOPS[:1], grant())
     assert store.shop(SHOPS[0].id).status is ShopStatus.ACTIVE
+
+
+def test_a_shop_needing_reauthorization_is_recorded_until_the_seller_is_back(store: Store) -> None:
+    store.save_authorized_shops(SHOPS[:1], grant())
+    store.set_shop_status(SHOPS[0].id, ShopStatus.NEEDS_REAUTHORIZATION)
+    assert store.shop(SHOPS[0].id).status is ShopStatus.NEEDS_REAUTHORIZATION
+    store.save_authorized_shops(SHOPS[:1], grant())
+    assert store.shop(SHOPS[0].id).status is ShopStatus.ACTIVE
+
+
+def test_schema_from_before_reauthorization_learns_the_new_status(engine: Engine, keyring: Keyring) -> None:
+    if engine.dialect.name != "postgresql":
+        pytest.skip("only PostgreSQL keeps ShopStatus as a type of its own")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TYPE shopstatus AS ENUM ('ACTIVE', 'DEAUTHORIZED')"))
+    create_schema(engine)
+    test_a_shop_needing_reauthorization_is_recorded_until_the_seller_is_back(Store(engine, keyring))
 
 
 def test_webhook_inbox_deduplicates_even_under_concurrency(store: Store) -> None:
