@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 from activities import contracts
 from activities.errors import activity_errors
 from creatorflow.aftersales import from_cancellation, from_return
-from creatorflow.inventory import CatalogSummary, low_stock, plan_pushes
+from creatorflow.inventory import CatalogSummary, ProductPush, low_stock, plan_stock
 from creatorflow.orders import OrderSnapshot, snapshot_of
 from creatorflow.store.repository import Store
 from creatorflow.sync import ChangePage, ChangeSearch, OrderChange
@@ -23,9 +23,11 @@ from creatorflow.tiktok.errors import PackageAlreadyShippedError
 from creatorflow.tiktok.models import (
     AfterSaleSearch,
     CancellationPage,
+    ItemError,
     Order,
     OrderPage,
     OrderSearch,
+    ProductStatus,
     ReturnPage,
     ShopCredentials,
     SkuInventory,
@@ -205,46 +207,84 @@ class TikTokActivities:
 
     @activity.defn(name=contracts.PUSH_STOCK)
     async def push_stock(self, request: contracts.CatalogRequest) -> CatalogSummary:
-        """Tell TikTok every changed quantity: one Update Inventory call per product, all its changed SKUs.
+        """Tell TikTok every changed quantity: one Update Inventory call per product, all its changed SKUs;
+        take off sale the products with nothing to offer, and put back those we took off once they have.
 
-        There is no idempotency key here (reference §8), and none is needed: the call sets absolute
-        quantities, so a retry sets the same numbers again.
+        There is no idempotency key here (reference §8), and none is needed: the calls set absolute
+        quantities and statuses, so a retry sets the same ones again.
         """
         levels = await asyncio.to_thread(self._store.stock_levels, request.shop_id)
-        plans = plan_pushes(levels, request.policy)
+        plan = plan_stock(levels, request.policy)
+        low = [level.seller_sku or level.sku_id for level in low_stock(levels, request.policy)]
+        if not plan.deactivate and not plan.pushes:
+            return CatalogSummary(low_stock=low)
         refused: list[str] = []
         pushed = 0
         with activity_errors():
-            shop = await self._shop(request.shop_id) if plans else None
-            for plan in plans:
-                assert shop is not None
-                errors = await self._client.update_inventory(
-                    shop,
-                    plan.product_id,
-                    [
-                        SkuInventory(
-                            id=sku.sku_id,
-                            inventory=[WarehouseStock(warehouse_id=sku.warehouse_id, quantity=sku.quantity)],
-                        )
-                        for sku in plan.skus
-                    ],
-                )
-                failed = {str(error.detail.get("sku_id", "")): error.message for error in errors}
-                refused += [f"{sku_id}: {message}" for sku_id, message in failed.items()]
-                for sku in plan.skus:
-                    if sku.sku_id not in failed:
-                        await asyncio.to_thread(
-                            self._store.set_tiktok_quantity, request.shop_id, sku.sku_id, sku.quantity
-                        )
-                        pushed += 1
+            shop = await self._shop(request.shop_id)
+            deactivated = await self._set_on_sale(shop, plan.deactivate, refused, on_sale=False)
+            reactivate = [push.product_id for push in plan.pushes if push.activate]
+            reactivated = await self._set_on_sale(shop, reactivate, refused, on_sale=True)
+            for push in plan.pushes:
+                if push.skus and (not push.activate or push.product_id in reactivated):
+                    pushed += await self._push_product(shop, push, refused)
         if refused:
             activity.logger.warning("TikTok refused stock updates: %s", "; ".join(refused))
+        if deactivated:
+            activity.logger.warning(
+                "shop %s: off sale on TikTok, out of stock: %s", request.shop_id, ", ".join(deactivated)
+            )
         return CatalogSummary(
             pushed_skus=pushed,
-            push_calls=len(plans),
+            push_calls=sum(1 for push in plan.pushes if push.skus),
             refused=refused,
-            low_stock=[level.seller_sku or level.sku_id for level in low_stock(levels, request.policy)],
+            deactivated=deactivated,
+            reactivated=reactivated,
+            low_stock=low,
         )
+
+    async def _set_on_sale(
+        self, shop: ShopCredentials, product_ids: list[str], refused: list[str], *, on_sale: bool
+    ) -> list[str]:
+        """Activate or deactivate products; returns those TikTok took. A deactivation is marked ours in the
+        store before TikTok is asked, so a crash in between cannot make it look like the seller's."""
+        if not product_ids:
+            return []
+        if not on_sale:
+            await asyncio.to_thread(self._store.flag_stock_deactivation, shop.shop_id, product_ids)
+        call = self._client.activate_products if on_sale else self._client.deactivate_products
+        taken = self._taken(product_ids, await call(shop, product_ids), "product_id", refused)
+        status = ProductStatus.ACTIVATE if on_sale else ProductStatus.SELLER_DEACTIVATED
+        await asyncio.to_thread(self._store.set_product_status, shop.shop_id, taken, status)
+        return taken
+
+    async def _push_product(self, shop: ShopCredentials, push: ProductPush, refused: list[str]) -> int:
+        """One Update Inventory call; records what TikTok took and returns how many SKUs that was."""
+        errors = await self._client.update_inventory(
+            shop,
+            push.product_id,
+            [
+                SkuInventory(
+                    id=sku.sku_id,
+                    inventory=[WarehouseStock(warehouse_id=sku.warehouse_id, quantity=sku.quantity)],
+                )
+                for sku in push.skus
+            ],
+        )
+        taken = self._taken([sku.sku_id for sku in push.skus], errors, "sku_id", refused)
+        for sku in push.skus:
+            if sku.sku_id in taken:
+                await asyncio.to_thread(
+                    self._store.set_tiktok_quantity, shop.shop_id, sku.sku_id, sku.quantity
+                )
+        return len(taken)
+
+    @staticmethod
+    def _taken(ids: list[str], errors: list[ItemError], key: str, refused: list[str]) -> list[str]:
+        """The ids TikTok took; each one it refused goes to `refused` with its reason."""
+        failed = {str(error.detail.get(key, "")): error.message for error in errors}
+        refused += [f"{item}: {message}" for item, message in failed.items()]
+        return [item for item in ids if item not in failed]
 
     @activity.defn(name=contracts.SEARCH_CHANGES)
     async def search_changes(self, search: ChangeSearch) -> ChangePage:

@@ -3,7 +3,9 @@
 Our store is the truth for stock (`on_hand`, set from the first catalog sync and then by operators);
 TikTok's quantity is derived from it: available (on hand minus reservations of unshipped orders) minus a
 safety buffer, pushed in batches (reference/tiktok-shop-api.md §5.5: one Update Inventory call per product,
-quantity in [1, 99999]). Nothing here knows about Temporal.
+quantity in [1, 99999]). Since 0 cannot be pushed, a product with nothing to offer on any SKU is taken off
+sale (Deactivate Products) and put back (Activate Products) once it has stock again; only a product we took
+off sale, never one the seller paused. Nothing here knows about Temporal.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# Update Inventory accepts [1, 99999]: an SKU we want at 0 cannot be pushed; TikTok's own count (it takes
-# stock on every order) gets there, and the SKU shows as low stock until it is restocked.
+# Update Inventory accepts [1, 99999]: an SKU we want at 0 cannot be pushed. A product whose every SKU is at 0
+# is deactivated instead; one SKU at 0 beside others in stock keeps the last quantity TikTok was told.
 TIKTOK_MIN_QUANTITY = 1
 TIKTOK_MAX_QUANTITY = 99_999
 OUT_OF_STOCK = "OutOfStock"  # AttentionReason of a paid order we have no stock for
@@ -68,6 +70,9 @@ class StockLevel(BaseModel):
     reserved: int
     tiktok_quantity: int | None = None  # what TikTok was last told (or showed at the last sync)
     active: bool = True  # TikTok only takes inventory updates for ACTIVATE products
+    # We deactivated the product because it had nothing to offer (and it is still only seller-deactivated):
+    # ours to activate again once it has stock. A product the seller or TikTok took off sale is not.
+    stock_deactivated: bool = False
 
     @property
     def available(self) -> int:
@@ -88,25 +93,52 @@ class SkuPush(BaseModel):
 
 
 class ProductPush(BaseModel):
-    """One Update Inventory call: every changed SKU of one product."""
+    """One product's push: activated first if we had taken it off sale (TikTok updates only ACTIVATE
+    products' stock), then one Update Inventory call with every changed SKU, if any."""
 
     model_config = ConfigDict(frozen=True)
 
     product_id: str
     skus: list[SkuPush]
+    activate: bool = False
 
 
-def plan_pushes(levels: Sequence[StockLevel], policy: InventoryPolicy) -> list[ProductPush]:
-    """Batch every SKU whose listed quantity differs from what TikTok was told, one call per product."""
-    by_product: dict[str, list[SkuPush]] = {}
+class StockPlan(BaseModel):
+    """What one push does: products taken off sale because no SKU has anything to offer, and pushes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    deactivate: list[str] = Field(default_factory=list)
+    pushes: list[ProductPush] = Field(default_factory=list)
+
+
+def plan_stock(levels: Sequence[StockLevel], policy: InventoryPolicy) -> StockPlan:
+    """Per product: off sale when every SKU should offer 0; back on sale (with its quantities) when we took
+    it off and a SKU has stock again; otherwise every SKU whose listed quantity differs from what TikTok
+    was told, in one call. Products the seller or TikTok deactivated are left alone."""
+    by_product: dict[str, list[StockLevel]] = {}
     for level in levels:
-        quantity = listed_quantity(level, policy)
-        if not level.active or quantity == level.tiktok_quantity or quantity < TIKTOK_MIN_QUANTITY:
+        by_product.setdefault(level.product_id, []).append(level)
+    deactivate: list[str] = []
+    pushes: list[ProductPush] = []
+    for product_id, skus in sorted(by_product.items()):
+        quantities = [listed_quantity(level, policy) for level in skus]
+        sellable = max(quantities) >= TIKTOK_MIN_QUANTITY
+        active = any(level.active for level in skus)
+        if active and not sellable:
+            deactivate.append(product_id)
             continue
-        by_product.setdefault(level.product_id, []).append(
+        reactivate = not active and sellable and all(level.stock_deactivated for level in skus)
+        if not (active or reactivate):
+            continue
+        changed = [
             SkuPush(sku_id=level.sku_id, warehouse_id=level.warehouse_id, quantity=quantity)
-        )
-    return [ProductPush(product_id=product_id, skus=skus) for product_id, skus in sorted(by_product.items())]
+            for level, quantity in zip(skus, quantities, strict=True)
+            if quantity >= TIKTOK_MIN_QUANTITY and quantity != level.tiktok_quantity
+        ]
+        if changed or reactivate:
+            pushes.append(ProductPush(product_id=product_id, skus=changed, activate=reactivate))
+    return StockPlan(deactivate=deactivate, pushes=pushes)
 
 
 def low_stock(levels: Sequence[StockLevel], policy: InventoryPolicy) -> list[StockLevel]:
@@ -131,7 +163,9 @@ class CatalogSummary(BaseModel):
     skus: int = 0
     pushed_skus: int = 0
     push_calls: int = 0
-    refused: list[str] = Field(default_factory=list)  # SKUs TikTok refused, with its reason
+    refused: list[str] = Field(default_factory=list)  # SKUs (or products) TikTok refused, with its reason
+    deactivated: list[str] = Field(default_factory=list)  # products taken off sale: nothing to offer
+    reactivated: list[str] = Field(default_factory=list)  # products we had taken off sale, back on it
     low_stock: list[str] = Field(default_factory=list)  # seller SKUs (or ids) at or under the threshold
     at: datetime | None = None
 

@@ -22,7 +22,8 @@ def show(
     shop: str | None = typer.Option(None, help="only this shop id"),
     low: bool = typer.Option(False, "--low", help="only SKUs at or under the low-stock threshold"),
 ) -> None:
-    """One line per SKU: on hand, reserved, available, what TikTok should offer and was last told."""
+    """One line per SKU: on hand, reserved, available, what TikTok should offer and was last told;
+    OFF-SALE when its product is deactivated on TikTok for want of stock, until it is restocked."""
     settings = get_settings()
     policy = settings.inventory
     levels = runtime.store(settings).stock_levels(shop)
@@ -34,6 +35,7 @@ def show(
     )
     for level in levels:
         flag = "  LOW" if level.available <= policy.low_stock_threshold else ""
+        flag += "  OFF-SALE" if level.stock_deactivated else ""  # we deactivated it on TikTok: no stock
         tiktok = "-" if level.tiktok_quantity is None else str(level.tiktok_quantity)
         typer.echo(
             f"{level.shop_id:<20} {level.seller_sku[:16]:<16} {level.sku_id:<20} {level.on_hand:>8} "

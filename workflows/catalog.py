@@ -4,7 +4,8 @@ Entity-shaped like `OrderWorkflow`: the signal handler records that something ch
 - Sync (read every active product into the store) on start (connect), on product webhooks (types 5, 15,
   16) and every `sync_interval`.
 - Push every `push_interval`, or at once after a sync or an operator's count: all stock changes since the
-  last push, one Update Inventory call per product, on the rate-limited TikTok task queue.
+  last push, one Update Inventory call per product, on the rate-limited TikTok task queue; a product with
+  nothing to offer is deactivated on TikTok, and activated again once restocked.
 The periodic work is a timer in this entity rather than a Temporal Schedule: one workflow per shop already
 exists to receive the webhooks, and a single loop means a sync and a push never race each other.
 """

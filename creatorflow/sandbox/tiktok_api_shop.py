@@ -22,6 +22,8 @@ from creatorflow.sandbox.tiktok_schemas import (
     DeliveryOptionsData,
     InventoryUpdateBody,
     InventoryUpdateData,
+    ProductErrorsData,
+    ProductIdsBody,
     ProductSearchBody,
     ProductSearchData,
     ShippingProvidersData,
@@ -128,6 +130,18 @@ def shop_router(world: World, gateway: Gateway, paginator: Paginator) -> APIRout
     ) -> JSONResponse:
         errors = catalog.update_inventory(call.shop, product_id, body.skus)
         return ok(InventoryUpdateData(errors=errors))
+
+    @router.post("/product/202309/products/activate")
+    async def activate_products(
+        body: ProductIdsBody, call: ShopCall = Depends(gateway.shop_call)
+    ) -> JSONResponse:
+        return ok(ProductErrorsData(errors=catalog.set_on_sale(call.shop, body.product_ids, on_sale=True)))
+
+    @router.post("/product/202309/products/deactivate")
+    async def deactivate_products(
+        body: ProductIdsBody, call: ShopCall = Depends(gateway.shop_call)
+    ) -> JSONResponse:
+        return ok(ProductErrorsData(errors=catalog.set_on_sale(call.shop, body.product_ids, on_sale=False)))
 
     # --- finance --------------------------------------------------------------------------------------------
 

@@ -32,6 +32,8 @@ from creatorflow.sandbox.tiktok_models import (
 from creatorflow.sandbox.tiktok_schemas import (
     InventoryError,
     InventoryErrorDetail,
+    ProductError,
+    ProductErrorDetail,
     SkuInventoryUpdate,
     WarehouseError,
 )
@@ -241,6 +243,41 @@ class Catalog(WorldPart):
                 update_time=product.update_time,
             ),
         )
+
+    def set_on_sale(self, shop: Shop, product_ids: list[str], on_sale: bool) -> list[ProductError]:
+        """Activate Product / Deactivate Products (§5.5 "Others"; body and errors as noted in the client):
+        SELLER_DEACTIVATED <-> ACTIVATE, each change with a type-5 webhook. A product already where it is
+        asked to be is left as it is (the emulator's choice: TikTok does not document it); one TikTok holds
+        (frozen, platform-deactivated, draft...) or that is not the shop's goes to data.errors[]."""
+        wanted, other = (
+            (ProductStatus.ACTIVATE, ProductStatus.SELLER_DEACTIVATED)
+            if on_sale
+            else (ProductStatus.SELLER_DEACTIVATED, ProductStatus.ACTIVATE)
+        )
+        errors: list[ProductError] = []
+        for product_id in product_ids:
+            product = self.products.get(product_id)
+            if product is None or product.shop_id != shop.id:
+                code, message = EmulatorCode.PRODUCT_NOT_FOUND, f"Product {product_id} does not exist."
+            elif product.status == other:
+                self.set_product_status(shop, product, wanted)
+                continue
+            elif product.status == wanted:
+                continue
+            else:
+                code, message = (
+                    EmulatorCode.PRODUCT_STATUS_LOCKED,
+                    f"Product {product_id} is {product.status}.",
+                )
+            errors.append(
+                ProductError(code=code, message=message, detail=ProductErrorDetail(product_id=product_id))
+            )
+        return errors
+
+    def check_on_sale(self, product: Product) -> None:
+        """Buyers see and order only ACTIVATE products."""
+        if product.status != ProductStatus.ACTIVATE:
+            raise Conflict(f"product {product.id} is {product.status}: buyers cannot order it")
 
     def move_stock(self, sku: Sku, warehouse_id: str, delta: int) -> None:
         """Take stock when a buyer orders (delta < 0) and put it back when the order is cancelled."""

@@ -57,6 +57,7 @@ class EmulatorCode(IntEnum):
     PRODUCT_NOT_ACTIVE = 99012002
     SKU_NOT_IN_PRODUCT = 99012003
     INVALID_INVENTORY = 99012004
+    PRODUCT_STATUS_LOCKED = 99012005  # activate or deactivate a product in a status only TikTok changes
     AFTERSALE_NOT_FOUND = 99025001
     DECISION_NOT_APPLICABLE = 99025002
 

@@ -137,6 +137,7 @@ class OrderBook(WorldPart):
         items = []
         for line in lines:
             product, sku = self._catalog.sku(shop, line.sku_id)
+            self._catalog.check_on_sale(product)
             self._catalog.move_stock(sku, warehouse_id, -line.quantity)
             items += [
                 LineItem(

@@ -338,6 +338,26 @@ class InventoryUpdateData(BaseModel):
     errors: list[InventoryError]
 
 
+class ProductIdsBody(BaseModel):
+    """Activate Product / Deactivate Products: at most 20 products a call."""
+
+    product_ids: list[str] = Field(min_length=1, max_length=20)
+
+
+class ProductErrorDetail(BaseModel):
+    product_id: str
+
+
+class ProductError(BaseModel):
+    code: int
+    message: str
+    detail: ProductErrorDetail
+
+
+class ProductErrorsData(BaseModel):
+    errors: list[ProductError]
+
+
 # --- returns and cancellations -------------------------------------------------------------------------
 
 

@@ -28,13 +28,14 @@ from creatorflow.store.tables import (
     Shop,
     ShopStatus,
     ShopToken,
+    StockDeactivation,
     StockReservation,
     SyncCursor,
     WebhookEvent,
     WebhookStatus,
     utcnow,
 )
-from creatorflow.tiktok.models import AuthorizedShop, Product, ShopCredentials, TokenGrant
+from creatorflow.tiktok.models import AuthorizedShop, Product, ProductStatus, ShopCredentials, TokenGrant
 
 # (from, to) -> how reserved and on_hand move, per unit.
 _STOCK_MOVES = {
@@ -351,7 +352,9 @@ class Store:
 
     def sync_catalog(self, shop_id: str, products: Sequence[Product]) -> int:
         """Upsert every SKU TikTok lists. A new SKU starts with TikTok's quantity on hand; after that our
-        `on_hand` is the truth and TikTok's quantity is only remembered (the push corrects any drift)."""
+        `on_hand` is the truth and TikTok's quantity is only remembered (the push corrects any drift). A
+        product we took off sale that TikTok now shows in any other status (the seller put it back, or
+        TikTok froze it) is no longer ours to put back."""
         count = 0
         with Session(self.engine) as session:
             for product in products:
@@ -369,16 +372,29 @@ class Store:
                     row.updated_at = utcnow()
                     session.add(row)
                     count += 1
+            _drop_stock_deactivations(
+                session, shop_id, [p.id for p in products if p.status != ProductStatus.SELLER_DEACTIVATED]
+            )
             session.commit()
         return count
 
     def stock_levels(self, shop_id: str | None = None) -> list[StockLevel]:
         with Session(self.engine) as session:
             query = select(CatalogSku).order_by(col(CatalogSku.shop_id), col(CatalogSku.seller_sku))
+            flags = select(StockDeactivation)
             if shop_id is not None:
                 query = query.where(CatalogSku.shop_id == shop_id)
+                flags = flags.where(StockDeactivation.shop_id == shop_id)
+            ours = {(flag.shop_id, flag.product_id) for flag in session.exec(flags)}
             return [
-                StockLevel.model_validate({**row.model_dump(), "active": row.product_status == "ACTIVATE"})
+                StockLevel.model_validate(
+                    {
+                        **row.model_dump(),
+                        "active": row.product_status == ProductStatus.ACTIVATE,
+                        "stock_deactivated": row.product_status == ProductStatus.SELLER_DEACTIVATED
+                        and (row.shop_id, row.product_id) in ours,
+                    }
+                )
                 for row in session.exec(query)
             ]
 
@@ -404,6 +420,27 @@ class Store:
                 row.tiktok_quantity = quantity
                 session.add(row)
                 session.commit()
+
+    def flag_stock_deactivation(self, shop_id: str, product_ids: Sequence[str]) -> None:
+        """Note, before asking TikTok, that we are taking these products off sale for want of stock."""
+        with Session(self.engine) as session:
+            for product_id in product_ids:
+                if session.get(StockDeactivation, (shop_id, product_id)) is None:
+                    session.add(StockDeactivation(shop_id=shop_id, product_id=product_id))
+            session.commit()
+
+    def set_product_status(self, shop_id: str, product_ids: Sequence[str], status: ProductStatus) -> None:
+        """What TikTok answered to our Activate or Deactivate call, so the next push plans from it without
+        waiting for a sync; a product no longer SELLER_DEACTIVATED is no longer ours to activate."""
+        with Session(self.engine) as session:
+            session.execute(
+                update(CatalogSku)
+                .where(col(CatalogSku.shop_id) == shop_id, col(CatalogSku.product_id).in_(product_ids))
+                .values(product_status=status, updated_at=utcnow())
+            )
+            if status != ProductStatus.SELLER_DEACTIVATED:
+                _drop_stock_deactivations(session, shop_id, product_ids)
+            session.commit()
 
     def reserve_stock(self, shop_id: str, order_id: str, items: Sequence[tuple[str, int]]) -> Reservation:
         """Hold stock for a paid order, all SKUs or none. Idempotent by order id; SKUs not in the synced
@@ -508,3 +545,11 @@ class Store:
             session.add(row)
             session.commit()
             return value
+
+
+def _drop_stock_deactivations(session: Session, shop_id: str, product_ids: Sequence[str]) -> None:
+    session.execute(
+        delete(StockDeactivation).where(
+            col(StockDeactivation.shop_id) == shop_id, col(StockDeactivation.product_id).in_(product_ids)
+        )
+    )

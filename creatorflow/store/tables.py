@@ -171,6 +171,19 @@ class CatalogSku(SQLModel, table=True):
     updated_at: datetime = when(default_factory=utcnow)
 
 
+class StockDeactivation(SQLModel, table=True):
+    """A product we took off sale on TikTok because no SKU had stock to offer: ours to put back on sale.
+
+    A table of its own rather than a column, so `create_all` adds it to an existing database. Written
+    before the Deactivate call (a crash in between leaves no product of ours looking like the seller's);
+    dropped once TikTok shows the product in any status but SELLER_DEACTIVATED.
+    """
+
+    shop_id: str = Field(primary_key=True)
+    product_id: str = Field(primary_key=True)
+    created_at: datetime = when(default_factory=utcnow)
+
+
 class ReservationStatus(StrEnum):
     RESERVED = "RESERVED"  # paid, not shipped: held back from TikTok
     SHIPPED = "SHIPPED"  # left the shelf: taken off on_hand

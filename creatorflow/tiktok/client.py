@@ -29,6 +29,7 @@ M = TypeVar("M", bound=BaseModel)
 P = TypeVar("P", bound=BaseModel)
 
 ORDER_DETAIL_MAX_IDS = 50
+PRODUCT_STATUS_MAX_IDS = 20
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,12 @@ SHIPPING_PROVIDERS = Api("GET", "/logistics/202309/delivery_options/{delivery_op
 PRODUCT_SEARCH = Api("POST", "/product/202309/products/search")
 PRODUCT_DETAIL = Api("GET", "/product/202309/products/{product_id}")
 INVENTORY_UPDATE = Api("POST", "/product/202309/products/{product_id}/inventory/update")
+# Reference §5.5 names these under "Others" only. Path, body `{"product_ids": [...]}` (at most 20) and
+# `data.errors[]{code, message, detail{product_id}}` are from the Partner API's Activate Product and
+# Deactivate Products pages as SDKs mirror them (EcomPHP/tiktokshop-php Product.php,
+# lywzx/tiktok-partner-api products/ActivateProduct.ts and DeactivateProducts.ts).
+PRODUCTS_ACTIVATE = Api("POST", "/product/202309/products/activate")
+PRODUCTS_DEACTIVATE = Api("POST", "/product/202309/products/deactivate")
 RETURN_SEARCH = Api("POST", "/return_refund/202309/returns/search")
 RETURN_APPROVE = Api("POST", "/return_refund/202309/returns/{return_id}/approve")
 RETURN_REJECT = Api("POST", "/return_refund/202309/returns/{return_id}/reject")
@@ -89,8 +96,8 @@ class _Tracking(m.TikTokModel):
     tracking: list[m.TrackingEvent] = Field(default_factory=list)
 
 
-class _InventoryErrors(m.TikTokModel):
-    errors: list[m.InventoryError] = Field(default_factory=list)
+class _ItemErrors(m.TikTokModel):
+    errors: list[m.ItemError] = Field(default_factory=list)
 
 
 async def pages(fetch: Callable[[str | None], Awaitable[P]]) -> AsyncIterator[P]:
@@ -398,7 +405,7 @@ class TikTokShopClient:
 
     async def update_inventory(
         self, shop: m.ShopCredentials, product_id: str, skus: Sequence[m.SkuInventory]
-    ) -> list[m.InventoryError]:
+    ) -> list[m.ItemError]:
         """Set stock. TikTok can refuse single SKUs while answering code 0; those come back as a list."""
         if not skus:
             raise ValueError("an inventory update needs at least one SKU")
@@ -409,11 +416,33 @@ class TikTokShopClient:
         answer = await self._shop_call(
             shop,
             INVENTORY_UPDATE,
-            _InventoryErrors,
+            _ItemErrors,
             path_params={"product_id": product_id},
             body={"skus": [sku.model_dump() for sku in skus]},
         )
         return answer.errors
+
+    async def activate_products(
+        self, shop: m.ShopCredentials, product_ids: Sequence[str]
+    ) -> list[m.ItemError]:
+        """Put seller-deactivated products back on sale; refused ones come back as a list."""
+        return await self._set_products_status(shop, PRODUCTS_ACTIVATE, product_ids)
+
+    async def deactivate_products(
+        self, shop: m.ShopCredentials, product_ids: Sequence[str]
+    ) -> list[m.ItemError]:
+        """Take products off sale (they become SELLER_DEACTIVATED); refused ones come back as a list."""
+        return await self._set_products_status(shop, PRODUCTS_DEACTIVATE, product_ids)
+
+    async def _set_products_status(
+        self, shop: m.ShopCredentials, api: Api, product_ids: Sequence[str]
+    ) -> list[m.ItemError]:
+        """Any number of products, 20 a call (TikTok's maximum)."""
+        errors: list[m.ItemError] = []
+        for start in range(0, len(product_ids), PRODUCT_STATUS_MAX_IDS):
+            batch = list(product_ids[start : start + PRODUCT_STATUS_MAX_IDS])
+            errors += (await self._shop_call(shop, api, _ItemErrors, body={"product_ids": batch})).errors
+        return errors
 
     # --- returns and cancellations -------------------------------------------------------------
 

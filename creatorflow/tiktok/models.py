@@ -264,6 +264,14 @@ class ShippingProvider(TikTokModel):
 # --- products --------------------------------------------------------------------------------------
 
 
+class ProductStatus(StrEnum):
+    """The product statuses stock acts on: only ACTIVATE is on sale; SELLER_DEACTIVATED is the one the
+    seller (or an app, through Deactivate Products) sets and can undo."""
+
+    ACTIVATE = "ACTIVATE"
+    SELLER_DEACTIVATED = "SELLER_DEACTIVATED"
+
+
 class SkuPrice(TikTokModel):
     currency: str = ""
     tax_exclusive_price: Decimal | None = None
@@ -304,7 +312,10 @@ class SkuInventory(BaseModel):
     inventory: list[WarehouseStock]
 
 
-class InventoryError(TikTokModel):
+class ItemError(TikTokModel):
+    """One entry of `data.errors[]`: a SKU Update Inventory refused (`detail.sku_id`), or a product
+    Activate/Deactivate Products refused (`detail.product_id`), while the call itself answered code 0."""
+
     code: int = 0
     message: str = ""
     detail: dict[str, Any] = Field(default_factory=dict)

@@ -13,7 +13,7 @@ from creatorflow.config import get_settings
 from creatorflow.crypto import Keyring
 from creatorflow.store.repository import Store
 from creatorflow.store.tables import ReturnRecord
-from creatorflow.tiktok.models import Product, Sku, WarehouseStock
+from creatorflow.tiktok.models import Product, ProductStatus, Sku, WarehouseStock
 from starter import runtime
 from starter.cli import app
 
@@ -48,6 +48,14 @@ def test_an_operator_sees_low_stock_and_records_a_count(store: Store) -> None:
 
     unknown = CliRunner().invoke(app, ["inventory", "set", "shop-1", "NOPE", "4"])
     assert unknown.exit_code == 1 and "no SKU matches 'NOPE'" in unknown.output
+
+
+def test_a_product_taken_off_sale_for_want_of_stock_is_marked(store: Store) -> None:
+    store.flag_stock_deactivation("shop-1", ["p1"])
+    store.set_product_status("shop-1", ["p1"], ProductStatus.SELLER_DEACTIVATED)
+    shown = CliRunner().invoke(app, ["inventory", "show"])
+    [line] = [line for line in shown.output.splitlines() if "LIP" in line]
+    assert line.split()[-2:] == ["LOW", "OFF-SALE"]
 
 
 def test_the_returns_report_lists_reasons(store: Store) -> None:

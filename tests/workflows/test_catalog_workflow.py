@@ -1,6 +1,7 @@
 """CatalogWorkflow with its real activities and onboarding against the TikTok emulator over HTTP: the
-low-stock alert raised and cleared, the catalog synced on connect and on its schedule (a time-skipping
-server), and stock pushes held to the client's rate limit."""
+low-stock alert raised and cleared, a product taken off sale at 0 and put back on restock, the catalog
+synced on connect and on its schedule (a time-skipping server), and stock pushes held to the client's rate
+limit."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from temporalio.testing import WorkflowEnvironment
 from creatorflow.inventory import CatalogChange, InventoryPolicy, StockLevel
 from creatorflow.shops import ShopPolicy
 from creatorflow.tiktok.client import TikTokShopClient
+from creatorflow.tiktok.models import Product
 from tests.e2e.conftest import eventually
 from tests.workflows.conftest import World, low_stock_alert
 from tests.workflows.test_tiktok_queue import busiest_second
@@ -100,6 +102,33 @@ async def test_low_stock_raises_the_alert_and_a_restock_clears_it(
     await shop.count("LIP-1", 11)  # one above: the alert clears
     await eventually(shop.levels, lambda levels: levels["LIP-1"].tiktok_quantity == 6)
     await eventually(lambda: low_stock_alert(shop.client, shop.shop_id), lambda low: low is False)
+
+
+async def test_a_product_with_no_stock_goes_off_sale_on_tiktok_and_comes_back_when_restocked(
+    shop: ConnectedShop,
+) -> None:
+    control, store = shop.world.control, shop.world.store
+    synced = await eventually(
+        shop.levels, lambda levels: "LIP-1" in levels and levels["LIP-1"].tiktok_quantity == 45
+    )
+    lip = synced["LIP-1"]
+    credentials = (await asyncio.to_thread(store.tokens, shop.shop_id)).credentials()
+
+    async def on_tiktok() -> Product:
+        return await shop.world.tiktok.get_product(credentials, lip.product_id)
+
+    await shop.count("LIP-1", 0)  # TikTok cannot be told 0: the product goes off sale instead
+    await eventually(on_tiktok, lambda product: product.status == "SELLER_DEACTIVATED")
+    with pytest.raises(RuntimeError, match="cannot order"):
+        await control.create_orders(shop.shop_id, lip.sku_id)
+
+    await shop.count("LIP-1", 10)  # 10 on the shelf, 5 of them the safety buffer
+    levels = await eventually(shop.levels, lambda levels: levels["LIP-1"].tiktok_quantity == 5)
+    assert levels["LIP-1"].active and not levels["LIP-1"].stock_deactivated
+    back = await on_tiktok()
+    assert (back.status, back.skus[0].inventory[0].quantity) == ("ACTIVATE", 5)
+    assert len(await control.create_orders(shop.shop_id, lip.sku_id)) == 1
+    assert levels["LIP-2"].active and levels["LIP-2"].tiktok_quantity == 195  # never left
 
 
 @pytest.fixture

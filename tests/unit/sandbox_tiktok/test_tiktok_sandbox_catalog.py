@@ -112,3 +112,11 @@ def test_a_shop_sets_reads_and_deletes_its_webhook_addresses(shop: Shop) -> None
     for _ in range(2):  # deleting what is not there still succeeds
         assert shop.api.call("DELETE", WEBHOOKS, body={"event_type": "ORDER_STATUS_CHANGE"}).code == 0
     assert shop.api.ok("GET", WEBHOOKS) == {"webhooks": [], "total_count": 0}
+
+
+def test_products_change_status_at_most_20_a_call(shop: Shop) -> None:
+    body = {"product_ids": [shop.product_id] * 21}
+    assert shop.api.call("POST", "/product/202309/products/deactivate", body=body).code == 36009004
+    assert (
+        shop.api.call("POST", "/product/202309/products/activate", body={"product_ids": []}).code == 36009004
+    )

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from creatorflow.store.repository import Store
 from creatorflow.store.tables import ReservationStatus
-from creatorflow.tiktok.models import Product, Sku, WarehouseStock
+from creatorflow.tiktok.models import Product, ProductStatus, Sku, WarehouseStock
 
 
 def catalog(store: Store, stock: int, other: int = 100) -> None:
@@ -78,3 +78,31 @@ def test_an_operator_count_replaces_on_hand_and_a_resync_keeps_it(store: Store) 
     assert stock(store, "lip") == (300, 0)
     [lip] = [level for level in store.stock_levels("shop-1") if level.sku_id == "lip"]
     assert lip.tiktok_quantity == 480
+
+
+def catalog_of_status(store: Store, status: str) -> None:
+    product = Product(id="p1", status=status, skus=[Sku(id="lip", inventory=[WarehouseStock(quantity=45)])])
+    store.sync_catalog("shop-1", [product])
+
+
+def ours(store: Store) -> bool:
+    [level] = store.stock_levels("shop-1")
+    return level.stock_deactivated
+
+
+def test_a_product_we_took_off_sale_stays_ours_only_while_it_is_seller_deactivated(store: Store) -> None:
+    catalog_of_status(store, "ACTIVATE")
+    store.flag_stock_deactivation("shop-1", ["p1"])
+    assert not ours(store)  # noted before TikTok is asked: not off sale yet
+    store.set_product_status("shop-1", ["p1"], ProductStatus.SELLER_DEACTIVATED)
+    assert ours(store)
+    catalog_of_status(store, "SELLER_DEACTIVATED")  # a sync (our own type-5 webhook) keeps it ours
+    assert ours(store)
+    catalog_of_status(store, "ACTIVATE")  # the seller put it back on sale ...
+    catalog_of_status(store, "SELLER_DEACTIVATED")  # ... and paused it again: theirs now
+    assert not ours(store)
+
+    store.flag_stock_deactivation("shop-1", ["p1"])
+    store.set_product_status("shop-1", ["p1"], ProductStatus.ACTIVATE)  # we put it back on sale ourselves
+    store.set_product_status("shop-1", ["p1"], ProductStatus.SELLER_DEACTIVATED)
+    assert not ours(store)

@@ -283,6 +283,44 @@ async def test_products_and_inventory_update(seller: Seller, tiktok: TikTokShopC
         )
 
 
+async def test_products_go_off_sale_and_back_and_buyers_follow(
+    control: TikTokSandboxControl, seller: Seller, tiktok: TikTokShopClient
+) -> None:
+    async def status() -> str:
+        return (await tiktok.get_product(seller.shop, seller.product_id)).status
+
+    assert await tiktok.deactivate_products(seller.shop, [seller.product_id]) == []
+    assert await status() == "SELLER_DEACTIVATED"
+    with pytest.raises(RuntimeError, match=r"HTTP 409.*cannot order"):
+        await control.create_orders(seller.shop.shop_id, seller.sku_ids[0])
+    (pushed,) = await control.deliveries(shop_id=seller.shop.shop_id, type=5)
+    assert pushed["notification"]["data"]["product_id"] == seller.product_id
+
+    frozen = await control.create_product(
+        seller.shop.shop_id, "Frozen", [{"seller_sku": "F", "price": "1.00", "stock": 1}]
+    )
+    await control.set_product_status(frozen.id, "FREEZE")
+    unknown = "1729000000000000000"
+    refused = await tiktok.activate_products(seller.shop, [seller.product_id, frozen.id, unknown])
+    assert [(error.code, error.detail["product_id"]) for error in refused] == [
+        (99012005, frozen.id),
+        (99012001, unknown),
+    ]
+    assert await status() == "ACTIVATE"
+    assert await tiktok.activate_products(seller.shop, [seller.product_id]) == []  # already on sale
+    assert len(await control.create_orders(seller.shop.shop_id, seller.sku_ids[0])) == 1
+
+
+async def test_product_status_changes_go_20_products_a_call(
+    control: TikTokSandboxControl, seller: Seller, tiktok: TikTokShopClient
+) -> None:
+    before = len(await control.ledger("/product/202309/products/deactivate"))
+    unknown = [f"17290000000000000{n:02}" for n in range(21)]
+    refused = await tiktok.deactivate_products(seller.shop, unknown)
+    assert [error.detail["product_id"] for error in refused] == unknown
+    assert len(await control.ledger("/product/202309/products/deactivate")) - before == 2
+
+
 # --- finance ---------------------------------------------------------------------------------------
 
 
