@@ -122,6 +122,11 @@ async def test_denied_authorization_and_bad_code_are_explained_and_store_nothing
     assert not await workflow_exists(stack, shop_workflow_id(seller.shops[0].id))
 
 
+async def _status_attributes(handle: WorkflowHandle[ShopWorkflow, None]) -> tuple[str | None, str | None]:
+    attributes = (await handle.describe()).typed_search_attributes
+    return attributes.get(SHOP_STATUS), attributes.get(ATTENTION_REASON)
+
+
 async def test_deauthorized_shop_takes_no_new_orders_until_the_seller_authorizes_again(
     stack: Stack, shop: SandboxShop
 ) -> None:
@@ -135,10 +140,9 @@ async def test_deauthorized_shop_takes_no_new_orders_until_the_seller_authorizes
     await eventually(
         lambda: _shop_row_status(stack, shop.shop_id), lambda status: status is ShopStatus.DEAUTHORIZED
     )
-    attributes = (await handle.describe()).typed_search_attributes
-    assert (attributes.get(SHOP_STATUS), attributes.get(ATTENTION_REASON)) == (
-        "DEAUTHORIZED",
-        SHOP_DEAUTHORIZED,
+    # Operators see it too: the workflow publishes its search attributes once the store has the status.
+    await eventually(
+        lambda: _status_attributes(handle), lambda seen: seen == ("DEAUTHORIZED", SHOP_DEAUTHORIZED)
     )
     with pytest.raises(WorkflowUpdateFailedError) as refused:
         await handle.execute_update(ShopWorkflow.refresh_now)
