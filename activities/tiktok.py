@@ -219,7 +219,7 @@ class TikTokActivities:
         if not plan.deactivate and not plan.pushes:
             return CatalogSummary(low_stock=low)
         refused: list[str] = []
-        pushed = 0
+        pushed = calls = 0
         with activity_errors():
             shop = await self._shop(request.shop_id)
             deactivated = await self._set_on_sale(shop, plan.deactivate, refused, on_sale=False)
@@ -228,6 +228,7 @@ class TikTokActivities:
             for push in plan.pushes:
                 if push.skus and (not push.activate or push.product_id in reactivated):
                     pushed += await self._push_product(shop, push, refused)
+                    calls += 1
         if refused:
             activity.logger.warning("TikTok refused stock updates: %s", "; ".join(refused))
         if deactivated:
@@ -236,7 +237,7 @@ class TikTokActivities:
             )
         return CatalogSummary(
             pushed_skus=pushed,
-            push_calls=sum(1 for push in plan.pushes if push.skus),
+            push_calls=calls,
             refused=refused,
             deactivated=deactivated,
             reactivated=reactivated,
@@ -254,6 +255,9 @@ class TikTokActivities:
             await asyncio.to_thread(self._store.flag_stock_deactivation, shop.shop_id, product_ids)
         call = self._client.activate_products if on_sale else self._client.deactivate_products
         taken = self._taken(product_ids, await call(shop, product_ids), "product_id", refused)
+        if not on_sale and len(taken) < len(product_ids):
+            untaken = sorted(set(product_ids) - set(taken))
+            await asyncio.to_thread(self._store.unflag_stock_deactivation, shop.shop_id, untaken)
         status = ProductStatus.ACTIVATE if on_sale else ProductStatus.SELLER_DEACTIVATED
         await asyncio.to_thread(self._store.set_product_status, shop.shop_id, taken, status)
         return taken

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -13,14 +11,10 @@ from pathlib import Path
 
 import httpx
 
-CREATORFLOW = Path(sys.executable).parent / "creatorflow"  # installed beside the tests' Python
+from tests.e2e.conftest import free_port
+from tests.processes import CREATORFLOW
+
 START_SECONDS = 15.0
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @contextmanager

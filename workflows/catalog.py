@@ -1,8 +1,8 @@
 """`CatalogWorkflow`: one shop's products, SKUs and stock, kept in the store and pushed back to TikTok.
 
 Entity-shaped like `OrderWorkflow`: the signal handler records that something changed, the loop acts.
-- Sync (read every active product into the store) on start (connect), on product webhooks (types 5, 15,
-  16) and every `sync_interval`.
+- Sync (read every product, whatever its status, into the store) on start (connect), on product
+  webhooks (types 5, 15, 16) and every `sync_interval`.
 - Push every `push_interval`, or at once after a sync or an operator's count: all stock changes since the
   last push, one Update Inventory call per product, on the rate-limited TikTok task queue; a product with
   nothing to offer is deactivated on TikTok, and activated again once restocked.

@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import pickle
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TypeVar
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
 SAVE_EVERY_SECONDS = 2.0
@@ -92,7 +95,10 @@ async def kept(
     async def keep_saving() -> None:
         while True:
             await asyncio.sleep(every_seconds)
-            save()
+            try:
+                save()
+            except OSError as failed:  # a full disk, say: keep serving, and try again next time
+                log.warning("could not save the sandbox state to %s: %s", path, failed)
 
     task = asyncio.create_task(keep_saving())
     try:

@@ -429,6 +429,12 @@ class Store:
                     session.add(StockDeactivation(shop_id=shop_id, product_id=product_id))
             session.commit()
 
+    def unflag_stock_deactivation(self, shop_id: str, product_ids: Sequence[str]) -> None:
+        """TikTok refused to take these off sale: the mark must not make a later pause look like ours."""
+        with Session(self.engine) as session:
+            _drop_stock_deactivations(session, shop_id, product_ids)
+            session.commit()
+
     def set_product_status(self, shop_id: str, product_ids: Sequence[str], status: ProductStatus) -> None:
         """What TikTok answered to our Activate or Deactivate call, so the next push plans from it without
         waiting for a sync; a product no longer SELLER_DEACTIVATED is no longer ours to activate."""

@@ -22,8 +22,8 @@ from creatorflow.shops import ShopPolicy
 from creatorflow.tiktok.client import TikTokShopClient
 from creatorflow.tiktok.models import Product
 from tests.e2e.conftest import eventually
+from tests.rates import busiest_second
 from tests.workflows.conftest import World, low_stock_alert
-from tests.workflows.test_tiktok_queue import busiest_second
 from workers.catalog import signal_catalog
 from workers.worker import build_workers, running_workers
 from workflows.catalog import CatalogWorkflow
@@ -192,7 +192,7 @@ async def test_stock_pushes_keep_to_the_rate_limit_per_shop_and_api(busy_shop: C
     levels = await busy_shop.levels()
     assert {level.tiktok_quantity for level in levels.values()} == {95}
     assert [(call["status"], call["code"]) for call in pushed] == [(200, 0)] * 24  # one call each, no 429
-    starts = sorted(call["at"] for call in pushed)
+    starts = sorted(call["received"] for call in pushed)
     # The client's bucket holds a quarter second's worth, then lets `CLIENT_QPS` a second through.
     burst = CLIENT_QPS // 4
     assert busiest_second(starts) <= CLIENT_QPS + burst

@@ -23,6 +23,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from bench.bare import NOOP, noop
 from creatorflow.config import Settings, TikTokSettings
 from tests.keys import TEST_KEYRING
+from tests.rates import busiest_second
 from workers.devserver import start_dev_server
 from workers.worker import running_workers, tiktok_worker
 from workflows.shared import TIKTOK_TASK_QUEUE
@@ -57,11 +58,6 @@ async def own_server() -> AsyncIterator[WorkflowEnvironment]:
     env = await start_dev_server(TEST_KEYRING)
     async with env:
         yield env
-
-
-def busiest_second(starts: list[float]) -> int:
-    """The most starts in any one-second window (each window opening at a start)."""
-    return max(sum(1 for other in starts if first <= other < first + 1) for first in starts)
 
 
 async def test_the_tiktok_queue_starts_no_more_activities_than_its_setting_allows(

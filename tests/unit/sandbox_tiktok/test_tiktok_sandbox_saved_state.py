@@ -4,6 +4,7 @@ remembers its shop, fails with what to do about it."""
 
 from __future__ import annotations
 
+import asyncio
 from decimal import Decimal
 from pathlib import Path
 
@@ -127,3 +128,25 @@ async def test_dev_resumes_its_remembered_shop_only_while_the_restored_emulator_
         await remembered_shop(emptied.url, saved)
     assert f"The saved sandbox in {saved.parent} is incomplete" in str(raised.value)
     assert shop.shop_id in str(raised.value)
+
+
+async def test_a_failing_save_is_reported_and_retried_while_the_emulator_keeps_serving(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "sandbox"
+    blocker.write_text("a file where the state directory should be")
+    saves = 0
+    tried_thrice = asyncio.Event()
+
+    def snapshot() -> object:
+        nonlocal saves
+        saves += 1
+        if saves >= 3:
+            tried_thrice.set()
+        return {"save": saves}  # changes every time, so every tick tries to write
+
+    with pytest.raises(OSError):  # the last save, on the way out, still fails loudly
+        async with saved_state.kept(blocker / "tiktok.state", snapshot, every_seconds=0.01):
+            await asyncio.wait_for(tried_thrice.wait(), timeout=5)
+    warnings = [record.getMessage() for record in caplog.records if record.levelname == "WARNING"]
+    assert len(warnings) >= 2 and all("could not save the sandbox state" in line for line in warnings)

@@ -106,3 +106,11 @@ def test_a_product_we_took_off_sale_stays_ours_only_while_it_is_seller_deactivat
     store.set_product_status("shop-1", ["p1"], ProductStatus.ACTIVATE)  # we put it back on sale ourselves
     store.set_product_status("shop-1", ["p1"], ProductStatus.SELLER_DEACTIVATED)
     assert not ours(store)
+
+
+def test_a_product_tiktok_would_not_take_off_sale_is_not_ours_once_the_seller_pauses_it(store: Store) -> None:
+    catalog_of_status(store, "ACTIVATE")
+    store.flag_stock_deactivation("shop-1", ["p1"])
+    store.unflag_stock_deactivation("shop-1", ["p1"])  # TikTok refused the Deactivate call
+    catalog_of_status(store, "SELLER_DEACTIVATED")  # later the seller pauses it: a restock must not undo that
+    assert not ours(store)
