@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, TypeVar
@@ -268,8 +268,7 @@ class TikTokShopClient:
     async def get_orders(self, shop: m.ShopCredentials, order_ids: Sequence[str]) -> list[m.Order]:
         """Order detail for any number of ids, fetched 50 at a time (TikTok's maximum per call)."""
         found: list[m.Order] = []
-        for start in range(0, len(order_ids), ORDER_DETAIL_MAX_IDS):
-            batch = order_ids[start : start + ORDER_DETAIL_MAX_IDS]
+        for batch in chunks(order_ids, ORDER_DETAIL_MAX_IDS):
             page = await self._shop_call(shop, ORDER_DETAIL, _Orders, query={"ids": ",".join(batch)})
             found.extend(page.orders)
         return found
@@ -439,8 +438,7 @@ class TikTokShopClient:
     ) -> list[m.ItemError]:
         """Any number of products, 20 a call (TikTok's maximum)."""
         errors: list[m.ItemError] = []
-        for start in range(0, len(product_ids), PRODUCT_STATUS_MAX_IDS):
-            batch = list(product_ids[start : start + PRODUCT_STATUS_MAX_IDS])
+        for batch in chunks(product_ids, PRODUCT_STATUS_MAX_IDS):
             errors += (await self._shop_call(shop, api, _ItemErrors, body={"product_ids": batch})).errors
         return errors
 
@@ -615,3 +613,9 @@ def _idempotency_key(key: str) -> str:
     if not 0 < len(key) <= 255:
         raise ValueError("idempotency_key must be 1..255 characters")
     return key
+
+
+def chunks(ids: Sequence[str], size: int) -> Iterator[list[str]]:
+    """`ids` in lists of at most `size`: TikTok caps how many ids one call takes."""
+    for start in range(0, len(ids), size):
+        yield list(ids[start : start + size])
