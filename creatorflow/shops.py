@@ -109,6 +109,7 @@ class ShopState(Journal):
     consecutive_failures: int = 0
     last_failure: str = ""
     last_attempt_at: datetime | None = None
+    next_refresh_at: datetime | None = None  # the next round's start; None while the seller must act
     reauthorization_reason: str = ""
     deauthorized_at: datetime | None = None
     authorization_expires_at: datetime | None = None  # announced by type 7

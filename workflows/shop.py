@@ -72,8 +72,8 @@ class ShopWorkflow:
             if self.s.store_outdated:
                 await self._record_shop()
                 continue
+            due = self.s.next_refresh_at = self._refresh_due()
             self._publish()
-            due = self._refresh_due()
             if due is not None and (self._refresh_requested or due <= workflow.now()):
                 await self._refresh()
             elif workflow.info().is_continue_as_new_suggested():
@@ -273,6 +273,8 @@ class ShopWorkflow:
         lines = [f"**{s.status.value}**" + (f" — {s.attention_reason}" if s.attention_reason else "")]
         if s.access_expires_at:
             lines.append(f"Access token valid until {s.access_expires_at:%Y-%m-%d %H:%M} UTC")
+        if s.next_refresh_at:
+            lines.append(f"Next refresh {s.next_refresh_at:%Y-%m-%d %H:%M} UTC")
         if s.authorization_ends_at:
             lines.append(f"Authorization ends {s.authorization_ends_at:%Y-%m-%d} UTC")
         if s.last_failure:

@@ -107,23 +107,28 @@ async def idle(handle: ShopHandle) -> None:
     await eventually(in_flight, lambda busy: not busy, timeout=30)
 
 
+async def round_over(handle: ShopHandle, planned: datetime) -> None:
+    """Until the loop has planned the round after the one due at `planned`, whether that one worked or not."""
+    await eventually(lambda: status(handle), lambda state: state.next_refresh_at != planned)
+
+
 async def half_a_day(env: WorkflowEnvironment, world: World, handle: ShopHandle) -> None:
     """Move the workflow 12 virtual hours on. A fast-forward moves time even while an activity runs
-    (reference/temporal.md, B1), which would time out a refresh started mid-jump; so a jump that passes
-    the refresh stops one second after it is due, lets it finish on the emulator's clock set to that
-    moment, then goes on."""
-    now, step = await env.get_current_time(handle), timedelta(hours=12)
-    expires = (await status(handle)).access_expires_at
-    due = None if expires is None else expires - ShopPolicy().refresh_margin
-    if due is not None and now < due < now + step:
-        first = min(due - now + timedelta(seconds=1), step)
-        await world.control.advance_clock(max(0.0, (now + first).timestamp() - await world.control.clock()))
-        assert await env.fast_forward(handle, first)
-        await idle(handle)
-        step -= first
-    if step > timedelta(0):
-        assert await env.fast_forward(handle, step)
-        await idle(handle)
+    (reference/temporal.md, B1) and would time out a refresh started mid-jump; so each refresh due on the
+    way (or already due) gets both clocks set one second past its due time and is let finish before the
+    jump goes on."""
+    end = await env.get_current_time(handle) + timedelta(hours=12)
+    while (before := await status(handle)).next_refresh_at is not None and before.next_refresh_at < end:
+        now = await env.get_current_time(handle)
+        target = max(now, before.next_refresh_at + timedelta(seconds=1))
+        await world.control.advance_clock(max(0.0, target.timestamp() - await world.control.clock()))
+        if target > now:
+            assert await env.fast_forward(handle, target - now)
+        await round_over(handle, before.next_refresh_at)
+    rest = end - await env.get_current_time(handle)
+    if rest > timedelta(0):
+        assert await env.fast_forward(handle, rest)
+    await idle(handle)
 
 
 async def test_tokens_are_refreshed_before_they_expire_for_three_weeks(
