@@ -107,6 +107,13 @@ async def idle(handle: ShopHandle) -> None:
     await eventually(in_flight, lambda busy: not busy, timeout=30)
 
 
+async def emulator_at(world: World, moment: datetime) -> None:
+    """Bring the TikTok emulator's clock up to `moment`; it only moves forward, by more than nothing."""
+    lag = moment.timestamp() - await world.control.clock()
+    if lag > 0:
+        await world.control.advance_clock(lag)
+
+
 async def round_over(handle: ShopHandle, planned: datetime) -> None:
     """Until the loop has planned the round after the one due at `planned`, whether that one worked or not."""
     await eventually(lambda: status(handle), lambda state: state.next_refresh_at != planned)
@@ -121,7 +128,7 @@ async def half_a_day(env: WorkflowEnvironment, world: World, handle: ShopHandle)
     while (before := await status(handle)).next_refresh_at is not None and before.next_refresh_at < end:
         now = await env.get_current_time(handle)
         target = max(now, before.next_refresh_at + timedelta(seconds=1))
-        await world.control.advance_clock(max(0.0, target.timestamp() - await world.control.clock()))
+        await emulator_at(world, target)
         if target > now:
             assert await env.fast_forward(handle, target - now)
         await round_over(handle, before.next_refresh_at)
@@ -145,9 +152,7 @@ async def test_tokens_are_refreshed_before_they_expire_for_three_weeks(
         while await skipping_env.get_current_time(handle) - started < timedelta(days=21):
             await half_a_day(skipping_env, world, handle)
             virtual_now = await skipping_env.get_current_time(handle)
-            lag = virtual_now.timestamp() - await world.control.clock()
-            if lag > 0:
-                await world.control.advance_clock(lag)
+            await emulator_at(world, virtual_now)
             tokens = world.store.tokens(seller.shops[0].id)
             assert tokens.access_expires_at > virtual_now, f"stored token already expired at {virtual_now}"
             # Raises TokenExpiredError (105002) if TikTok, by its own clock, saw an expired token.
