@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: dev test lint typecheck pytest bench record-histories bytecode clean
+.PHONY: dev test check lint typecheck pytest bench record-histories bytecode clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,11 +16,18 @@ $(STAMP): pyproject.toml
 dev: bytecode
 	$(BIN)/creatorflow dev --orders 25
 
+# The whole suite: what CI runs (.ci/run). `pytest -m e2e`, `-m chaos`, `-m workflows` select one kind.
 test: lint typecheck pytest
 
+# The inner loop, a few minutes on 2 cores: lint, layer contracts, types, unit and replay tests.
+check: lint typecheck bytecode
+	$(BIN)/pytest -m "unit or replay" -q
+
+# Style, and the layer contracts in pyproject.toml ([tool.importlinter]).
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -31,3 +31,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="write the workflow histories of each end-to-end scenario into DIR (for tests/replay)",
     )
+
+
+# Each suite is a folder and a marker of the same name, so `pytest -m "not e2e and not chaos"` or
+# `pytest -m chaos` selects by kind wherever a test file lives (`make check` runs unit and replay).
+SUITES = ("unit", "workflows", "e2e", "chaos", "replay")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    tests_dir = config.rootpath / "tests"
+    for item in items:
+        suite = item.path.relative_to(tests_dir).parts[0]
+        if suite in SUITES:
+            item.add_marker(suite)
