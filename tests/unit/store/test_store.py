@@ -12,9 +12,10 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from creatorflow.crypto import DecryptionError, Keyring
+from creatorflow.store import Store
 from creatorflow.store.db import create_schema
-from creatorflow.store.repository import ShopNotFoundError, StateCheck, Store
-from creatorflow.store.tables import Label, LabelStatus, OrderRecord, ShopStatus, WebhookEvent, WebhookStatus
+from creatorflow.store.shops import ShopNotFoundError, StateCheck
+from creatorflow.store.tables import LabelRow, LabelStatus, OrderRecord, ShopStatus, WebhookRow, WebhookStatus
 from creatorflow.tiktok.models import AuthorizedShop, TokenGrant
 
 
@@ -116,7 +117,7 @@ def test_schema_from_before_reauthorization_learns_the_new_status(engine: Engine
 
 def test_webhook_inbox_deduplicates_even_under_concurrency(store: Store) -> None:
     def record(_: int) -> bool:
-        event = WebhookEvent(source="tiktok", dedup_key="tts:1:s:n-1", body=b"{}", event_type="1")
+        event = WebhookRow(source="tiktok", dedup_key="tts:1:s:n-1", body=b"{}", event_type="1")
         return store.record_webhook(event)[1]
 
     with ThreadPoolExecutor(8) as pool:
@@ -124,7 +125,7 @@ def test_webhook_inbox_deduplicates_even_under_concurrency(store: Store) -> None
     assert inserted.count(True) == 1
     assert len(store.webhooks()) == 1
     # Same key from another source is another event.
-    assert store.record_webhook(WebhookEvent(source="easypost", dedup_key="tts:1:s:n-1", body=b"{}"))[1]
+    assert store.record_webhook(WebhookRow(source="easypost", dedup_key="tts:1:s:n-1", body=b"{}"))[1]
 
 
 def test_oauth_state_is_valid_once_even_under_a_race(store: Store) -> None:
@@ -152,8 +153,8 @@ def test_expired_oauth_state_is_refused_and_stays_unused(store: Store) -> None:
 
 
 def test_webhook_status_moves_and_pending_are_listed(store: Store) -> None:
-    first, _ = store.record_webhook(WebhookEvent(source="tiktok", dedup_key="a", body=b"{}"))
-    second, _ = store.record_webhook(WebhookEvent(source="tiktok", dedup_key="b", body=b"{}"))
+    first, _ = store.record_webhook(WebhookRow(source="tiktok", dedup_key="a", body=b"{}"))
+    second, _ = store.record_webhook(WebhookRow(source="tiktok", dedup_key="b", body=b"{}"))
     assert first.id is not None and second.id is not None
     store.mark_webhook(first.id, WebhookStatus.FORWARDED)
     pending = store.webhooks(WebhookStatus.RECEIVED)
@@ -193,8 +194,8 @@ def test_order_projection_never_goes_back_in_tiktok_time(store: Store) -> None:
 
 
 def test_one_label_per_idempotency_key(store: Store) -> None:
-    def label(provider_label_id: str) -> Label:
-        return Label(
+    def label(provider_label_id: str) -> LabelRow:
+        return LabelRow(
             idempotency_key="order:s:o:label:1",
             shop_id="s",
             order_id="o",
