@@ -18,7 +18,7 @@ from activities import contracts
 from activities.metrics import MeterMetrics
 from creatorflow.metrics import count_shipping_error, count_tiktok_error
 from creatorflow.shipping import errors as shipping
-from creatorflow.store.repository import ShopNotFoundError
+from creatorflow.store.shops import ShopNotFoundError
 from creatorflow.tiktok import errors as tiktok
 
 # After 105002 the shop workflow refreshes the token; give it a moment before the next attempt.

@@ -15,7 +15,7 @@ from activities import contracts
 from activities.errors import activity_errors
 from creatorflow.config import TikTokSettings
 from creatorflow.shops import TokenExpiries
-from creatorflow.store.repository import Store
+from creatorflow.store import Store
 from creatorflow.store.tables import ShopStatus
 from creatorflow.tiktok.auth import TikTokAuthClient
 

@@ -10,8 +10,8 @@ from activities import contracts
 from creatorflow.aftersales import RETURN_AND_REFUND, RETURN_DONE
 from creatorflow.inventory import Reservation
 from creatorflow.orders import FulfillmentState, reached
-from creatorflow.store.repository import Store
-from creatorflow.store.tables import Label, LabelStatus, OrderRecord, ReservationStatus, ReturnRecord
+from creatorflow.store import Store
+from creatorflow.store.tables import LabelRow, LabelStatus, OrderRecord, ReservationStatus, ReturnRecord
 
 
 class StoreActivities:
@@ -40,7 +40,7 @@ class StoreActivities:
         label = record.label
         await asyncio.to_thread(
             self._store.save_label,
-            Label(
+            LabelRow(
                 idempotency_key=label.idempotency_key,
                 shop_id=record.shop_id,
                 order_id=record.order_id,

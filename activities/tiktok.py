@@ -16,7 +16,7 @@ from activities.errors import activity_errors
 from creatorflow.aftersales import from_cancellation, from_return
 from creatorflow.inventory import CatalogSummary, ProductPush, low_stock, plan_stock
 from creatorflow.orders import OrderSnapshot, snapshot_of
-from creatorflow.store.repository import Store
+from creatorflow.store import Store
 from creatorflow.sync import ChangePage, ChangeSearch, OrderChange
 from creatorflow.tiktok.client import TikTokShopClient, pages
 from creatorflow.tiktok.errors import PackageAlreadyShippedError

@@ -22,7 +22,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from creatorflow.config import Settings, get_settings
-from creatorflow.store.repository import ShopNotFoundError
+from creatorflow.store.shops import ShopNotFoundError
 from creatorflow.store.tables import ShopStatus
 from creatorflow.sync import BackfillInput, SyncProgress
 from starter import runtime

@@ -19,8 +19,8 @@ from creatorflow.api.onboarding import Onboarding
 from creatorflow.config import Settings
 from creatorflow.crypto import Keyring
 from creatorflow.shipping import enabled_carriers
+from creatorflow.store import Store
 from creatorflow.store.db import create_schema, make_engine
-from creatorflow.store.repository import Store
 from workers.codec import EncryptionCodec, codec_router
 from workers.gateway import TemporalGateway
 

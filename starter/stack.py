@@ -24,7 +24,7 @@ from creatorflow.sandbox.shippo import create_app as shippo_app
 from creatorflow.sandbox.tiktok import TikTokEmulatorConfig
 from creatorflow.sandbox.tiktok import create_app as tiktok_app
 from creatorflow.sandbox.tiktok_control import TikTokSandboxControl
-from creatorflow.store.repository import Store
+from creatorflow.store import Store
 from creatorflow.tiktok.client import TikTokShopClient
 from starter import runtime
 from workers.catalog import ensure_catalog

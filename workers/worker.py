@@ -19,7 +19,7 @@ from activities.store import StoreActivities
 from activities.tiktok import TikTokActivities
 from creatorflow.config import Settings
 from creatorflow.shipping import Carrier, RatePolicy, enabled_carriers
-from creatorflow.store.repository import Store
+from creatorflow.store import Store
 from creatorflow.tiktok.client import TikTokShopClient
 from workers.gateway import TemporalGateway
 from workers.schedules import pause_reconcile_schedule

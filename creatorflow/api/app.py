@@ -17,7 +17,7 @@ from creatorflow.api.onboarding import Connection, Onboarding, OnboardingError, 
 from creatorflow.config import OAUTH_CALLBACK_PATH
 from creatorflow.domain import Provider
 from creatorflow.shipping.base import WebhookDelivery
-from creatorflow.store.repository import Store
+from creatorflow.store import Store
 
 _STATUS = {Outcome.ACCEPTED: 200, Outcome.DUPLICATE: 200, Outcome.FORGED: 401, Outcome.MALFORMED: 400}
 

@@ -25,8 +25,9 @@ from creatorflow.orders import CarrierTrackingEvent, OrderMessage, TikTokOrderEv
 from creatorflow.shipping.base import Carrier, WebhookDelivery
 from creatorflow.shipping.errors import MalformedWebhookError, WebhookRejectedError
 from creatorflow.shops import ShopAuthorizationEvent, ShopGateway, ShopMessage
-from creatorflow.store.repository import ShopNotFoundError, Store
-from creatorflow.store.tables import Shop, ShopStatus, WebhookEvent, WebhookStatus, utcnow
+from creatorflow.store import Store
+from creatorflow.store.shops import ShopNotFoundError
+from creatorflow.store.tables import Shop, ShopStatus, WebhookRow, WebhookStatus, utcnow
 from creatorflow.tiktok.webhooks import (
     CancellationStatusChange,
     OrderStatusChange,
@@ -119,17 +120,17 @@ def _shop_event(event: TikTokWebhook) -> ShopAuthorizationEvent | None:
             return None
 
 
-def _ids(row: WebhookEvent) -> dict[str, str]:
+def _ids(row: WebhookRow) -> dict[str, str]:
     """The shop and order a recorded event names (a carrier's names neither), for its log lines."""
     return {key: value for key, value in (("shop_id", row.shop_id), ("order_id", row.order_id)) if value}
 
 
 def _unrouted(
     source: str, body: bytes, status: WebhookStatus, error: str, event_type: str = ""
-) -> WebhookEvent:
+) -> WebhookRow:
     """A verified webhook that goes to no workflow, kept once per distinct body (its hash is the key)."""
     key = dedup_key(0, "", None, body)
-    return WebhookEvent(
+    return WebhookRow(
         source=source, dedup_key=key, event_type=event_type, body=body, status=status, error=error
     )
 
@@ -182,7 +183,7 @@ class WebhookInbox:
             event = parse_event(body)
         except WebhookPayloadError as exc:
             return await self._keep_malformed("tiktok", body, exc), UNKNOWN
-        row = WebhookEvent(
+        row = WebhookRow(
             source="tiktok",
             dedup_key=event.dedup_key,
             event_type=str(event.type),
@@ -234,7 +235,7 @@ class WebhookInbox:
             detail=latest.detail if latest else "",
             occurred_at=latest.occurred_at if latest else None,
         )
-        row = WebhookEvent(
+        row = WebhookRow(
             source=provider.value,
             dedup_key=message.event_id,
             event_type=tracking.status.value,
@@ -252,7 +253,7 @@ class WebhookInbox:
         await asyncio.to_thread(self._store.record_webhook, row)
         return Outcome.MALFORMED
 
-    async def _record_and_forward(self, row: WebhookEvent) -> Outcome:
+    async def _record_and_forward(self, row: WebhookRow) -> Outcome:
         recorded, new = await asyncio.to_thread(self._store.record_webhook, row)
         if recorded.status is WebhookStatus.RECEIVED and not self._gateway_down:
             # New, or a duplicate of one not yet forwarded: try now, but never hold TikTok's 3 s.
@@ -275,7 +276,7 @@ class WebhookInbox:
 
     # --- forwarding ----------------------------------------------------------------------------
 
-    async def forward(self, row: WebhookEvent) -> None:
+    async def forward(self, row: WebhookRow) -> None:
         """Deliver one recorded event to its workflow and mark it; raises if Temporal is unreachable."""
         assert row.id is not None
         if row.signal == OrderMessage.TIKTOK_EVENT:
@@ -289,7 +290,7 @@ class WebhookInbox:
         else:
             raise ValueError(f"webhook {row.id} has no known signal {row.signal!r}")
 
-    async def _connected_shop(self, row: WebhookEvent) -> Shop | None:
+    async def _connected_shop(self, row: WebhookRow) -> Shop | None:
         """The event's shop, or None (the event marked IGNORED) if we never connected it."""
         assert row.id is not None
         try:
@@ -298,7 +299,7 @@ class WebhookInbox:
             await self._mark(row.id, WebhookStatus.IGNORED, f"shop {row.shop_id} is not connected")
             return None
 
-    async def _forward_tiktok(self, row: WebhookEvent) -> None:
+    async def _forward_tiktok(self, row: WebhookRow) -> None:
         """Order events start or wake the order's workflow, but not for a deauthorized shop: this is where
         its order intake stops. A shop needing re-authorization still takes orders; they wait for the
         seller before buying a label."""
@@ -307,7 +308,7 @@ class WebhookInbox:
         message = TikTokOrderEvent.model_validate_json(row.payload)
         await self._signal(row, row.shop_id, row.order_id, message, start=True)
 
-    async def _forward_catalog(self, row: WebhookEvent) -> None:
+    async def _forward_catalog(self, row: WebhookRow) -> None:
         """Product events re-sync the catalog of a shop not deauthorized."""
         assert row.id is not None
         if not await self._intake_open(row):
@@ -316,7 +317,7 @@ class WebhookInbox:
         workflow_id = await self._gateway.signal_catalog(row.shop_id, change)
         await self._mark(row.id, WebhookStatus.FORWARDED, workflow_id=workflow_id)
 
-    async def _intake_open(self, row: WebhookEvent) -> bool:
+    async def _intake_open(self, row: WebhookRow) -> bool:
         """True for a connected shop its seller has not deauthorized; else the event is marked IGNORED."""
         assert row.id is not None
         shop = await self._connected_shop(row)
@@ -327,7 +328,7 @@ class WebhookInbox:
             return False
         return True
 
-    async def _forward_shop_event(self, row: WebhookEvent) -> None:
+    async def _forward_shop_event(self, row: WebhookRow) -> None:
         """Authorization events go to the shop's workflow whatever the shop's status."""
         assert row.id is not None
         if await self._connected_shop(row) is None:
@@ -336,7 +337,7 @@ class WebhookInbox:
         workflow_id = await self._gateway.signal_shop(row.shop_id, row.signal, message)
         await self._mark(row.id, WebhookStatus.FORWARDED, workflow_id=workflow_id)
 
-    async def _forward_tracking(self, row: WebhookEvent) -> None:
+    async def _forward_tracking(self, row: WebhookRow) -> None:
         assert row.id is not None
         label = await asyncio.to_thread(self._store.label_by_tracking, row.tracking_number)
         if label is None:
@@ -352,7 +353,7 @@ class WebhookInbox:
         await self._signal(row, label.shop_id, label.order_id, message, start=False)
 
     async def _signal(
-        self, row: WebhookEvent, shop_id: str, order_id: str, message: BaseModel, *, start: bool
+        self, row: WebhookRow, shop_id: str, order_id: str, message: BaseModel, *, start: bool
     ) -> None:
         assert row.id is not None
         try:

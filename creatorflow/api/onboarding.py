@@ -22,7 +22,8 @@ from pydantic import BaseModel
 from creatorflow.config import TikTokSettings
 from creatorflow.metrics import Metrics, NoMetrics, count_tiktok_error
 from creatorflow.shops import ShopConnected, ShopGateway
-from creatorflow.store.repository import StateCheck, Store
+from creatorflow.store import Store
+from creatorflow.store.shops import StateCheck
 from creatorflow.store.tables import Shop
 from creatorflow.tiktok.auth import TikTokAuthClient
 from creatorflow.tiktok.client import TikTokShopClient

@@ -2,6 +2,10 @@
 
 Workflows are the source of truth for an order's life; these rows are a projection for reports, the CLI
 and the API, plus the few things that must outlive any workflow (encrypted tokens, the webhook inbox).
+
+The whole schema is here, in one module, rather than beside each repository: `create_all` must see every
+table, and the table names are a contract with existing databases. A row whose plain name is taken by a
+domain or TikTok model says `Row` (`LabelRow`, `WebhookRow`) and keeps its old `__tablename__`.
 """
 
 from __future__ import annotations
@@ -106,9 +110,11 @@ class LabelStatus(StrEnum):
     REFUNDED = "REFUNDED"
 
 
-class Label(SQLModel, table=True):
-    """One bought label. `idempotency_key` is unique: the database refuses a second label for one key."""
+class LabelRow(SQLModel, table=True):
+    """One bought label (`creatorflow.domain.Label` as recorded). `idempotency_key` is unique: the database
+    refuses a second label for one key."""
 
+    __tablename__ = "label"
     __table_args__ = (UniqueConstraint("idempotency_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -208,9 +214,10 @@ class WebhookStatus(StrEnum):
     MALFORMED = "MALFORMED"  # signature fine, body unusable; kept for inspection
 
 
-class WebhookEvent(SQLModel, table=True):
+class WebhookRow(SQLModel, table=True):
     """The webhook inbox: every accepted event is here before we answer 200, so none is ever lost."""
 
+    __tablename__ = "webhookevent"
     __table_args__ = (UniqueConstraint("source", "dedup_key"),)
 
     id: int | None = Field(default=None, primary_key=True)

@@ -93,7 +93,7 @@ class _Orders(m.TikTokModel):
 
 
 class _Tracking(m.TikTokModel):
-    tracking: list[m.TrackingEvent] = Field(default_factory=list)
+    tracking: list[m.OrderTrackingEvent] = Field(default_factory=list)
 
 
 class _ItemErrors(m.TikTokModel):
@@ -335,7 +335,7 @@ class TikTokShopClient:
             body={key: value for key, value in body.items() if value is not None},
         )
 
-    async def get_order_tracking(self, shop: m.ShopCredentials, order_id: str) -> list[m.TrackingEvent]:
+    async def get_order_tracking(self, shop: m.ShopCredentials, order_id: str) -> list[m.OrderTrackingEvent]:
         tracking = await self._shop_call(shop, ORDER_TRACKING, _Tracking, path_params={"order_id": order_id})
         return tracking.tracking
 

@@ -228,7 +228,9 @@ class PackagePage(TikTokModel):
     total_count: int = 0
 
 
-class TrackingEvent(TikTokModel):
+class OrderTrackingEvent(TikTokModel):
+    """A line of TikTok's own tracking of an order (not the carrier's `creatorflow.domain.TrackingEvent`)."""
+
     description: str = ""
     update_time_millis: int = 0  # milliseconds, unlike every other TikTok time
 

@@ -25,9 +25,9 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.config import TikTokSettings
+from creatorflow.store import Store
 from creatorflow.store.db import create_schema, make_engine
-from creatorflow.store.repository import Store
-from creatorflow.store.tables import WebhookEvent, WebhookStatus
+from creatorflow.store.tables import WebhookRow, WebhookStatus
 from creatorflow.tiktok.signing import sign_webhook
 from starter.stack import SandboxShop, Stack, connect_sandbox_shop
 from tests.e2e.conftest import e2e_stack, eventually, free_port
@@ -110,7 +110,7 @@ async def started_orders(stack: Stack) -> set[str]:
     return {row.workflow_id for row in rows if row.order_id}
 
 
-async def webhook_rows(stack: Stack, ids: set[int]) -> list[WebhookEvent]:
+async def webhook_rows(stack: Stack, ids: set[int]) -> list[WebhookRow]:
     rows = await asyncio.to_thread(stack.store.webhooks, None, 10_000)
     return [row for row in rows if row.id in ids]
 

@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlmodel import Session, select
 
-from creatorflow.store.tables import WebhookEvent, WebhookStatus
+from creatorflow.store.tables import WebhookRow, WebhookStatus
 from starter.stack import SandboxShop, Stack
 from tests.e2e.webhooks import SOURCES, Source, forger, signed
 
@@ -249,7 +249,7 @@ class Target:
 
     def malformed_kept(self, source: Source, body: bytes) -> bool:
         with Session(self.stack.store.engine) as session:
-            query = select(WebhookEvent).where(WebhookEvent.source == source, WebhookEvent.body == body)
+            query = select(WebhookRow).where(WebhookRow.source == source, WebhookRow.body == body)
             row = session.exec(query).first()
         return row is not None and row.status is WebhookStatus.MALFORMED and bool(row.error)
 

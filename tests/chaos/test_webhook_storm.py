@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request, Response
 
 from creatorflow.config import Settings
 from creatorflow.sandbox.server import serving
-from creatorflow.store.tables import WebhookEvent, WebhookStatus
+from creatorflow.store.tables import WebhookRow, WebhookStatus
 from starter.stack import Stack, aim_webhooks, connect_sandbox_shop
 from tests.e2e.conftest import eventually
 from tests.e2e.test_order_lifecycle import (
@@ -169,7 +169,7 @@ async def labelled(stack: Stack, shop_id: str) -> list[str]:
     return sorted(label.order_id for label in await asyncio.to_thread(stack.store.labels, shop_id=shop_id))
 
 
-async def inbox(stack: Stack) -> list[WebhookEvent]:
+async def inbox(stack: Stack) -> list[WebhookRow]:
     return await asyncio.to_thread(stack.store.webhooks, limit=100_000)
 
 

@@ -12,7 +12,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from creatorflow.api.onboarding import Connection, OnboardingFailure, state_hash
 from creatorflow.shops import AUTHORIZATION_EXPIRING, SHOP_DEAUTHORIZED, ShopLifecycle, ShopState
-from creatorflow.store.tables import OAuthState, ShopStatus, WebhookEvent, WebhookStatus
+from creatorflow.store.tables import OAuthState, ShopStatus, WebhookRow, WebhookStatus
 from starter.stack import SandboxShop, Stack, authorize_on_tiktok, oauth_callback
 from tests.e2e.conftest import eventually
 from workflows.shared import (
@@ -208,7 +208,7 @@ async def _shop_row_expiry(stack: Stack, shop_id: str) -> datetime | None:
     return stack.store.shop(shop_id).authorization_expires_at
 
 
-async def _order_webhooks(stack: Stack, order_id: str) -> list[WebhookEvent]:
+async def _order_webhooks(stack: Stack, order_id: str) -> list[WebhookRow]:
     return [row for row in stack.store.webhooks() if row.order_id == order_id]
 
 

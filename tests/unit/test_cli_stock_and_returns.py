@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from creatorflow.config import get_settings
 from creatorflow.crypto import Keyring
-from creatorflow.store.repository import Store
+from creatorflow.store import Store
 from creatorflow.store.tables import ReturnRecord
 from creatorflow.tiktok.models import Product, ProductStatus, Sku, WarehouseStock
 from starter import runtime

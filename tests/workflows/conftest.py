@@ -51,8 +51,8 @@ from creatorflow.sandbox.server import BackgroundServer
 from creatorflow.sandbox.tiktok import TikTokEmulatorConfig, create_app
 from creatorflow.sandbox.tiktok_control import TikTokSandboxControl
 from creatorflow.shops import ShopPolicy
+from creatorflow.store import Store
 from creatorflow.store.db import create_schema, make_engine
-from creatorflow.store.repository import Store
 from creatorflow.tiktok.client import TikTokShopClient
 from tests.keys import TEST_KEYRING
 from workers.client import data_converter

@@ -32,9 +32,9 @@ from creatorflow.orders import OrderMessage, TikTokOrderEvent
 from creatorflow.sandbox.server import serving
 from creatorflow.shipping import Carrier, ShippoCarrier
 from creatorflow.shops import ShopAuthorizationEvent, ShopConnected, ShopMessage
+from creatorflow.store import Store
 from creatorflow.store.db import create_schema, make_engine
-from creatorflow.store.repository import Store
-from creatorflow.store.tables import ShopStatus, WebhookEvent, WebhookStatus
+from creatorflow.store.tables import ShopStatus, WebhookRow, WebhookStatus
 from creatorflow.tiktok.models import AuthorizedShop, TokenGrant
 from creatorflow.tiktok.signing import sign_webhook
 
@@ -220,7 +220,7 @@ async def test_the_forwarder_outlives_a_pass_that_failed(api: Api, monkeypatch: 
     pending = api.store.webhooks
     failures = iter([OperationalError("SELECT", {}, Exception("database is gone"))])
 
-    def webhooks_once_unreachable(*args: object) -> list[WebhookEvent]:
+    def webhooks_once_unreachable(*args: object) -> list[WebhookRow]:
         for failure in failures:
             raise failure
         return pending(*args)  # type: ignore[arg-type]

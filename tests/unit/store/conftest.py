@@ -1,6 +1,7 @@
 """The store's tests run on SQLite and on the PostgreSQL at 127.0.0.1:5432 (database `test`).
 
 Under CI=true a missing PostgreSQL fails the run; elsewhere those cases are skipped with the reason.
+They carry the `postgres` marker, so `-m 'not postgres'` leaves them out.
 Each PostgreSQL test gets a schema of its own, dropped afterwards.
 """
 
@@ -16,8 +17,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from creatorflow.crypto import Keyring
+from creatorflow.store import Store
 from creatorflow.store.db import create_schema, make_engine
-from creatorflow.store.repository import Store
 
 POSTGRES_URL = os.environ.get("CREATORFLOW_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -46,7 +47,7 @@ def _postgres_engine() -> Iterator[Engine]:
         admin.dispose()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     if request.param == "sqlite":
         sqlite = make_engine(f"sqlite:///{tmp_path / 'store.db'}")

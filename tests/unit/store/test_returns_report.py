@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from creatorflow.reports import returns_report
-from creatorflow.store.repository import Store
+from creatorflow.store import Store
 from creatorflow.store.tables import ReturnRecord
 
 DAY = 86400

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from creatorflow.store.repository import Store
+from creatorflow.store import Store
 from creatorflow.store.tables import ReservationStatus
 from creatorflow.tiktok.models import Product, ProductStatus, Sku, WarehouseStock
 

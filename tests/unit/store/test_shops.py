@@ -1,20 +1,20 @@
-"""Store behaviour that the API and activities rely on, on SQLite and PostgreSQL."""
+"""Shops, their encrypted tokens and the OAuth connect states, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from creatorflow.crypto import DecryptionError, Keyring
+from creatorflow.store import Store
 from creatorflow.store.db import create_schema
-from creatorflow.store.repository import ShopNotFoundError, StateCheck, Store
-from creatorflow.store.tables import Label, LabelStatus, OrderRecord, ShopStatus, WebhookEvent, WebhookStatus
+from creatorflow.store.shops import ShopNotFoundError, StateCheck
+from creatorflow.store.tables import ShopStatus
 from creatorflow.tiktok.models import AuthorizedShop, TokenGrant
 
 
@@ -114,19 +114,6 @@ def test_schema_from_before_reauthorization_learns_the_new_status(engine: Engine
     test_a_shop_needing_reauthorization_is_recorded_until_the_seller_is_back(Store(engine, keyring))
 
 
-def test_webhook_inbox_deduplicates_even_under_concurrency(store: Store) -> None:
-    def record(_: int) -> bool:
-        event = WebhookEvent(source="tiktok", dedup_key="tts:1:s:n-1", body=b"{}", event_type="1")
-        return store.record_webhook(event)[1]
-
-    with ThreadPoolExecutor(8) as pool:
-        inserted = list(pool.map(record, range(16)))
-    assert inserted.count(True) == 1
-    assert len(store.webhooks()) == 1
-    # Same key from another source is another event.
-    assert store.record_webhook(WebhookEvent(source="easypost", dedup_key="tts:1:s:n-1", body=b"{}"))[1]
-
-
 def test_oauth_state_is_valid_once_even_under_a_race(store: Store) -> None:
     now = datetime.now(UTC)
     store.add_oauth_state("hash-1", now + timedelta(minutes=10), forget_before=now - timedelta(days=1))
@@ -149,64 +136,3 @@ def test_expired_oauth_state_is_refused_and_stays_unused(store: Store) -> None:
     store.add_oauth_state("hash-3", later + timedelta(minutes=10), forget_before=later)
     assert store.use_oauth_state("hash-2", later) is StateCheck.UNKNOWN
     assert store.use_oauth_state("hash-3", later) is StateCheck.VALID
-
-
-def test_webhook_status_moves_and_pending_are_listed(store: Store) -> None:
-    first, _ = store.record_webhook(WebhookEvent(source="tiktok", dedup_key="a", body=b"{}"))
-    second, _ = store.record_webhook(WebhookEvent(source="tiktok", dedup_key="b", body=b"{}"))
-    assert first.id is not None and second.id is not None
-    store.mark_webhook(first.id, WebhookStatus.FORWARDED)
-    pending = store.webhooks(WebhookStatus.RECEIVED)
-    assert [e.dedup_key for e in pending] == ["b"]
-    forwarded = store.webhooks(WebhookStatus.FORWARDED)[0]
-    assert forwarded.forwarded_at is not None and forwarded.forwarded_at <= datetime.now(UTC)
-
-
-def test_order_projection_never_goes_back_in_tiktok_time(store: Store) -> None:
-    store.upsert_order(
-        OrderRecord(
-            shop_id="s",
-            order_id="o",
-            state="SHIPPED",
-            tiktok_status="AWAITING_COLLECTION",
-            tiktok_update_time=20,
-        )
-    )
-    store.upsert_order(
-        OrderRecord(
-            shop_id="s",
-            order_id="o",
-            state="SHIPPED",
-            tiktok_status="AWAITING_SHIPMENT",
-            tiktok_update_time=10,
-            tracking_number="1Z",
-        )
-    )
-    record = store.order("s", "o")
-    assert record is not None
-    assert (record.tiktok_status, record.tiktok_update_time, record.tracking_number) == (
-        "AWAITING_COLLECTION",
-        20,
-        "1Z",
-    )
-    assert [o.order_id for o in store.orders(state="SHIPPED")] == ["o"]
-
-
-def test_one_label_per_idempotency_key(store: Store) -> None:
-    def label(provider_label_id: str) -> Label:
-        return Label(
-            idempotency_key="order:s:o:label:1",
-            shop_id="s",
-            order_id="o",
-            provider="easypost",
-            provider_label_id=provider_label_id,
-            cost=Decimal("7.45"),
-            tracking_number="9400",
-        )
-
-    first = store.save_label(label("shp_1"))
-    again = store.save_label(label("shp_2"))
-    assert again.id == first.id and again.provider_label_id == "shp_1"
-    assert again.cost == Decimal("7.45")
-    assert len(store.labels(order_id="o")) == 1
-    assert store.set_label_status("order:s:o:label:1", LabelStatus.REFUNDED).status is LabelStatus.REFUNDED

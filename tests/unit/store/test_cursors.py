@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from creatorflow.store.repository import Store
+from creatorflow.store import Store
 from creatorflow.sync import RECONCILE_CURSOR
 
 

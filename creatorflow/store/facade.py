@@ -1,0 +1,21 @@
+"""`Store`: every read and write of the app database behind one object, built from one repository per
+aggregate so each concern reads on its own (`shops`, `inbox`, `orders`, `stock`, `cursors`)."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import Engine
+
+from creatorflow.crypto import Keyring
+from creatorflow.store.cursors import CursorRepository
+from creatorflow.store.inbox import InboxRepository
+from creatorflow.store.orders import OrderRepository
+from creatorflow.store.shops import ShopRepository
+from creatorflow.store.stock import StockRepository
+
+
+class Store(ShopRepository, InboxRepository, OrderRepository, StockRepository, CursorRepository):
+    """What callers construct, once per process; the keyring decrypts shop tokens."""
+
+    def __init__(self, engine: Engine, keyring: Keyring) -> None:
+        self.engine = engine
+        self._keyring = keyring

@@ -1,0 +1,118 @@
+"""The projection of each order, the labels bought for it, and its returns (for the returns report)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from creatorflow.store.repository import Repository
+from creatorflow.store.tables import LabelRow, LabelStatus, OrderRecord, ReturnRecord, utcnow
+
+
+class OrderRepository(Repository):
+    # --- orders and labels ---------------------------------------------------------------------
+
+    def upsert_order(self, record: OrderRecord) -> None:
+        """Keep the projection of an order; an older TikTok update never overwrites a newer one."""
+        with Session(self.engine) as session:
+            current = session.get(OrderRecord, (record.shop_id, record.order_id))
+            if current is None:
+                session.add(record)
+            else:
+                if record.tiktok_update_time < current.tiktok_update_time:
+                    record.tiktok_status = current.tiktok_status
+                    record.tiktok_update_time = current.tiktok_update_time
+                for name, value in record.model_dump(exclude={"shop_id", "order_id"}).items():
+                    setattr(current, name, value)
+                current.updated_at = utcnow()
+                session.add(current)
+            session.commit()
+
+    def order(self, shop_id: str, order_id: str) -> OrderRecord | None:
+        with Session(self.engine) as session:
+            return session.get(OrderRecord, (shop_id, order_id))
+
+    def order_states(self, shop_id: str) -> dict[str, int]:
+        """How many of the shop's orders are in each state: one cheap query, for watching progress."""
+        with Session(self.engine) as session:
+            query = (
+                select(OrderRecord.state, func.count())
+                .where(OrderRecord.shop_id == shop_id)
+                .group_by(col(OrderRecord.state))
+            )
+            return {state: count for state, count in session.exec(query)}
+
+    def orders(self, shop_id: str | None = None, state: str | None = None) -> list[OrderRecord]:
+        with Session(self.engine) as session:
+            query = select(OrderRecord).order_by(col(OrderRecord.order_id))
+            if shop_id is not None:
+                query = query.where(OrderRecord.shop_id == shop_id)
+            if state is not None:
+                query = query.where(OrderRecord.state == state)
+            return list(session.exec(query))
+
+    def save_label(self, label: LabelRow) -> LabelRow:
+        """Record a bought label; for a key already recorded, the first record wins and is returned."""
+        with Session(self.engine) as session:
+            session.add(label)
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                return session.exec(
+                    select(LabelRow).where(LabelRow.idempotency_key == label.idempotency_key)
+                ).one()
+            session.refresh(label)
+            return label
+
+    def label_by_tracking(self, tracking_number: str) -> LabelRow | None:
+        """The newest label with this tracking number (carrier webhooks name only the number)."""
+        with Session(self.engine) as session:
+            query = (
+                select(LabelRow)
+                .where(LabelRow.tracking_number == tracking_number)
+                .order_by(col(LabelRow.id).desc())
+            )
+            return session.exec(query).first()
+
+    def labels(self, shop_id: str | None = None, order_id: str | None = None) -> list[LabelRow]:
+        with Session(self.engine) as session:
+            query = select(LabelRow).order_by(col(LabelRow.id))
+            if shop_id is not None:
+                query = query.where(LabelRow.shop_id == shop_id)
+            if order_id is not None:
+                query = query.where(LabelRow.order_id == order_id)
+            return list(session.exec(query))
+
+    def set_label_status(self, idempotency_key: str, status: LabelStatus) -> LabelRow:
+        with Session(self.engine) as session:
+            label = session.exec(select(LabelRow).where(LabelRow.idempotency_key == idempotency_key)).one()
+            label.status = status
+            session.add(label)
+            session.commit()
+            session.refresh(label)
+            return label
+
+    # --- return analytics ----------------------------------------------------------------------
+
+    def upsert_return(self, record: ReturnRecord) -> None:
+        """Keep one row per return request; fields a later update leaves empty keep their value."""
+        with Session(self.engine) as session:
+            current = session.get(ReturnRecord, record.return_id)
+            if current is None:
+                session.add(record)
+            else:
+                for name, value in record.model_dump(exclude={"return_id"}, exclude_none=True).items():
+                    if value != "":
+                        setattr(current, name, value)
+                current.updated_at = utcnow()
+                session.add(current)
+            session.commit()
+
+    def returns(self, shop_id: str | None = None) -> list[ReturnRecord]:
+        with Session(self.engine) as session:
+            query = select(ReturnRecord).order_by(col(ReturnRecord.requested_at))
+            if shop_id is not None:
+                query = query.where(ReturnRecord.shop_id == shop_id)
+            return list(session.exec(query))

@@ -1,0 +1,218 @@
+"""The synced catalog with our stock on hand, what paid orders reserve of it, and the products we took
+off sale for want of it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from creatorflow.inventory import Reservation, StockLevel
+from creatorflow.store.repository import Repository
+from creatorflow.store.tables import (
+    CatalogSku,
+    ReservationStatus,
+    StockDeactivation,
+    StockReservation,
+    utcnow,
+)
+from creatorflow.tiktok.models import Product, ProductStatus
+
+# (from, to) -> how reserved and on_hand move, per unit.
+_STOCK_MOVES = {
+    (ReservationStatus.RESERVED, ReservationStatus.SHIPPED): (-1, -1),  # left the shelf
+    (ReservationStatus.RESERVED, ReservationStatus.RELEASED): (-1, 0),  # cancelled before packing
+    (ReservationStatus.SHIPPED, ReservationStatus.RELEASED): (0, +1),  # never left, or returned
+}
+
+
+class StockRepository(Repository):
+    def sync_catalog(self, shop_id: str, products: Sequence[Product]) -> int:
+        """Upsert every SKU TikTok lists. A new SKU starts with TikTok's quantity on hand; after that our
+        `on_hand` is the truth and TikTok's quantity is only remembered (the push corrects any drift). A
+        product we took off sale that TikTok now shows in any other status (the seller put it back, or
+        TikTok froze it) is no longer ours to put back."""
+        count = 0
+        with Session(self.engine) as session:
+            for product in products:
+                for sku in product.skus:
+                    quantity = sum(stock.quantity for stock in sku.inventory)
+                    row = session.get(CatalogSku, (shop_id, sku.id)) or CatalogSku(
+                        shop_id=shop_id, sku_id=sku.id, product_id=product.id, on_hand=quantity
+                    )
+                    row.product_id = product.id
+                    row.title = product.title
+                    row.product_status = product.status
+                    row.seller_sku = sku.seller_sku
+                    row.warehouse_id = sku.inventory[0].warehouse_id if sku.inventory else ""
+                    row.tiktok_quantity = quantity
+                    row.updated_at = utcnow()
+                    session.add(row)
+                    count += 1
+            _drop_stock_deactivations(
+                session, shop_id, [p.id for p in products if p.status != ProductStatus.SELLER_DEACTIVATED]
+            )
+            session.commit()
+        return count
+
+    def stock_levels(self, shop_id: str | None = None) -> list[StockLevel]:
+        with Session(self.engine) as session:
+            query = select(CatalogSku).order_by(col(CatalogSku.shop_id), col(CatalogSku.seller_sku))
+            flags = select(StockDeactivation)
+            if shop_id is not None:
+                query = query.where(CatalogSku.shop_id == shop_id)
+                flags = flags.where(StockDeactivation.shop_id == shop_id)
+            ours = {(flag.shop_id, flag.product_id) for flag in session.exec(flags)}
+            return [
+                StockLevel.model_validate(
+                    {
+                        **row.model_dump(),
+                        "active": row.product_status == ProductStatus.ACTIVATE,
+                        "stock_deactivated": row.product_status == ProductStatus.SELLER_DEACTIVATED
+                        and (row.shop_id, row.product_id) in ours,
+                    }
+                )
+                for row in session.exec(query)
+            ]
+
+    def set_on_hand(self, shop_id: str, sku_id: str, on_hand: int) -> StockLevel:
+        """An operator's count of the shelf (units not yet shipped, reserved ones included)."""
+        if on_hand < 0:
+            raise ValueError(f"on-hand stock cannot be negative, got {on_hand}")
+        with Session(self.engine) as session:
+            row = session.get(CatalogSku, (shop_id, sku_id))
+            if row is None:
+                raise LookupError(f"shop {shop_id} has no SKU {sku_id} in the synced catalog")
+            row.on_hand = on_hand
+            row.updated_at = utcnow()
+            session.add(row)
+            session.commit()
+        [level] = [level for level in self.stock_levels(shop_id) if level.sku_id == sku_id]
+        return level
+
+    def set_tiktok_quantity(self, shop_id: str, sku_id: str, quantity: int) -> None:
+        with Session(self.engine) as session:
+            row = session.get(CatalogSku, (shop_id, sku_id))
+            if row is not None:
+                row.tiktok_quantity = quantity
+                session.add(row)
+                session.commit()
+
+    def flag_stock_deactivation(self, shop_id: str, product_ids: Sequence[str]) -> None:
+        """Note, before asking TikTok, that we are taking these products off sale for want of stock."""
+        with Session(self.engine) as session:
+            for product_id in product_ids:
+                if session.get(StockDeactivation, (shop_id, product_id)) is None:
+                    session.add(StockDeactivation(shop_id=shop_id, product_id=product_id))
+            session.commit()
+
+    def unflag_stock_deactivation(self, shop_id: str, product_ids: Sequence[str]) -> None:
+        """TikTok refused to take these off sale: the mark must not make a later pause look like ours."""
+        with Session(self.engine) as session:
+            _drop_stock_deactivations(session, shop_id, product_ids)
+            session.commit()
+
+    def set_product_status(self, shop_id: str, product_ids: Sequence[str], status: ProductStatus) -> None:
+        """What TikTok answered to our Activate or Deactivate call, so the next push plans from it without
+        waiting for a sync; a product no longer SELLER_DEACTIVATED is no longer ours to activate."""
+        with Session(self.engine) as session:
+            session.execute(
+                update(CatalogSku)
+                .where(col(CatalogSku.shop_id) == shop_id, col(CatalogSku.product_id).in_(product_ids))
+                .values(product_status=status, updated_at=utcnow())
+            )
+            if status != ProductStatus.SELLER_DEACTIVATED:
+                _drop_stock_deactivations(session, shop_id, product_ids)
+            session.commit()
+
+    def reserve_stock(self, shop_id: str, order_id: str, items: Sequence[tuple[str, int]]) -> Reservation:
+        """Hold stock for a paid order, all SKUs or none. Idempotent by order id; SKUs not in the synced
+        catalog are not tracked and always succeed. Safe under concurrent orders: each SKU is taken with
+        one conditional UPDATE (`on_hand - reserved >= quantity`)."""
+        with Session(self.engine) as session:
+            existing = session.exec(
+                select(StockReservation).where(
+                    StockReservation.shop_id == shop_id, StockReservation.order_id == order_id
+                )
+            ).first()
+            if existing is not None:
+                return Reservation(reserved=existing.status is not ReservationStatus.RELEASED)
+            connection = session.connection()
+            short = []
+            for sku_id, quantity in items:
+                if session.get(CatalogSku, (shop_id, sku_id)) is None:
+                    continue
+                session.add(
+                    StockReservation(shop_id=shop_id, order_id=order_id, sku_id=sku_id, quantity=quantity)
+                )
+                try:
+                    session.flush()
+                except IntegrityError:  # the same order, reserving at this very moment elsewhere
+                    session.rollback()
+                    return self.reserve_stock(shop_id, order_id, items)
+                taken = connection.execute(
+                    update(CatalogSku)
+                    .where(
+                        col(CatalogSku.shop_id) == shop_id,
+                        col(CatalogSku.sku_id) == sku_id,
+                        col(CatalogSku.on_hand) - col(CatalogSku.reserved) >= quantity,
+                    )
+                    .values(reserved=col(CatalogSku.reserved) + quantity)
+                )
+                if taken.rowcount != 1:
+                    short.append(sku_id)
+            if short:
+                session.rollback()
+                return Reservation(reserved=False, short=short)
+            session.commit()
+            return Reservation(reserved=True)
+
+    def settle_reservation(self, shop_id: str, order_id: str, status: ReservationStatus) -> bool:
+        """Move an order's stock once: RESERVED -> SHIPPED takes it off the shelf; RESERVED or SHIPPED ->
+        RELEASED (a cancelled order's package never left, or a return came back) puts it back."""
+        sources = [source for source, target in _STOCK_MOVES if target is status]
+        changed = False
+        with Session(self.engine) as session:
+            connection = session.connection()
+            rows = session.exec(
+                select(StockReservation).where(
+                    StockReservation.shop_id == shop_id,
+                    StockReservation.order_id == order_id,
+                    col(StockReservation.status).in_(sources),
+                )
+            ).all()
+            for row in rows:
+                moved = connection.execute(
+                    update(StockReservation)
+                    .where(
+                        col(StockReservation.shop_id) == shop_id,
+                        col(StockReservation.order_id) == order_id,
+                        col(StockReservation.sku_id) == row.sku_id,
+                        col(StockReservation.status) == row.status,
+                    )
+                    .values(status=status, updated_at=utcnow())
+                )
+                if moved.rowcount != 1:
+                    continue  # settled concurrently
+                held, shelf = _STOCK_MOVES[(row.status, status)]
+                connection.execute(
+                    update(CatalogSku)
+                    .where(col(CatalogSku.shop_id) == shop_id, col(CatalogSku.sku_id) == row.sku_id)
+                    .values(
+                        reserved=col(CatalogSku.reserved) + held * row.quantity,
+                        on_hand=col(CatalogSku.on_hand) + shelf * row.quantity,
+                    )
+                )
+                changed = True
+            session.commit()
+        return changed
+
+
+def _drop_stock_deactivations(session: Session, shop_id: str, product_ids: Sequence[str]) -> None:
+    session.execute(
+        delete(StockDeactivation).where(
+            col(StockDeactivation.shop_id) == shop_id, col(StockDeactivation.product_id).in_(product_ids)
+        )
+    )
