@@ -1,20 +1,28 @@
-"""Build the box for an order from its line items and each product's packed size and weight.
+"""The parcels an order ships in, from each SKU's packed size and weight and the shop's box presets.
 
-Items are stacked: the box is as long and wide as the largest item (each laid on its flattest side) and
-as tall as all of them together, plus packaging weight. Products without package data use the defaults,
-so an incomplete catalogue still gets a label, at the price of a less exact quote.
+Package data comes from TikTok's product (`PackageData`, in TikTok's field names and unit strings) or from
+the seller's override per SKU, which wins. `plan_parcels` puts an order's items in the smallest preset box
+they fit, or splits them over several boxes; a SKU without package data is an error, never a guess.
+`billable_weight_oz` is the weight a carrier charges for a parcel (dimensional weight, rounding).
+
+Conversions use the exact definitions (1 lb = 453.59237 g, 1 oz = 1/16 lb, 1 in = 2.54 cm), so a
+size given in inches comes back as the same inches after a round trip through centimetres.
+
+`build_parcel` and `ParcelDefaults` are today's caller's one-box stacking with a default item; they go
+once the order flow plans parcels from real data.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from decimal import Decimal
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from enum import StrEnum
+from typing import NamedTuple
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from creatorflow.domain import DomainModel, Parcel
-from creatorflow.shipping.errors import ParcelTooHeavyError
+from creatorflow.shipping.errors import NonRetryableShippingError, ParcelTooHeavyError
 
 
 class WeightUnit(StrEnum):
@@ -29,18 +37,42 @@ class LengthUnit(StrEnum):
     CENTIMETER = "cm"
 
 
-_OUNCES_PER = {
-    WeightUnit.OUNCE: Decimal(1),
-    WeightUnit.POUND: Decimal(16),
-    WeightUnit.GRAM: Decimal("0.0352739619"),
-    WeightUnit.KILOGRAM: Decimal("35.2739619"),
+# Exact definitions (international yard and pound, 1959): every factor is a terminating decimal.
+_GRAMS_PER = {
+    WeightUnit.GRAM: Decimal(1),
+    WeightUnit.KILOGRAM: Decimal(1000),
+    WeightUnit.POUND: Decimal("453.59237"),
+    WeightUnit.OUNCE: Decimal("453.59237") / 16,
 }
-_INCHES_PER = {LengthUnit.INCH: Decimal(1), LengthUnit.CENTIMETER: Decimal("0.3937007874")}
+_CENTIMETERS_PER = {LengthUnit.CENTIMETER: Decimal(1), LengthUnit.INCH: Decimal("2.54")}
+_OUNCES_PER_POUND = Decimal(16)
 _HUNDREDTHS = Decimal("0.01")
 
 
+def to_ounces(value: Decimal, unit: WeightUnit) -> Decimal:
+    return value * _GRAMS_PER[unit] / _GRAMS_PER[WeightUnit.OUNCE]
+
+
+def to_inches(value: Decimal, unit: LengthUnit) -> Decimal:
+    return value * _CENTIMETERS_PER[unit] / _CENTIMETERS_PER[LengthUnit.INCH]
+
+
+Sides = tuple[Decimal, Decimal, Decimal]
+
+
+def _sides_in(length: Decimal, width: Decimal, height: Decimal, unit: LengthUnit) -> Sides:
+    """In inches, longest side first, so the last one is the height when the thing lies flat."""
+    longest, middle, shortest = sorted(
+        (to_inches(side, unit) for side in (length, width, height)), reverse=True
+    )
+    return longest, middle, shortest
+
+
+# --- One SKU's packed unit ---------------------------------------------------------------------------
+
+
 class PackageSpec(DomainModel):
-    """One unit of a product as packed for shipping."""
+    """One unit of a product as packed for shipping, in any unit (a seller's override is one of these)."""
 
     weight: Decimal = Field(gt=0)
     weight_unit: WeightUnit = WeightUnit.OUNCE
@@ -51,19 +83,320 @@ class PackageSpec(DomainModel):
 
     @property
     def weight_oz(self) -> Decimal:
-        return self.weight * _OUNCES_PER[self.weight_unit]
+        return to_ounces(self.weight, self.weight_unit)
 
     @property
-    def sides_in(self) -> tuple[Decimal, Decimal, Decimal]:
+    def sides_in(self) -> Sides:
         """Longest side first, so the last one is the height when the item lies flat."""
-        factor = _INCHES_PER[self.length_unit]
-        longest, middle, shortest = sorted((self.length, self.width, self.height), reverse=True)
-        return longest * factor, middle * factor, shortest * factor
+        return _sides_in(self.length, self.width, self.height, self.length_unit)
+
+
+class TikTokWeightUnit(StrEnum):
+    """`package_weight.unit` on Get/Create Product (202309): US shops KILOGRAM or POUND; BR, JP, MX
+    KILOGRAM or GRAM; elsewhere KILOGRAM."""
+
+    GRAM = "GRAM"
+    KILOGRAM = "KILOGRAM"
+    POUND = "POUND"
+
+
+class TikTokLengthUnit(StrEnum):
+    """`package_dimensions.unit`: US shops CENTIMETER or INCH, elsewhere CENTIMETER."""
+
+    CENTIMETER = "CENTIMETER"
+    INCH = "INCH"
+
+
+_WEIGHT_UNITS = {
+    TikTokWeightUnit.GRAM: WeightUnit.GRAM,
+    TikTokWeightUnit.KILOGRAM: WeightUnit.KILOGRAM,
+    TikTokWeightUnit.POUND: WeightUnit.POUND,
+}
+_LENGTH_UNITS = {TikTokLengthUnit.CENTIMETER: LengthUnit.CENTIMETER, TikTokLengthUnit.INCH: LengthUnit.INCH}
+
+
+class PackageWeight(DomainModel):
+    value: Decimal = Field(gt=0, description="TikTok sends a decimal string, e.g. '1.32'")
+    unit: TikTokWeightUnit
+
+
+class PackageDimensions(DomainModel):
+    length: Decimal = Field(gt=0)
+    width: Decimal = Field(gt=0)
+    height: Decimal = Field(gt=0)
+    unit: TikTokLengthUnit
+
+
+class PackageData(DomainModel):
+    """A product's packed unit as TikTok's Get Product returns it (`package_weight`,
+    `package_dimensions`); TikTok keeps it per product, so every SKU of the product shares it."""
+
+    package_weight: PackageWeight
+    package_dimensions: PackageDimensions
+
+    def spec(self) -> PackageSpec:
+        weight, dims = self.package_weight, self.package_dimensions
+        return PackageSpec(
+            weight=weight.value,
+            weight_unit=_WEIGHT_UNITS[weight.unit],
+            length=dims.length,
+            width=dims.width,
+            height=dims.height,
+            length_unit=_LENGTH_UNITS[dims.unit],
+        )
+
+
+def resolve_packages(
+    tiktok: Mapping[str, PackageData], overrides: Mapping[str, PackageSpec]
+) -> dict[str, PackageSpec]:
+    """Each SKU's packed unit: the seller's override where there is one, else TikTok's product data."""
+    return {sku: data.spec() for sku, data in tiktok.items()} | dict(overrides)
 
 
 class ItemToPack(DomainModel):
     sku: str = Field(min_length=1)
     quantity: int = Field(ge=1)
+
+
+# --- Boxes and the parcels an order ships in -----------------------------------------------------------
+
+
+class BoxPreset(DomainModel):
+    """A box the seller packs in: inside dimensions (what must fit), its own weight, and the most it may
+    weigh packed (box included). The parcel is quoted at these dimensions: enter the inside size a hair
+    generous if the walls are thick, since carriers measure the outside."""
+
+    name: str = Field(min_length=1)
+    length: Decimal = Field(gt=0)
+    width: Decimal = Field(gt=0)
+    height: Decimal = Field(gt=0)
+    length_unit: LengthUnit = LengthUnit.INCH
+    empty_weight: Decimal = Field(ge=0)
+    max_weight: Decimal = Field(gt=0, description="packed, box included")
+    weight_unit: WeightUnit = WeightUnit.OUNCE
+
+    @model_validator(mode="after")
+    def _holds_something(self) -> BoxPreset:
+        if self.max_weight <= self.empty_weight:
+            raise ValueError(f"box {self.name}: max weight must be more than the empty box weighs")
+        return self
+
+    @property
+    def sides_in(self) -> Sides:
+        return _sides_in(self.length, self.width, self.height, self.length_unit)
+
+    @property
+    def volume_in3(self) -> Decimal:
+        longest, middle, shortest = self.sides_in
+        return longest * middle * shortest
+
+    @property
+    def empty_oz(self) -> Decimal:
+        return to_ounces(self.empty_weight, self.weight_unit)
+
+    @property
+    def max_oz(self) -> Decimal:
+        return to_ounces(self.max_weight, self.weight_unit)
+
+
+class PlannedParcel(DomainModel):
+    """One box of an order: which preset, what goes in it, and the parcel to quote."""
+
+    box: str
+    items: tuple[ItemToPack, ...]
+    parcel: Parcel
+
+
+class PackageUnknownError(NonRetryableShippingError):
+    """SKUs with neither TikTok package data nor a seller override: the order waits for a person."""
+
+    def __init__(self, skus: Iterable[str]) -> None:
+        self.skus = sorted(set(skus))
+        super().__init__(
+            f"no package weight and dimensions for SKU {', '.join(self.skus)}; "
+            "set them on TikTok or with `creatorflow rules packages set`"
+        )
+
+
+class ItemTooLargeError(NonRetryableShippingError):
+    """An item that no box preset holds, by size or weight: the shop needs a bigger box preset."""
+
+    def __init__(self, sku: str, spec: PackageSpec) -> None:
+        self.sku = sku
+        sides = " x ".join(f"{side:.2f}" for side in spec.sides_in)
+        super().__init__(f"SKU {sku} ({sides} in, {spec.weight_oz:.1f} oz) fits none of the shop's boxes")
+
+
+class _Unit(NamedTuple):
+    """One physical item to place: its SKU and flat sides in inches (longest first)."""
+
+    sku: str
+    sides: Sides
+    weight_oz: Decimal
+
+    @property
+    def volume(self) -> Decimal:
+        return self.sides[0] * self.sides[1] * self.sides[2]
+
+
+def plan_parcels(
+    items: Sequence[ItemToPack], packages: Mapping[str, PackageSpec], boxes: Sequence[BoxPreset]
+) -> list[PlannedParcel]:
+    """The parcels for an order: one box when everything fits one, else several (first-fit decreasing).
+
+    A box is chosen smallest by volume, then by weight limit. Raises `PackageUnknownError` naming every
+    SKU without package data, `ItemTooLargeError` for an item no box holds.
+    """
+    if not items:
+        raise ValueError("an order needs at least one item to pack")
+    if not boxes:
+        raise ValueError("the shop has no box presets; add one with `creatorflow rules boxes add`")
+    unknown = [item.sku for item in items if item.sku not in packages]
+    if unknown:
+        raise PackageUnknownError(unknown)
+    by_size = sorted(boxes, key=lambda box: (box.volume_in3, box.max_oz))
+    units = [
+        _Unit(item.sku, packages[item.sku].sides_in, packages[item.sku].weight_oz)
+        for item in items
+        for _ in range(item.quantity)
+    ]
+    for unit in units:
+        if _smallest_box([unit], by_size) is None:
+            raise ItemTooLargeError(unit.sku, packages[unit.sku])
+    whole = _smallest_box(units, by_size)
+    if whole is not None:
+        return [_planned(whole, units)]
+    # First-fit decreasing: biggest items first, each into the first open parcel some box still holds.
+    groups: list[list[_Unit]] = []
+    for unit in sorted(units, key=lambda u: (u.volume, u.weight_oz), reverse=True):
+        for group in groups:
+            if _smallest_box([*group, unit], by_size) is not None:
+                group.append(unit)
+                break
+        else:
+            groups.append([unit])
+    planned = []
+    for group in groups:
+        box = _smallest_box(group, by_size)
+        assert box is not None, "every group was built to fit a box"
+        planned.append(_planned(box, group))
+    return planned
+
+
+def _smallest_box(units: Sequence[_Unit], by_size: Sequence[BoxPreset]) -> BoxPreset | None:
+    weight = sum((unit.weight_oz for unit in units), Decimal(0))
+    volume = sum((unit.volume for unit in units), Decimal(0))
+    for box in by_size:
+        if box.empty_oz + weight <= box.max_oz and volume <= box.volume_in3 and _fits(units, box.sides_in):
+            return box
+    return None
+
+
+def _fits(units: Sequence[_Unit], box: Sides) -> bool:
+    """Whether the units can be placed in the box, by construction, so a True is always a real packing.
+
+    Items lie flat (shortest side up, as a box lies: its shortest side is its height). Each item goes on
+    the first stack whose top it sits on without overhang and under the lid, else starts a stack; the
+    stacks' footprints are then laid in rows across the floor (first fit, each footprint turned if that
+    fits). A tight set it cannot place goes to a bigger box or another parcel: over-packing costs a
+    label, a box that does not close costs a repack.
+    """
+    floor_length, floor_width, lid = box
+    stacks: list[list[Decimal]] = []  # [length, width, height]
+    for unit in sorted(units, key=lambda u: (u.sides[0] * u.sides[1], u.sides[0]), reverse=True):
+        length, width, height = unit.sides
+        if length > floor_length or width > floor_width or height > lid:
+            return False
+        for stack in stacks:
+            if length <= stack[0] and width <= stack[1] and stack[2] + height <= lid:
+                stack[2] += height
+                break
+        else:
+            stacks.append([length, width, height])
+    rows: list[list[Decimal]] = []  # [depth across the floor's width, length used along the floor]
+    for length, width, _ in stacks:
+        for row in rows:
+            turn = next(
+                (
+                    (along, across)
+                    for along, across in ((length, width), (width, length))
+                    if across <= row[0] and row[1] + along <= floor_length
+                ),
+                None,
+            )
+            if turn is not None:
+                row[1] += turn[0]
+                break
+        else:
+            if sum((row[0] for row in rows), Decimal(0)) + width > floor_width:
+                return False
+            rows.append([width, length])
+    return True
+
+
+def _planned(box: BoxPreset, units: Sequence[_Unit]) -> PlannedParcel:
+    counts: dict[str, int] = {}
+    for unit in units:
+        counts[unit.sku] = counts.get(unit.sku, 0) + 1
+    longest, middle, shortest = box.sides_in
+    weight = box.empty_oz + sum((unit.weight_oz for unit in units), Decimal(0))
+    return PlannedParcel(
+        box=box.name,
+        items=tuple(ItemToPack(sku=sku, quantity=quantity) for sku, quantity in counts.items()),
+        parcel=Parcel(
+            length_in=_round_up(longest),
+            width_in=_round_up(middle),
+            height_in=_round_up(shortest),
+            weight_oz=_round_up(weight),
+        ),
+    )
+
+
+# --- What a carrier charges for ------------------------------------------------------------------------
+
+
+class DimWeightRule(NamedTuple):
+    """How one carrier turns a parcel's size and weight into the weight it bills."""
+
+    divisor_in3_per_lb: Decimal
+    over_in3: Decimal  # dimensional weight applies only to parcels larger than this (0: to every parcel)
+    side_rounding: str  # each side, to a whole inch, before multiplying
+    ounces_under_a_pound: bool  # light parcels billed by the started ounce, not the started pound
+
+
+# cm^3/kg -> in^3/lb: 1 in^3 = 2.54^3 cm^3, 1 lb = 0.45359237 kg.
+_METRIC_5000 = Decimal(5000) * Decimal("0.45359237") / Decimal("2.54") ** 3
+# Published list-rate rules, from carriers' retail notices as summarised by third-party calculators (no
+# carrier page was at hand to confirm them; negotiated contracts change the divisor):
+# - UPS, FedEx: 139 in^3/lb (daily rates) on every parcel; each side rounded up to the inch (since
+#   August 2025); billed by the started pound.
+# - USPS: 166 in^3/lb, only above one cubic foot (1728 in^3); sides rounded to the nearest inch; Ground
+#   Advantage bills parcels under a pound by the started ounce, heavier ones by the started pound.
+# - Any other carrier: the metric 5000 cm^3/kg (about 138.4 in^3/lb) on every parcel, by the pound.
+DIM_WEIGHT_RULES: dict[str, DimWeightRule] = {
+    "ups": DimWeightRule(Decimal(139), Decimal(0), ROUND_CEILING, ounces_under_a_pound=False),
+    "fedex": DimWeightRule(Decimal(139), Decimal(0), ROUND_CEILING, ounces_under_a_pound=False),
+    "usps": DimWeightRule(Decimal(166), Decimal(1728), ROUND_HALF_UP, ounces_under_a_pound=True),
+}
+_OTHER_CARRIERS = DimWeightRule(_METRIC_5000, Decimal(0), ROUND_CEILING, ounces_under_a_pound=False)
+
+
+def billable_weight_oz(parcel: Parcel, carrier: str) -> Decimal:
+    """The weight `carrier` bills `parcel` at, in ounces: the greater of its actual and dimensional
+    weight, rounded up to the started ounce (under a pound, where the carrier does) or pound."""
+    rule = DIM_WEIGHT_RULES.get(carrier.casefold(), _OTHER_CARRIERS)
+    weight = parcel.weight_oz
+    cubic = Decimal(1)
+    for side in (parcel.length_in, parcel.width_in, parcel.height_in):
+        cubic *= side.quantize(Decimal(1), rounding=rule.side_rounding)
+    if cubic > rule.over_in3:
+        weight = max(weight, cubic / rule.divisor_in3_per_lb * _OUNCES_PER_POUND)
+    if rule.ounces_under_a_pound and weight < _OUNCES_PER_POUND:
+        return weight.quantize(Decimal(1), rounding=ROUND_CEILING)
+    return (weight / _OUNCES_PER_POUND).quantize(Decimal(1), rounding=ROUND_CEILING) * _OUNCES_PER_POUND
+
+
+# --- Today's caller ------------------------------------------------------------------------------------
 
 
 class ParcelDefaults(DomainModel):
@@ -77,7 +410,11 @@ def build_parcel(
     packages: Mapping[str, PackageSpec],
     defaults: ParcelDefaults = ParcelDefaults(),
 ) -> Parcel:
-    """One parcel holding every item; `packages` maps SKU to its spec, missing SKUs use the default."""
+    """One parcel holding every item; `packages` maps SKU to its spec, missing SKUs use the default.
+
+    Items are stacked: the box is as long and wide as the largest item (each laid on its flattest side)
+    and as tall as all of them together, plus packaging weight.
+    """
     if not items:
         raise ValueError("an order needs at least one item to pack")
     length = width = height = Decimal(0)
@@ -102,4 +439,4 @@ def build_parcel(
 
 def _round_up(value: Decimal) -> Decimal:
     """To the hundredth, upwards: a quote for a box a hair too small is a carrier adjustment later."""
-    return value.quantize(_HUNDREDTHS, rounding="ROUND_CEILING")
+    return value.quantize(_HUNDREDTHS, rounding=ROUND_CEILING)
