@@ -21,8 +21,8 @@ from creatorflow.domain import Provider, Rate
 from creatorflow.shipping.errors import NoEligibleRateError
 from creatorflow.shipping.parcels import BoxPreset, LengthUnit, PackageSpec, WeightUnit
 from creatorflow.shipping.rules import RuleContext, ShippingRule
-from creatorflow.store.db import make_engine
-from creatorflow.store.rules import ShippingRules
+from creatorflow.store import Store
+from starter import runtime
 
 rules_app = typer.Typer(
     help="Per-shop shipping rules (which rate to buy), box presets and SKU package sizes.",
@@ -37,10 +37,8 @@ T = TypeVar("T")
 _RATES = TypeAdapter(list[Rate])
 
 
-def _repository() -> ShippingRules:
-    repository = ShippingRules(make_engine(get_settings().database_url))
-    repository.create_tables()
-    return repository
+def _store() -> Store:
+    return runtime.store(get_settings())
 
 
 def _checked(build: Callable[[], T]) -> T:
@@ -59,7 +57,7 @@ def _checked(build: Callable[[], T]) -> T:
 @rules_app.command("list")
 def list_rules(shop: str = typer.Argument(help="shop id")) -> None:
     """The shop's rules in the order they apply, and its default service."""
-    book = _repository().rule_book(shop)
+    book = _store().rule_book(shop)
     typer.echo(f"default service: {book.default_service or '(none: labels record no baseline)'}")
     for position, rule in enumerate(book.rules):
         state = "" if rule.enabled else " (disabled)"
@@ -122,13 +120,13 @@ def add_rule(
     }
     fields |= {key: value for key, value in flags.items() if value not in (None, [])}
     rule = _checked(lambda: ShippingRule.model_validate(fields))
-    _checked(lambda: _repository().add_rule(shop, rule, position=at))
+    _checked(lambda: _store().add_rule(shop, rule, position=at))
     typer.echo(f"added rule {rule.name!r} to shop {shop}")
 
 
 @rules_app.command("remove")
 def remove_rule(shop: str = typer.Argument(help="shop id"), name: str = typer.Argument()) -> None:
-    _checked(lambda: _repository().remove_rule(shop, name))
+    _checked(lambda: _store().remove_rule(shop, name))
     typer.echo(f"removed rule {name!r} from shop {shop}")
 
 
@@ -138,7 +136,7 @@ def move_rule(
     name: str = typer.Argument(),
     position: int = typer.Argument(min=0, help="0 applies first"),
 ) -> None:
-    _checked(lambda: _repository().move_rule(shop, name, position))
+    _checked(lambda: _store().move_rule(shop, name, position))
     typer.echo(f"moved rule {name!r} to position {position}")
 
 
@@ -148,7 +146,7 @@ def default_service(
     service: str = typer.Argument("", help="a service code as quotes carry it; empty to clear"),
 ) -> None:
     """The service the seller would buy without rules: each label records its price as the baseline."""
-    _repository().set_default_service(shop, service)
+    _store().set_default_service(shop, service)
     typer.echo(f"default service for shop {shop}: {service or '(none)'}")
 
 
@@ -178,7 +176,7 @@ def test_rules(
         )
     )
     try:
-        decision = _repository().rule_book(shop).choose(quoted, context)
+        decision = _store().rule_book(shop).choose(quoted, context)
     except NoEligibleRateError as exc:
         typer.echo(exc.explanation.summary)
         raise typer.Exit(2) from None
@@ -188,7 +186,7 @@ def test_rules(
 @boxes_app.command("list")
 def list_boxes(shop: str = typer.Argument(help="shop id")) -> None:
     """Smallest first, the order boxes are tried in."""
-    for box in _repository().boxes(shop):
+    for box in _store().boxes(shop):
         sides = " x ".join(f"{side}" for side in (box.length, box.width, box.height))
         typer.echo(
             f"{box.name:<16} {sides} {box.length_unit}  empty {box.empty_weight} {box.weight_unit}, "
@@ -221,13 +219,13 @@ def add_box(
             weight_unit=weight_unit,
         )
     )
-    _repository().put_box(shop, box)
+    _store().put_box(shop, box)
     typer.echo(f"box {name!r} saved for shop {shop}")
 
 
 @boxes_app.command("remove")
 def remove_box(shop: str = typer.Argument(help="shop id"), name: str = typer.Argument()) -> None:
-    _checked(lambda: _repository().remove_box(shop, name))
+    _checked(lambda: _store().remove_box(shop, name))
     typer.echo(f"removed box {name!r} from shop {shop}")
 
 
@@ -253,14 +251,14 @@ def set_package(
             length_unit=length_unit,
         )
     )
-    _repository().set_package(shop, sku, spec)
+    _store().set_package(shop, sku, spec)
     typer.echo(f"package for SKU {sku} saved for shop {shop}")
 
 
 @packages_app.command("show")
 def show_packages(shop: str = typer.Argument(help="shop id")) -> None:
     """The SKUs whose package the seller set (others use TikTok's product data)."""
-    for sku, spec in sorted(_repository().package_overrides(shop).items()):
+    for sku, spec in sorted(_store().package_overrides(shop).items()):
         typer.echo(
             f"{sku:<24} {spec.weight} {spec.weight_unit}  "
             f"{spec.length} x {spec.width} x {spec.height} {spec.length_unit}"
@@ -270,5 +268,5 @@ def show_packages(shop: str = typer.Argument(help="shop id")) -> None:
 @packages_app.command("remove")
 def remove_package(shop: str = typer.Argument(help="shop id"), sku: str = typer.Argument()) -> None:
     """Forget the override: the SKU goes back to TikTok's product data."""
-    _checked(lambda: _repository().remove_package(shop, sku))
+    _checked(lambda: _store().remove_package(shop, sku))
     typer.echo(f"package override for SKU {sku} removed from shop {shop}")

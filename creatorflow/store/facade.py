@@ -1,5 +1,6 @@
 """`Store`: every read and write of the app database behind one object, built from one repository per
-aggregate so each concern reads on its own (`shops`, `inbox`, `orders`, `stock`, `cursors`)."""
+aggregate so each concern reads on its own (`shops`, `inbox`, `orders`, `stock`,
+`cursors`, and the seller's shipping `rules`)."""
 
 from __future__ import annotations
 
@@ -9,11 +10,14 @@ from creatorflow.crypto import Keyring
 from creatorflow.store.cursors import CursorRepository
 from creatorflow.store.inbox import InboxRepository
 from creatorflow.store.orders import OrderRepository
+from creatorflow.store.rules import RulesRepository
 from creatorflow.store.shops import ShopRepository
 from creatorflow.store.stock import StockRepository
 
 
-class Store(ShopRepository, InboxRepository, OrderRepository, StockRepository, CursorRepository):
+class Store(
+    ShopRepository, InboxRepository, OrderRepository, StockRepository, CursorRepository, RulesRepository
+):
     """What callers construct, once per process; the keyring decrypts shop tokens."""
 
     def __init__(self, engine: Engine, keyring: Keyring) -> None:

@@ -7,75 +7,29 @@ validates; a bad rule is refused with pydantic's message before anything is writ
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, UniqueConstraint
-from sqlalchemy.engine import Engine
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
 from creatorflow.shipping.parcels import BoxPreset, PackageSpec
 from creatorflow.shipping.rules import RuleBook, ShippingRule
-from creatorflow.store.tables import utcnow, when
+from creatorflow.store.repository import Repository
+from creatorflow.store.tables import (
+    BoxPresetRow,
+    ShippingRuleRow,
+    ShippingSettingsRow,
+    SkuPackageOverrideRow,
+    utcnow,
+)
 
 
-class ShippingRuleRow(SQLModel, table=True):
-    __tablename__ = "shipping_rule"
-    __table_args__ = (UniqueConstraint("shop_id", "name"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    shop_id: str = Field(index=True)
-    name: str
-    position: int
-    body: str = Field(sa_type=Text, description="the ShippingRule as JSON")
-    created_at: datetime = when(default_factory=utcnow)
-    updated_at: datetime = when(default_factory=utcnow)
-
-
-class ShippingSettingsRow(SQLModel, table=True):
-    __tablename__ = "shipping_settings"
-
-    shop_id: str = Field(primary_key=True)
-    default_service: str | None = None
-    updated_at: datetime = when(default_factory=utcnow)
-
-
-class BoxPresetRow(SQLModel, table=True):
-    __tablename__ = "box_preset"
-
-    shop_id: str = Field(primary_key=True)
-    name: str = Field(primary_key=True)
-    body: str = Field(sa_type=Text, description="the BoxPreset as JSON")
-    created_at: datetime = when(default_factory=utcnow)
-    updated_at: datetime = when(default_factory=utcnow)
-
-
-class SkuPackageOverrideRow(SQLModel, table=True):
-    __tablename__ = "sku_package_override"
-
-    shop_id: str = Field(primary_key=True)
-    sku: str = Field(primary_key=True, description="the SKU id orders carry")
-    body: str = Field(sa_type=Text, description="the PackageSpec as JSON")
-    created_at: datetime = when(default_factory=utcnow)
-    updated_at: datetime = when(default_factory=utcnow)
-
-
-_TABLES = [ShippingRuleRow, ShippingSettingsRow, BoxPresetRow, SkuPackageOverrideRow]
-
-
-class ShippingRules:
-    """The repository: one engine, short transactions, models in and out."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._engine = engine
-
-    def create_tables(self) -> None:
-        SQLModel.metadata.create_all(self._engine, tables=[table.__table__ for table in _TABLES])  # type: ignore[attr-defined]
+class RulesRepository(Repository):
+    """Models in and out; the rows keep them as JSON."""
 
     # --- rules ---
 
     def rule_book(self, shop_id: str) -> RuleBook:
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             settings = session.get(ShippingSettingsRow, shop_id)
         return RuleBook(
             rules=tuple(self.rules(shop_id)),
@@ -83,7 +37,7 @@ class ShippingRules:
         )
 
     def rules(self, shop_id: str) -> list[ShippingRule]:
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             return [ShippingRule.model_validate_json(row.body) for row in self._rule_rows(session, shop_id)]
 
     def add_rule(
@@ -91,7 +45,7 @@ class ShippingRules:
     ) -> ShippingRule:
         """Insert at `position` (0 is first; default last). Raises ValueError on a duplicate name."""
         rule = rule if isinstance(rule, ShippingRule) else ShippingRule.model_validate(rule)
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             rows = self._rule_rows(session, shop_id)
             if any(row.name.casefold() == rule.name.casefold() for row in rows):
                 raise ValueError(f"shop {shop_id} already has a rule named {rule.name!r}")
@@ -105,7 +59,7 @@ class ShippingRules:
         return rule
 
     def remove_rule(self, shop_id: str, name: str) -> None:
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             rows = self._rule_rows(session, shop_id)
             row = self._named(rows, shop_id, name)
             session.delete(row)
@@ -114,7 +68,7 @@ class ShippingRules:
             session.commit()
 
     def move_rule(self, shop_id: str, name: str, position: int) -> None:
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             rows = self._rule_rows(session, shop_id)
             row = self._named(rows, shop_id, name)
             rows.remove(row)
@@ -123,7 +77,7 @@ class ShippingRules:
             session.commit()
 
     def set_default_service(self, shop_id: str, service: str | None) -> None:
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             session.merge(ShippingSettingsRow(shop_id=shop_id, default_service=service or None))
             session.commit()
 
@@ -150,14 +104,14 @@ class ShippingRules:
     # --- boxes ---
 
     def boxes(self, shop_id: str) -> list[BoxPreset]:
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             rows = session.exec(select(BoxPresetRow).where(BoxPresetRow.shop_id == shop_id))
             boxes = [BoxPreset.model_validate_json(row.body) for row in rows]
         return sorted(boxes, key=lambda box: (box.volume_in3, box.max_oz, box.name))
 
     def put_box(self, shop_id: str, box: BoxPreset) -> None:
         """Add the box, or replace the shop's box of the same name."""
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             row = session.get(BoxPresetRow, (shop_id, box.name))
             if row is None:
                 session.add(BoxPresetRow(shop_id=shop_id, name=box.name, body=box.model_dump_json()))
@@ -166,7 +120,7 @@ class ShippingRules:
             session.commit()
 
     def remove_box(self, shop_id: str, name: str) -> None:
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             row = session.get(BoxPresetRow, (shop_id, name))
             if row is None:
                 raise KeyError(f"shop {shop_id} has no box named {name!r}")
@@ -176,13 +130,13 @@ class ShippingRules:
     # --- package overrides ---
 
     def package_overrides(self, shop_id: str) -> dict[str, PackageSpec]:
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             rows = session.exec(select(SkuPackageOverrideRow).where(SkuPackageOverrideRow.shop_id == shop_id))
             return {row.sku: PackageSpec.model_validate_json(row.body) for row in rows}
 
     def set_package(self, shop_id: str, sku: str, spec: PackageSpec) -> None:
         """The seller's packed size and weight for `sku`; it wins over TikTok's product data."""
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             row = session.get(SkuPackageOverrideRow, (shop_id, sku))
             if row is None:
                 session.add(SkuPackageOverrideRow(shop_id=shop_id, sku=sku, body=spec.model_dump_json()))
@@ -191,7 +145,7 @@ class ShippingRules:
             session.commit()
 
     def remove_package(self, shop_id: str, sku: str) -> None:
-        with Session(self._engine) as session:
+        with Session(self.engine) as session:
             row = session.get(SkuPackageOverrideRow, (shop_id, sku))
             if row is None:
                 raise KeyError(f"shop {shop_id} has no package override for SKU {sku!r}")

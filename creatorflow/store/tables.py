@@ -15,7 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Dialect, LargeBinary, Numeric, UniqueConstraint
+from sqlalchemy import Column, DateTime, Dialect, LargeBinary, Numeric, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -246,4 +246,48 @@ class SyncCursor(SQLModel, table=True):
     shop_id: str = Field(primary_key=True)
     name: str = Field(primary_key=True)
     value: int
+    updated_at: datetime = when(default_factory=utcnow)
+
+
+# Per-shop shipping settings the seller edits (creatorflow.store.rules): each row keeps its model as JSON.
+
+
+class ShippingRuleRow(SQLModel, table=True):
+    __tablename__ = "shipping_rule"
+    __table_args__ = (UniqueConstraint("shop_id", "name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    shop_id: str = Field(index=True)
+    name: str
+    position: int
+    body: str = Field(sa_type=Text, description="the ShippingRule as JSON")
+    created_at: datetime = when(default_factory=utcnow)
+    updated_at: datetime = when(default_factory=utcnow)
+
+
+class ShippingSettingsRow(SQLModel, table=True):
+    __tablename__ = "shipping_settings"
+
+    shop_id: str = Field(primary_key=True)
+    default_service: str | None = None
+    updated_at: datetime = when(default_factory=utcnow)
+
+
+class BoxPresetRow(SQLModel, table=True):
+    __tablename__ = "box_preset"
+
+    shop_id: str = Field(primary_key=True)
+    name: str = Field(primary_key=True)
+    body: str = Field(sa_type=Text, description="the BoxPreset as JSON")
+    created_at: datetime = when(default_factory=utcnow)
+    updated_at: datetime = when(default_factory=utcnow)
+
+
+class SkuPackageOverrideRow(SQLModel, table=True):
+    __tablename__ = "sku_package_override"
+
+    shop_id: str = Field(primary_key=True)
+    sku: str = Field(primary_key=True, description="the SKU id orders carry")
+    body: str = Field(sa_type=Text, description="the PackageSpec as JSON")
+    created_at: datetime = when(default_factory=utcnow)
     updated_at: datetime = when(default_factory=utcnow)

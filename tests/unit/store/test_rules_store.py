@@ -6,24 +6,21 @@ from decimal import Decimal
 
 import pytest
 from pydantic import ValidationError
-from sqlalchemy.engine import Engine
 
 from creatorflow.shipping.parcels import BoxPreset, LengthUnit, PackageSpec, WeightUnit
 from creatorflow.shipping.rules import ShippingRule
-from creatorflow.store.rules import ShippingRules
+from creatorflow.store import Store
 
 NO_UPS = ShippingRule(name="no UPS under 1 lb", weight_under_oz=Decimal(16), deny_carriers=frozenset({"UPS"}))
 CAP = ShippingRule(name="cap", price_cap=Decimal("12.50"))
 
 
 @pytest.fixture
-def rules(engine: Engine) -> ShippingRules:
-    repository = ShippingRules(engine)
-    repository.create_tables()
-    return repository
+def rules(store: Store) -> Store:
+    return store
 
 
-def test_rules_keep_their_order_per_shop(rules: ShippingRules) -> None:
+def test_rules_keep_their_order_per_shop(rules: Store) -> None:
     rules.add_rule("shop-1", NO_UPS)
     rules.add_rule("shop-1", CAP.model_dump())
     fast = rules.add_rule("shop-1", {"name": "fast", "max_delivery_days": 3}, position=0)
@@ -39,7 +36,7 @@ def test_rules_keep_their_order_per_shop(rules: ShippingRules) -> None:
     assert [rule.name for rule in rules.rules("shop-1")] == ["no UPS under 1 lb", "cap", "fast"]
 
 
-def test_a_bad_or_duplicate_rule_is_refused_and_nothing_is_stored(rules: ShippingRules) -> None:
+def test_a_bad_or_duplicate_rule_is_refused_and_nothing_is_stored(rules: Store) -> None:
     rules.add_rule("shop-1", NO_UPS)
     with pytest.raises(ValidationError, match="has no effect"):
         rules.add_rule("shop-1", {"name": "nothing"})
@@ -50,7 +47,7 @@ def test_a_bad_or_duplicate_rule_is_refused_and_nothing_is_stored(rules: Shippin
     assert rules.rules("shop-1") == [NO_UPS]
 
 
-def test_the_rule_book_carries_the_default_service(rules: ShippingRules) -> None:
+def test_the_rule_book_carries_the_default_service(rules: Store) -> None:
     rules.add_rule("shop-1", NO_UPS)
     assert rules.rule_book("shop-1").default_service is None
     rules.set_default_service("shop-1", "usps_ground_advantage")
@@ -60,7 +57,7 @@ def test_the_rule_book_carries_the_default_service(rules: ShippingRules) -> None
     assert rules.rule_book("shop-1").default_service is None
 
 
-def test_boxes_come_back_smallest_first_and_replace_by_name(rules: ShippingRules) -> None:
+def test_boxes_come_back_smallest_first_and_replace_by_name(rules: Store) -> None:
     big = BoxPreset(
         name="big",
         length=Decimal(40),
@@ -86,7 +83,7 @@ def test_boxes_come_back_smallest_first_and_replace_by_name(rules: ShippingRules
         rules.remove_box("shop-1", "big")
 
 
-def test_package_overrides_per_sku(rules: ShippingRules) -> None:
+def test_package_overrides_per_sku(rules: Store) -> None:
     serum = PackageSpec(weight=Decimal(4), length=Decimal(6), width=Decimal(2), height=Decimal(2))
     rules.set_package("shop-1", "sku-1", serum)
     heavier = serum.model_copy(update={"weight": Decimal(5)})

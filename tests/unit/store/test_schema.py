@@ -9,13 +9,17 @@ import creatorflow.store.tables  # noqa: F401  (registers the tables on SQLModel
 
 def test_every_table_keeps_its_name() -> None:
     assert sorted(SQLModel.metadata.tables) == [
+        "box_preset",
         "catalogsku",
         "label",
         "oauthstate",
         "orderrecord",
         "returnrecord",
+        "shipping_rule",
+        "shipping_settings",
         "shop",
         "shoptoken",
+        "sku_package_override",
         "stockdeactivation",
         "stockreservation",
         "synccursor",
