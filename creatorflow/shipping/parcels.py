@@ -23,6 +23,7 @@ from pydantic import Field, model_validator
 
 from creatorflow.domain import DomainModel, Parcel
 from creatorflow.shipping.errors import NonRetryableShippingError, ParcelTooHeavyError
+from creatorflow.tiktok.models import PackageDimensions, PackageWeight, TikTokLengthUnit, TikTokWeightUnit
 
 
 class WeightUnit(StrEnum):
@@ -91,40 +92,12 @@ class PackageSpec(DomainModel):
         return _sides_in(self.length, self.width, self.height, self.length_unit)
 
 
-class TikTokWeightUnit(StrEnum):
-    """`package_weight.unit` on Get/Create Product (202309): US shops KILOGRAM or POUND; BR, JP, MX
-    KILOGRAM or GRAM; elsewhere KILOGRAM."""
-
-    GRAM = "GRAM"
-    KILOGRAM = "KILOGRAM"
-    POUND = "POUND"
-
-
-class TikTokLengthUnit(StrEnum):
-    """`package_dimensions.unit`: US shops CENTIMETER or INCH, elsewhere CENTIMETER."""
-
-    CENTIMETER = "CENTIMETER"
-    INCH = "INCH"
-
-
 _WEIGHT_UNITS = {
     TikTokWeightUnit.GRAM: WeightUnit.GRAM,
     TikTokWeightUnit.KILOGRAM: WeightUnit.KILOGRAM,
     TikTokWeightUnit.POUND: WeightUnit.POUND,
 }
 _LENGTH_UNITS = {TikTokLengthUnit.CENTIMETER: LengthUnit.CENTIMETER, TikTokLengthUnit.INCH: LengthUnit.INCH}
-
-
-class PackageWeight(DomainModel):
-    value: Decimal = Field(gt=0, description="TikTok sends a decimal string, e.g. '1.32'")
-    unit: TikTokWeightUnit
-
-
-class PackageDimensions(DomainModel):
-    length: Decimal = Field(gt=0)
-    width: Decimal = Field(gt=0)
-    height: Decimal = Field(gt=0)
-    unit: TikTokLengthUnit
 
 
 class PackageData(DomainModel):

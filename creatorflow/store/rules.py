@@ -6,16 +6,18 @@ validates; a bad rule is refused with pydantic's message before anything is writ
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from creatorflow.shipping.parcels import BoxPreset, PackageSpec
+from creatorflow.shipping.parcels import BoxPreset, PackageData, PackageSpec, resolve_packages
 from creatorflow.shipping.rules import RuleBook, ShippingRule
 from creatorflow.store.repository import Repository
 from creatorflow.store.tables import (
     BoxPresetRow,
+    CatalogSku,
+    ProductPackageRow,
     ShippingRuleRow,
     ShippingSettingsRow,
     SkuPackageOverrideRow,
@@ -133,6 +135,23 @@ class RulesRepository(Repository):
         with Session(self.engine) as session:
             rows = session.exec(select(SkuPackageOverrideRow).where(SkuPackageOverrideRow.shop_id == shop_id))
             return {row.sku: PackageSpec.model_validate_json(row.body) for row in rows}
+
+    def packages(self, shop_id: str, skus: Collection[str]) -> dict[str, PackageSpec]:
+        """Each of `skus` that has a packed unit: the seller's override, else TikTok's product data.
+        A SKU missing from the answer has neither (the order cannot be packed; it must not be guessed)."""
+        with Session(self.engine) as session:
+            tiktok = session.exec(
+                select(CatalogSku.sku_id, ProductPackageRow.body)
+                .join(
+                    ProductPackageRow,
+                    (col(ProductPackageRow.shop_id) == col(CatalogSku.shop_id))
+                    & (col(ProductPackageRow.product_id) == col(CatalogSku.product_id)),
+                )
+                .where(CatalogSku.shop_id == shop_id, col(CatalogSku.sku_id).in_(list(skus)))
+            ).all()
+        found = {sku: PackageData.model_validate_json(body) for sku, body in tiktok if body is not None}
+        overrides = {sku: spec for sku, spec in self.package_overrides(shop_id).items() if sku in skus}
+        return resolve_packages(found, overrides)
 
     def set_package(self, shop_id: str, sku: str, spec: PackageSpec) -> None:
         """The seller's packed size and weight for `sku`; it wins over TikTok's product data."""

@@ -10,9 +10,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from creatorflow.inventory import Reservation, StockLevel
+from creatorflow.shipping.parcels import PackageData
 from creatorflow.store.repository import Repository
 from creatorflow.store.tables import (
     CatalogSku,
+    ProductPackageRow,
     ReservationStatus,
     StockDeactivation,
     StockReservation,
@@ -56,6 +58,35 @@ class StockRepository(Repository):
             )
             session.commit()
         return count
+
+    def products_without_current_package(self, shop_id: str, products: Sequence[Product]) -> list[str]:
+        """The products whose package data we have not read since TikTok last changed them."""
+        with Session(self.engine) as session:
+            known = {
+                row.product_id: row.update_time
+                for row in session.exec(select(ProductPackageRow).where(ProductPackageRow.shop_id == shop_id))
+            }
+        return [product.id for product in products if known.get(product.id) != product.update_time]
+
+    def record_packages(self, shop_id: str, details: Sequence[Product]) -> None:
+        """Keep each product's package data from Get Product; a product without any is kept as such."""
+        with Session(self.engine) as session:
+            for product in details:
+                package = (
+                    PackageData(
+                        package_weight=product.package_weight, package_dimensions=product.package_dimensions
+                    )
+                    if product.package_weight and product.package_dimensions
+                    else None
+                )
+                row = session.get(ProductPackageRow, (shop_id, product.id)) or ProductPackageRow(
+                    shop_id=shop_id, product_id=product.id, update_time=product.update_time
+                )
+                row.update_time = product.update_time
+                row.body = package.model_dump_json() if package else None
+                row.updated_at = utcnow()
+                session.add(row)
+            session.commit()
 
     def stock_levels(self, shop_id: str | None = None) -> list[StockLevel]:
         with Session(self.engine) as session:

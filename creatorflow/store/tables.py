@@ -291,3 +291,17 @@ class SkuPackageOverrideRow(SQLModel, table=True):
     body: str = Field(sa_type=Text, description="the PackageSpec as JSON")
     created_at: datetime = when(default_factory=utcnow)
     updated_at: datetime = when(default_factory=utcnow)
+
+
+class ProductPackageRow(SQLModel, table=True):
+    """A product's packed unit as TikTok's Get Product gave it at `update_time` (every SKU of the product
+    ships as it); `body` is None when TikTok has no package data for the product. Read again only when
+    the product's `update_time` moves, so a catalog sync costs one detail call per changed product."""
+
+    __tablename__ = "product_package"
+
+    shop_id: str = Field(primary_key=True)
+    product_id: str = Field(primary_key=True)
+    update_time: int
+    body: str | None = Field(default=None, sa_type=Text, description="creatorflow.shipping.PackageData JSON")
+    updated_at: datetime = when(default_factory=utcnow)

@@ -292,11 +292,42 @@ class Sku(TikTokModel):
     inventory: list[WarehouseStock] = Field(default_factory=list)
 
 
+class TikTokWeightUnit(StrEnum):
+    """`package_weight.unit` on Get/Create Product (202309): US shops KILOGRAM or POUND; BR, JP, MX
+    KILOGRAM or GRAM; elsewhere KILOGRAM."""
+
+    GRAM = "GRAM"
+    KILOGRAM = "KILOGRAM"
+    POUND = "POUND"
+
+
+class TikTokLengthUnit(StrEnum):
+    """`package_dimensions.unit`: US shops CENTIMETER or INCH, elsewhere CENTIMETER."""
+
+    CENTIMETER = "CENTIMETER"
+    INCH = "INCH"
+
+
+class PackageWeight(TikTokModel):
+    value: Decimal = Field(gt=0, description="TikTok sends a decimal string, e.g. '1.32'")
+    unit: TikTokWeightUnit
+
+
+class PackageDimensions(TikTokModel):
+    length: Decimal = Field(gt=0)
+    width: Decimal = Field(gt=0)
+    height: Decimal = Field(gt=0)
+    unit: TikTokLengthUnit
+
+
 class Product(TikTokModel):
     id: str
     title: str = ""
     status: str = ""
     skus: list[Sku] = Field(default_factory=list)
+    # Get Product only (not Search Products): the packed unit every SKU of the product ships as.
+    package_weight: PackageWeight | None = None
+    package_dimensions: PackageDimensions | None = None
     create_time: int = 0
     update_time: int = 0
 

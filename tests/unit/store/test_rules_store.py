@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 from pydantic import ValidationError
 
-from creatorflow.shipping.parcels import BoxPreset, LengthUnit, PackageSpec, WeightUnit
+from creatorflow.shipping.parcels import BoxPreset, LengthUnit, PackageSpec, WeightUnit, to_inches, to_ounces
 from creatorflow.shipping.rules import ShippingRule
 from creatorflow.store import Store
+from creatorflow.tiktok.models import Product
 
 NO_UPS = ShippingRule(name="no UPS under 1 lb", weight_under_oz=Decimal(16), deny_carriers=frozenset({"UPS"}))
 CAP = ShippingRule(name="cap", price_cap=Decimal("12.50"))
@@ -94,3 +95,36 @@ def test_package_overrides_per_sku(rules: Store) -> None:
     assert rules.package_overrides("shop-1") == {} and rules.package_overrides("shop-2") == {"sku-1": serum}
     with pytest.raises(KeyError, match="no package override for SKU 'sku-1'"):
         rules.remove_package("shop-1", "sku-1")
+
+
+def test_a_skus_package_is_the_sellers_override_else_tiktoks_else_unknown(rules: Store) -> None:
+    def product(product_id: str, sku: str, update_time: int, **package: object) -> Product:
+        return Product.model_validate(
+            {"id": product_id, "status": "ACTIVATE", "update_time": update_time, "skus": [{"id": sku}]}
+            | package
+        )
+
+    blender = {
+        "package_weight": {"value": "2.3", "unit": "KILOGRAM"},
+        "package_dimensions": {"length": "30", "width": "20", "height": "40", "unit": "CENTIMETER"},
+    }
+    listed = [product(f"p-{sku}", sku, 100) for sku in ("blender", "tee", "mug")]
+    rules.sync_catalog("shop-1", listed)
+    assert rules.products_without_current_package("shop-1", listed) == ["p-blender", "p-tee", "p-mug"]
+    rules.record_packages(
+        "shop-1", [product("p-blender", "blender", 100, **blender), product("p-tee", "tee", 100)]
+    )
+    # Only what TikTok changed since (or never read) is read again.
+    changed = [product(f"p-{sku}", sku, 200 if sku == "tee" else 100) for sku in ("blender", "tee", "mug")]
+    assert rules.products_without_current_package("shop-1", changed) == ["p-tee", "p-mug"]
+
+    tee = PackageSpec(weight=Decimal(5), length=Decimal(10), width=Decimal(8), height=Decimal(1))
+    rules.set_package("shop-1", "tee", tee)
+    packages = rules.packages("shop-1", ["blender", "tee", "mug"])
+    assert packages["tee"] == tee  # TikTok has none: the seller's
+    assert packages["blender"].weight_oz == to_ounces(Decimal("2.3"), WeightUnit.KILOGRAM)  # TikTok's
+    assert packages["blender"].sides_in == tuple(
+        to_inches(Decimal(side), LengthUnit.CENTIMETER) for side in (40, 30, 20)
+    )
+    assert "mug" not in packages  # neither: unknown, never a default
+    assert rules.packages("shop-2", ["blender"]) == {}

@@ -14,6 +14,7 @@ def test_every_table_keeps_its_name() -> None:
         "label",
         "oauthstate",
         "orderrecord",
+        "product_package",
         "returnrecord",
         "shipping_rule",
         "shipping_settings",
