@@ -16,9 +16,9 @@ from typing import Any
 
 from bench.harness import log, quiet_shop, sandbox, wait_for
 from creatorflow.sync import BackfillInput
+from devstack.fast import FAST_ORDERS
+from devstack.stack import SandboxShop, Stack
 from starter.backfill import start_backfill
-from starter.fast import FAST_ORDERS
-from starter.stack import SandboxShop, Stack
 
 GOAL = 0.8
 DAY = 24 * 3600

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from creatorflow.orders import OrderPolicy
+from devstack.dev import stdout_to_stderr
+from devstack.fast import FAST_TIKTOK, fast_settings
+from devstack.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
 from starter import runtime
-from starter.dev import stdout_to_stderr
-from starter.fast import FAST_TIKTOK, fast_settings
-from starter.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
 from workers.devserver import start_dev_server
 from workers.schedules import delete_reconcile_schedule
 

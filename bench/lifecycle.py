@@ -25,8 +25,8 @@ from temporalio.worker import Worker
 from bench.bare import BARE_TASK_QUEUE, BareWorkflow, noop
 from bench.harness import cpu_ms_per, cpu_seconds, log, quiet_shop, ratio, sandbox, wait_for
 from creatorflow.orders import FulfillmentState, reached
-from starter.fast import FAST_ORDERS
-from starter.stack import SandboxShop, Stack
+from devstack.fast import FAST_ORDERS
+from devstack.stack import SandboxShop, Stack
 from workers.worker import MAX_CONCURRENT_ACTIVITIES
 from workflows.shared import FULFILLMENT_STATE, order_workflow_id
 

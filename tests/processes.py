@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from starter.stack import Stack
+from devstack.stack import Stack
 from tests.e2e.conftest import eventually
 
 CREATORFLOW = Path(sys.executable).parent / "creatorflow"  # installed beside the tests' Python

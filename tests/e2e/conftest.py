@@ -22,10 +22,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.config import Settings
 from creatorflow.orders import OrderPolicy
-from creatorflow.sandbox.faults import FaultRule
-from creatorflow.sandbox.server import bind_socket
-from starter.fast import FAST_ORDERS, FAST_TIKTOK, fast_settings
-from starter.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
+from devstack.fast import FAST_ORDERS, FAST_TIKTOK, fast_settings
+from devstack.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
+from emulators.faults import FaultRule
+from starter.serving import bind_socket
 from tests.keys import TEST_KEYRING, TEST_KEYS
 from tests.replay_record import record_histories
 from workers.devserver import start_dev_server

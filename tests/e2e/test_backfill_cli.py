@@ -8,7 +8,7 @@ from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
-from starter.stack import SandboxShop, Stack
+from devstack.stack import SandboxShop, Stack
 from tests.e2e.conftest import eventually
 from tests.e2e.test_order_lifecycle import projections
 from tests.processes import creatorflow, worker_env

@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from creatorflow.config import Settings
-from creatorflow.sandbox import saved_state
-from creatorflow.sandbox.easypost import EasyPostSandbox
-from creatorflow.sandbox.shippo import ShippoSandbox
-from creatorflow.sandbox.tiktok import SavedTikTok
-from creatorflow.sandbox.tiktok_models import OrderStatus
+from emulators import saved_state
+from emulators.carriers.easypost import EasyPostSandbox
+from emulators.carriers.shippo import ShippoSandbox
+from emulators.tiktok.app import SavedTikTok
+from emulators.tiktok.wire_models import OrderStatus
 from starter import runtime
 from tests.processes import CREATORFLOW
 

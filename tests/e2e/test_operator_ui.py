@@ -11,9 +11,9 @@ from urllib.parse import quote
 
 import pytest
 
+from devstack.fast import FAST_TIKTOK
+from devstack.stack import Stack, connect_sandbox_shop, running_emulators, running_stack
 from starter import runtime
-from starter.fast import FAST_TIKTOK
-from starter.stack import Stack, connect_sandbox_shop, running_emulators, running_stack
 from tests.e2e.browser import open_page
 from tests.e2e.conftest import e2e_settings, eventually, free_port
 from tests.keys import TEST_KEYRING

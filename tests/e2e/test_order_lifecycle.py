@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 
 from creatorflow.orders import FulfillmentMode
-from creatorflow.sandbox.traffic import CarrierTraffic
 from creatorflow.store.tables import OrderRecord
 from creatorflow.tiktok.client import MARK_PACKAGE_SHIPPED
-from starter.stack import SandboxShop, Stack
+from devstack.stack import SandboxShop, Stack
+from emulators.traffic import CarrierTraffic
 from tests.e2e.conftest import eventually
 from workflows.shared import (
     CARRIER,

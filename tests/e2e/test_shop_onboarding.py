@@ -13,7 +13,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from creatorflow.api.onboarding import Connection, OnboardingFailure, state_hash
 from creatorflow.shops import AUTHORIZATION_EXPIRING, SHOP_DEAUTHORIZED, ShopLifecycle, ShopState
 from creatorflow.store.tables import OAuthState, ShopStatus, WebhookEvent, WebhookStatus
-from starter.stack import SandboxShop, Stack, authorize_on_tiktok, oauth_callback
+from devstack.stack import SandboxShop, Stack, authorize_on_tiktok, oauth_callback
 from tests.e2e.conftest import eventually
 from workflows.shared import (
     ATTENTION_REASON,
