@@ -21,7 +21,7 @@ import socket
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
@@ -41,7 +41,7 @@ from devstack.stack import SandboxShop, Stack, connect_sandbox_shop, running_emu
 from emulators import saved_state
 from emulators.saved_state import SavedStateError
 from emulators.tiktok.admin_client import TikTokSandboxControl
-from emulators.traffic import CarrierTraffic
+from emulators.traffic import carriers_at_work
 from starter import runtime
 from workers.devserver import start_dev_server
 
@@ -118,7 +118,8 @@ async def _dev(settings: Settings, orders: int, until: Until | None, as_json: bo
             async with running_stack(emulators, env.client, api_port=API_PORT) as stack:
                 shop = remembered or await _connected_shop(stack, sandbox / "shop.json")
                 resumed = remembered is not None
-                async with _carriers(stack, shop):
+                carriers = stack.control, stack.emulators.carrier_urls, [shop.shop_id]
+                async with carriers_at_work(*carriers, tick_seconds=1.0):
                     created = await stack.control.create_orders(shop.shop_id, shop.sku_id, count=orders)
                     order_ids = {order["id"] for order in created}
                     console.print(_banner(settings, stack, shop, resumed, len(order_ids)))
@@ -176,19 +177,6 @@ def stdout_to_stderr() -> Iterator[None]:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
-
-
-@contextlib.asynccontextmanager
-async def _carriers(stack: Stack, shop: SandboxShop) -> AsyncIterator[None]:
-    traffic = CarrierTraffic(stack.control, stack.emulators.carrier_urls, [shop.shop_id], tick_seconds=1.0)
-    task = asyncio.create_task(traffic.run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await traffic.aclose()
 
 
 def _banner(settings: Settings, stack: Stack, shop: SandboxShop, resumed: bool, orders: int) -> Text:

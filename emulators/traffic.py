@@ -8,8 +8,9 @@ then sends its own tracking webhook). One stage per tick, so a person watching s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any, Literal
 
 import httpx
@@ -65,3 +66,19 @@ class CarrierTraffic:
                     answer.raise_for_status()
                     break
         await self._tiktok.act(str(order["id"]), tiktok_action)
+
+
+@contextlib.asynccontextmanager
+async def carriers_at_work(
+    tiktok: TikTokSandboxControl, carrier_urls: Sequence[str], shop_ids: Sequence[str], *, tick_seconds: float
+) -> AsyncIterator[CarrierTraffic]:
+    """`CarrierTraffic` running in the background for as long as the block runs."""
+    traffic = CarrierTraffic(tiktok, carrier_urls, shop_ids, tick_seconds=tick_seconds)
+    task = asyncio.create_task(traffic.run())
+    try:
+        yield traffic
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await traffic.aclose()

@@ -18,9 +18,9 @@ from fastapi import FastAPI, Request, Response
 
 from creatorflow.config import Settings
 from creatorflow.store.tables import WebhookEvent, WebhookStatus
+from devstack.polling import eventually
 from devstack.stack import Stack, aim_webhooks, connect_sandbox_shop
 from starter.serving import serving
-from tests.e2e.conftest import eventually
 from tests.e2e.test_order_lifecycle import (
     carriers_at_work,
     labels_sold,
