@@ -21,10 +21,12 @@ import socket
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
@@ -43,6 +45,7 @@ from emulators.saved_state import SavedStateError
 from emulators.tiktok.admin_client import TikTokSandboxControl
 from emulators.traffic import carriers_at_work
 from starter import runtime
+from starter.progress import changed_lines
 from workers.devserver import start_dev_server
 
 # TikTok's one-hour remorse window, our polls and the return window, shrunk so a demo takes a minute.
@@ -213,12 +216,12 @@ async def _watch(
     timeout: float,
 ) -> bool:
     started = time.monotonic()
-    with Live(console=console, refresh_per_second=4, transient=False) as live:
+    with _progress_display(console) as show:
         while True:
             counts = await asyncio.to_thread(_counts, stack, shop, order_ids)
             labels = len(await asyncio.to_thread(stack.store.labels, shop.shop_id))
             elapsed = time.monotonic() - started
-            live.update(_progress(counts, len(order_ids), labels, elapsed))
+            show(Progress(counts, len(order_ids), labels, elapsed))
             if until is not None:
                 done = sum(n for state, n in counts.items() if until.reached_by(state))
                 if done == len(order_ids):
@@ -229,17 +232,45 @@ async def _watch(
             await asyncio.sleep(0.5)
 
 
-def _progress(counts: Counter[FulfillmentState], total: int, labels: int, elapsed: float) -> Group:
-    table = Table(title=f"{total} orders · {labels} labels bought · {elapsed:.0f}s", title_justify="left")
-    table.add_column("state")
-    table.add_column("orders", justify="right")
-    waiting = total - sum(counts.values())
-    if waiting:
-        table.add_row("(webhook on its way)", str(waiting))
-    for state in FulfillmentState:
-        if counts[state]:
-            table.add_row(state.value, str(counts[state]))
-    return Group(table)
+@dataclass(frozen=True)
+class Progress:
+    """This run's orders by state, as the store has them, and the labels bought for the shop."""
+
+    counts: Counter[FulfillmentState]
+    total: int
+    labels: int
+    elapsed: float
+
+    def rows(self) -> list[tuple[str, int]]:
+        waiting = self.total - sum(self.counts.values())
+        rows = [("(webhook on its way)", waiting)] if waiting else []
+        return rows + [(state.value, self.counts[state]) for state in FulfillmentState if self.counts[state]]
+
+    def table(self) -> Group:
+        title = f"{self.total} orders · {self.labels} labels bought · {self.elapsed:.0f}s"
+        table = Table(title=title, title_justify="left")
+        table.add_column("state")
+        table.add_column("orders", justify="right")
+        for state, count in self.rows():
+            table.add_row(state, str(count))
+        return Group(table)
+
+    def line(self) -> str:
+        """The table in one line, without the seconds, so it changes only when the orders move."""
+        states = " · ".join(f"{state} {count}" for state, count in self.rows())
+        return f"{self.total} orders · {self.labels} labels bought" + (f" · {states}" if states else "")
+
+
+@contextlib.contextmanager
+def _progress_display(console: Console) -> Iterator[Callable[[Progress], None]]:
+    """A live table on a terminal; anywhere else (a pipe, CI's log) a plain line whenever the orders move,
+    as `creatorflow backfill` does."""
+    if not console.is_terminal:
+        plain = partial(console.print, markup=False, highlight=False, soft_wrap=True)
+        yield changed_lines(Progress.line, plain)
+        return
+    with Live(console=console, refresh_per_second=4, transient=False) as live:
+        yield lambda progress: live.update(progress.table())
 
 
 def _summary(
