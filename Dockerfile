@@ -1,4 +1,5 @@
-# The CreatorFlow image: `creatorflow worker` and `creatorflow api` (see docker-compose.yml).
+# The CreatorFlow image: `creatorflow worker` and `creatorflow api` (see docker-compose.yml). Only the
+# product's packages: the dev tools (emulators/, devstack/, bench/) stay in the checkout.
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
@@ -9,7 +10,6 @@ COPY workflows workflows
 COPY activities activities
 COPY workers workers
 COPY starter starter
-COPY bench bench
 RUN pip install . && useradd --system --home /app creatorflow
 USER creatorflow
 ENTRYPOINT ["creatorflow"]

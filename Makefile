@@ -39,7 +39,7 @@ pytest: bytecode
 # on disk (PYTHONDONTWRITEBYTECODE is set on some machines) each run compiles them from source, about
 # 10 ms for workflows/order.py alone. compileall only rewrites what changed.
 bytecode: $(STAMP)
-	$(BIN)/python -m compileall -q creatorflow workflows activities workers starter bench
+	$(BIN)/python -m compileall -q creatorflow workflows activities workers starter emulators devstack bench
 
 # Not part of `make test`: each benchmark prints one JSON line (README, "Performance"). The backfill one
 # handles 10,000 orders and takes several minutes.

@@ -14,11 +14,12 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.harness import log, quiet_shop, sandbox, wait_for
+from bench.harness import log, quiet_shop, sandbox
 from creatorflow.sync import BackfillInput
+from devstack.fast import FAST_ORDERS
+from devstack.polling import eventually
+from devstack.stack import SandboxShop, Stack
 from starter.backfill import start_backfill
-from starter.fast import FAST_ORDERS
-from starter.stack import SandboxShop, Stack
 
 GOAL = 0.8
 DAY = 24 * 3600
@@ -53,7 +54,13 @@ async def run(orders: int, window: int, timeout: float) -> dict[str, Any]:
         progress = await asyncio.wait_for((await start_backfill(stack.client, request)).result(), timeout)
         handed_over = time.monotonic() - started
         log(f"handed over in {handed_over:.1f} s: {progress.started} started, {progress.errors} errors")
-        await wait_for("orders recorded", lambda: recorded(stack, shop), lambda n: n >= orders, timeout)
+        await eventually(
+            lambda: recorded(stack, shop),
+            lambda n: n >= orders,
+            timeout,
+            interval=0.1,
+            what="orders recorded",
+        )
         seconds = time.monotonic() - started
         log(f"all {orders} orders recorded in {seconds:.1f} s")
         ledger = await stack.control.ledger()

@@ -10,15 +10,15 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
 from typing import Any, TypeVar
 
 from creatorflow.orders import OrderPolicy
+from devstack.dev import stdout_to_stderr
+from devstack.fast import FAST_TIKTOK, fast_settings
+from devstack.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
 from starter import runtime
-from starter.dev import stdout_to_stderr
-from starter.fast import FAST_TIKTOK, fast_settings
-from starter.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
 from workers.devserver import start_dev_server
 from workers.schedules import delete_reconcile_schedule
 
@@ -46,20 +46,6 @@ async def quiet_shop(stack: Stack) -> SandboxShop:
     shop = await connect_sandbox_shop(stack)
     await delete_reconcile_schedule(stack.client, shop.shop_id)
     return shop
-
-
-async def wait_for(
-    what: str, probe: Callable[[], Awaitable[T]], done: Callable[[T], bool], timeout: float
-) -> T:
-    """Poll `probe` until `done` accepts its value; raise after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await probe()
-        if done(value):
-            return value
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"{what}: not done after {timeout:.0f} s (last: {value!r})"[:500])
-        await asyncio.sleep(0.1)
 
 
 def cpu_seconds() -> dict[str, float]:

@@ -23,10 +23,11 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from bench.bare import BARE_TASK_QUEUE, BareWorkflow, noop
-from bench.harness import cpu_ms_per, cpu_seconds, log, quiet_shop, ratio, sandbox, wait_for
+from bench.harness import cpu_ms_per, cpu_seconds, log, quiet_shop, ratio, sandbox
 from creatorflow.orders import FulfillmentState, reached
-from starter.fast import FAST_ORDERS
-from starter.stack import SandboxShop, Stack
+from devstack.fast import FAST_ORDERS
+from devstack.polling import eventually
+from devstack.stack import SandboxShop, Stack
 from workers.worker import MAX_CONCURRENT_ACTIVITIES
 from workflows.shared import FULFILLMENT_STATE, order_workflow_id
 
@@ -71,7 +72,9 @@ async def ship_orders(stack: Stack, shop: SandboxShop, count: int, timeout: floa
     started = time.monotonic()
     await stack.control.create_orders(shop.shop_id, shop.sku_id, count=count, on_hold=False)
     done = before + count
-    await wait_for("orders shipped", lambda: shipped_count(stack, shop), lambda n: n >= done, timeout)
+    await eventually(
+        lambda: shipped_count(stack, shop), lambda n: n >= done, timeout, interval=0.1, what="orders shipped"
+    )
     return time.monotonic() - started
 
 
@@ -85,7 +88,13 @@ async def activities_until_shipped(stack: Stack, shop: SandboxShop, timeout: flo
     """Ship one order and count, in its history, the activities it scheduled up to and including the one
     that recorded it SHIPPED (scheduled in the same workflow task as the search attribute's update)."""
     [order] = await stack.control.create_orders(shop.shop_id, shop.sku_id, on_hold=False)
-    await wait_for("warm-up order shipped", lambda: shipped_count(stack, shop), lambda n: n == 1, timeout)
+    await eventually(
+        lambda: shipped_count(stack, shop),
+        lambda n: n == 1,
+        timeout,
+        interval=0.1,
+        what="warm-up order shipped",
+    )
     handle = stack.client.get_workflow_handle(order_workflow_id(shop.shop_id, order["id"]))
     history = await handle.fetch_history()
     scheduled, shipped_seen = 0, False

@@ -17,8 +17,8 @@ from itertools import count
 
 import httpx
 
-from creatorflow.sandbox.tiktok_events import Notification, OrderStatusChange
 from creatorflow.tiktok.signing import sign_webhook
+from emulators.tiktok.webhook_events import Notification, OrderStatusChange
 
 # Each order is told three times, as TikTok does while a paid order comes out of its hold.
 STATUSES = ("UNPAID", "ON_HOLD", "AWAITING_SHIPMENT")

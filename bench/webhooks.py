@@ -16,9 +16,9 @@ from typing import Any
 from fastapi import FastAPI, Response
 
 from bench.harness import log, quiet_shop, ratio, sandbox
-from creatorflow.sandbox.server import serving
 from creatorflow.store.tables import WebhookStatus
-from starter.fast import FAST_ORDERS
+from devstack.fast import FAST_ORDERS
+from starter.serving import serving
 
 
 def answer_200_app() -> FastAPI:

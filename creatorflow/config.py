@@ -1,7 +1,7 @@
 """One `Settings` object for every process: env vars prefixed `CREATORFLOW_`, or a `.env` file.
 
 Nested groups use `__` in variable names, e.g. `CREATORFLOW_TIKTOK__APP_KEY`. The defaults point every
-client at the local emulators of `creatorflow.sandbox`, so a fresh checkout runs with no configuration;
+client at the local emulators (`emulators/` in a checkout), so a fresh checkout runs with no configuration;
 production sets the real base URLs and credentials.
 """
 

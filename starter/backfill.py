@@ -26,6 +26,7 @@ from creatorflow.store.shops import ShopNotFoundError
 from creatorflow.store.tables import ShopStatus
 from creatorflow.sync import BackfillInput, SyncProgress
 from starter import runtime
+from starter.progress import changed_lines
 from workers.client import connect
 from workflows.backfill import BackfillWorkflow
 from workflows.shared import ORDERS_TASK_QUEUE, backfill_workflow_id
@@ -142,15 +143,7 @@ def _progress_display(console: Console) -> Iterator[Callable[[SyncProgress], Non
     """A live bar on a terminal; anywhere else (a pipe, CI's log) one plain line whenever the counts
     change, with no escape codes or bar glyphs in the log."""
     if not console.is_terminal:
-        shown = ""
-
-        def line(progress: SyncProgress) -> None:
-            nonlocal shown
-            if _counts(progress) != shown:
-                shown = _counts(progress)
-                typer.echo(f"progress: {shown}")
-
-        yield line
+        yield changed_lines(_counts, typer.echo)
         return
     columns = (
         TextColumn("[bold]{task.description}"),

@@ -2,33 +2,56 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import sys
 
 import typer
 
-from bench.cli import bench_app
-from starter import dev, reconcile, services
+from starter import reconcile, services
 from starter.backfill import backfill_app
 from starter.inventory import inventory_app
 from starter.report import report_app
-from starter.sandbox import sandbox_app
 
 app = typer.Typer(
     help="CreatorFlow: TikTok Shop fulfillment on Temporal.",
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(report_app, name="report")
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(backfill_app, name="backfill")
-app.add_typer(bench_app, name="bench")
-app.command()(dev.dev)
 app.command()(services.worker)
 app.command()(services.api)
 app.command()(reconcile.reconcile)
+
+# Command name -> (module, attribute) of the dev tools, which only a checkout has (`pip install -e '.[dev]'`).
+DEV_TOOLS = {
+    "dev": ("devstack.dev", "dev"),
+    "sandbox": ("emulators.cli", "sandbox_app"),
+    "bench": ("bench.cli", "bench_app"),
+}
+DEV_PACKAGES = {"devstack", "emulators", "bench"}
+
+
+def _mount_dev_tools() -> None:
+    """Add each dev tool whose package is importable; without them (the production image) they are not
+    listed. By module name, so the product never imports emulator or benchmark code."""
+    for name, (module_name, attribute) in DEV_TOOLS.items():
+        try:
+            tool = getattr(importlib.import_module(module_name), attribute)
+        except ModuleNotFoundError as missing:
+            if (missing.name or "").split(".")[0] in DEV_PACKAGES:
+                continue
+            raise
+        if isinstance(tool, typer.Typer):
+            app.add_typer(tool, name=name)
+        else:
+            app.command(name)(tool)
+
+
+_mount_dev_tools()
 
 
 def main() -> None:

@@ -9,8 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from starter.stack import Stack
-from tests.e2e.conftest import eventually
+from devstack.polling import eventually
+from devstack.stack import Stack
 
 CREATORFLOW = Path(sys.executable).parent / "creatorflow"  # installed beside the tests' Python
 

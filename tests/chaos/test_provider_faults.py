@@ -11,9 +11,10 @@ from typing import Any
 
 import httpx
 
-from creatorflow.sandbox.faults import FaultRule
-from starter.stack import SandboxShop, Stack
-from tests.e2e.conftest import eventually, set_carrier_faults
+from devstack.polling import eventually
+from devstack.stack import SandboxShop, Stack
+from emulators.faults import FaultRule
+from tests.e2e.conftest import set_carrier_faults
 from tests.e2e.test_order_lifecycle import (
     all_in,
     carriers_at_work,

@@ -29,8 +29,9 @@ from creatorflow.store import Store
 from creatorflow.store.db import create_schema, make_engine
 from creatorflow.store.tables import WebhookRow, WebhookStatus
 from creatorflow.tiktok.signing import sign_webhook
-from starter.stack import SandboxShop, Stack, connect_sandbox_shop
-from tests.e2e.conftest import e2e_stack, eventually, free_port
+from devstack.polling import eventually
+from devstack.stack import SandboxShop, Stack, connect_sandbox_shop
+from tests.e2e.conftest import e2e_stack, free_port
 from tests.e2e.test_observability import running_api, until_serving
 from tests.e2e.test_order_lifecycle import all_in, labels_sold, projections
 from tests.keys import TEST_KEYRING, TEST_KEYS

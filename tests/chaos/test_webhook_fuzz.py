@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from creatorflow.store.tables import WebhookRow, WebhookStatus
-from starter.stack import SandboxShop, Stack
+from devstack.stack import SandboxShop, Stack
 from tests.e2e.webhooks import SOURCES, Source, forger, signed
 
 EXAMPLES = 300  # per endpoint

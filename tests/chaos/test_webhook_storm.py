@@ -17,10 +17,10 @@ import httpx
 from fastapi import FastAPI, Request, Response
 
 from creatorflow.config import Settings
-from creatorflow.sandbox.server import serving
 from creatorflow.store.tables import WebhookRow, WebhookStatus
-from starter.stack import Stack, aim_webhooks, connect_sandbox_shop
-from tests.e2e.conftest import eventually
+from devstack.polling import eventually
+from devstack.stack import Stack, aim_webhooks, connect_sandbox_shop
+from starter.serving import serving
 from tests.e2e.test_order_lifecycle import (
     carriers_at_work,
     labels_sold,

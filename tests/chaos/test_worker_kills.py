@@ -24,10 +24,11 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
 from activities import contracts
-from creatorflow.sandbox.faults import FaultRule
-from starter.fast import FAST_ORDERS
-from starter.stack import Stack, connect_sandbox_shop
-from tests.e2e.conftest import e2e_stack, eventually
+from devstack.fast import FAST_ORDERS
+from devstack.polling import eventually
+from devstack.stack import Stack, connect_sandbox_shop
+from emulators.faults import FaultRule
+from tests.e2e.conftest import e2e_stack
 from tests.e2e.test_order_lifecycle import all_in, labels_sold, projections, ship_calls, shipped_path
 from tests.processes import kill, running_worker, worker_env
 from workflows.shared import order_workflow_id

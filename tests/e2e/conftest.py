@@ -6,9 +6,8 @@ these real activities, and the other way round.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -22,10 +21,10 @@ from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.config import Settings
 from creatorflow.orders import OrderPolicy
-from creatorflow.sandbox.faults import FaultRule
-from creatorflow.sandbox.server import bind_socket
-from starter.fast import FAST_ORDERS, FAST_TIKTOK, fast_settings
-from starter.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
+from devstack.fast import FAST_ORDERS, FAST_TIKTOK, fast_settings
+from devstack.stack import SandboxShop, Stack, connect_sandbox_shop, running_emulators, running_stack
+from emulators.faults import FaultRule
+from starter.serving import bind_socket
 from tests.keys import TEST_KEYRING, TEST_KEYS
 from tests.replay_record import record_histories
 from workers.devserver import start_dev_server
@@ -117,15 +116,3 @@ async def set_carrier_faults(url: str, rules: list[FaultRule]) -> None:
     async with httpx.AsyncClient(timeout=30) as http:
         answer = await http.put(f"{url}/_admin/faults", json=[rule.model_dump() for rule in rules])
         answer.raise_for_status()
-
-
-async def eventually(probe: Callable[[], Awaitable[T]], check: Callable[[T], bool], timeout: float = 60) -> T:
-    """Poll `probe` until `check` accepts its value; fail with the last value seen."""
-    deadline = asyncio.get_running_loop().time() + timeout
-    while True:
-        value = await probe()
-        if check(value):
-            return value
-        if asyncio.get_running_loop().time() > deadline:
-            pytest.fail(f"gave up after {timeout}s; last value: {value!r}"[:2000])
-        await asyncio.sleep(0.25)

@@ -16,10 +16,11 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.sync import BackfillInput
+from devstack.fast import FAST_ORDERS
+from devstack.polling import eventually
+from devstack.stack import SandboxShop, Stack, connect_sandbox_shop
 from starter.backfill import start_backfill
-from starter.fast import FAST_ORDERS
-from starter.stack import SandboxShop, Stack, connect_sandbox_shop
-from tests.e2e.conftest import e2e_stack, eventually
+from tests.e2e.conftest import e2e_stack
 from tests.e2e.test_order_lifecycle import projections, purchase_reports, ship_calls, shipped_path
 from tests.rates import busiest_second
 from workers.schedules import delete_reconcile_schedule

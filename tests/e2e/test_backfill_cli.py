@@ -8,8 +8,8 @@ from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
-from starter.stack import SandboxShop, Stack
-from tests.e2e.conftest import eventually
+from devstack.polling import eventually
+from devstack.stack import SandboxShop, Stack
 from tests.e2e.test_order_lifecycle import projections
 from tests.processes import creatorflow, worker_env
 from workers.schedules import delete_reconcile_schedule

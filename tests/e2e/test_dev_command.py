@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -9,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 from creatorflow.config import Settings
-from creatorflow.sandbox import saved_state
-from creatorflow.sandbox.easypost import EasyPostSandbox
-from creatorflow.sandbox.shippo import ShippoSandbox
-from creatorflow.sandbox.tiktok import SavedTikTok
-from creatorflow.sandbox.tiktok_models import OrderStatus
+from emulators import saved_state
+from emulators.carriers.easypost import EasyPostSandbox
+from emulators.carriers.shippo import ShippoSandbox
+from emulators.tiktok.app import SavedTikTok
+from emulators.tiktok.wire_models import OrderStatus
 from starter import runtime
 from tests.processes import CREATORFLOW
 
@@ -25,6 +26,12 @@ def dev_settings(data_dir: Path) -> Settings:
 
 def run_dev(data_dir: Path, orders: int) -> dict[str, Any]:
     """`creatorflow dev --orders N --until delivered --json` on `data_dir`, to its end; its JSON summary."""
+    summary, _ = run_dev_logged(data_dir, orders)
+    return summary
+
+
+def run_dev_logged(data_dir: Path, orders: int) -> tuple[dict[str, Any], str]:
+    """`run_dev`'s summary and what the command printed on stderr, which is not a terminal here."""
     settings = dev_settings(data_dir)
     env = {
         **os.environ,
@@ -37,16 +44,22 @@ def run_dev(data_dir: Path, orders: int) -> dict[str, Any]:
     )
     assert finished.returncode == 0, finished.stderr[-3000:]
     summary: dict[str, Any] = json.loads(finished.stdout)  # stdout holds the summary and nothing else
-    return summary
+    return summary, finished.stderr
 
 
 def test_dev_delivers_twenty_orders_and_prints_a_json_summary(tmp_path: Path) -> None:
-    summary = run_dev(tmp_path, 20)
+    summary, log = run_dev_logged(tmp_path, 20)
     assert summary["orders"] == 20
     assert summary["states"] == {"DELIVERED": 20}
     assert summary["labels_bought"] == 20
     assert summary["resumed"] is False
     assert (tmp_path / "temporal.db").exists() and (tmp_path / "encryption.key").exists()
+    # Without a terminal, progress is plain lines, one per change of the counts, down to the last one.
+    progress = [line for line in log.splitlines() if line.startswith("progress: ")]
+    assert len(progress) >= 2, log[-3000:]
+    assert all(earlier != later for earlier, later in itertools.pairwise(progress))
+    assert progress[-1] == "progress: 20 orders · 20 labels bought · DELIVERED 20"
+    assert not any("\x1b[" in line for line in progress)
 
 
 def test_dev_run_again_resumes_the_same_shop_with_its_earlier_orders(tmp_path: Path) -> None:

@@ -15,12 +15,13 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.inventory import OUT_OF_STOCK, CatalogChange, StockLevel
-from creatorflow.sandbox.tiktok_events import Notification
 from creatorflow.store.tables import WebhookStatus
 from creatorflow.tiktok.client import TikTokShopClient
-from starter.fast import FAST_ORDERS, FAST_TIKTOK
-from starter.stack import SandboxShop, Stack, connect_sandbox_shop
-from tests.e2e.conftest import e2e_stack, eventually
+from devstack.fast import FAST_ORDERS, FAST_TIKTOK
+from devstack.polling import eventually
+from devstack.stack import SandboxShop, Stack, connect_sandbox_shop
+from emulators.tiktok.webhook_events import Notification
+from tests.e2e.conftest import e2e_stack
 from tests.e2e.test_order_lifecycle import labels_sold, projections
 from tests.e2e.test_webhooks_and_operators import handle_of
 from tests.e2e.webhooks import post, signed

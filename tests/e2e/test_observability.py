@@ -22,13 +22,14 @@ from temporalio.testing import WorkflowEnvironment
 
 from creatorflow import logs
 from creatorflow.config import TemporalSettings, TikTokSettings
-from creatorflow.sandbox.faults import FaultRule
 from creatorflow.tiktok.errors import AUTH_RECORD_NOT_FOUND, INTERNAL_ERROR
 from creatorflow.tiktok.signing import sign_webhook
 from creatorflow.tiktok.webhooks import WebhookType
-from starter.fast import FAST_ORDERS
-from starter.stack import Stack, authorize_on_tiktok, connect_sandbox_shop, oauth_callback
-from tests.e2e.conftest import e2e_stack, eventually, free_port, set_carrier_faults
+from devstack.fast import FAST_ORDERS
+from devstack.polling import eventually
+from devstack.stack import Stack, authorize_on_tiktok, connect_sandbox_shop, oauth_callback
+from emulators.faults import FaultRule
+from tests.e2e.conftest import e2e_stack, free_port, set_carrier_faults
 from tests.e2e.test_order_lifecycle import paid_until_shipped, shipped_path
 from tests.keys import TEST_KEYRING, TEST_KEYS
 from workers.client import connect, sdk_runtime

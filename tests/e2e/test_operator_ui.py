@@ -11,11 +11,12 @@ from urllib.parse import quote
 
 import pytest
 
+from devstack.fast import FAST_TIKTOK
+from devstack.polling import eventually
+from devstack.stack import Stack, connect_sandbox_shop, running_emulators, running_stack
 from starter import runtime
-from starter.fast import FAST_TIKTOK
-from starter.stack import Stack, connect_sandbox_shop, running_emulators, running_stack
 from tests.e2e.browser import open_page
-from tests.e2e.conftest import e2e_settings, eventually, free_port
+from tests.e2e.conftest import e2e_settings, free_port
 from tests.keys import TEST_KEYRING
 from tests.system_tools import missing_system_tool
 from workers.devserver import start_dev_server

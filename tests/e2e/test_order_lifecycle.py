@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -13,11 +11,11 @@ from typing import Any
 import httpx
 
 from creatorflow.orders import FulfillmentMode
-from creatorflow.sandbox.traffic import CarrierTraffic
 from creatorflow.store.tables import OrderRecord
 from creatorflow.tiktok.client import MARK_PACKAGE_SHIPPED
-from starter.stack import SandboxShop, Stack
-from tests.e2e.conftest import eventually
+from devstack.polling import eventually
+from devstack.stack import SandboxShop, Stack
+from emulators.traffic import carriers_at_work
 from workflows.shared import (
     CARRIER,
     FULFILLMENT_MODE,
@@ -89,19 +87,6 @@ async def paid_until_shipped(stack: Stack, shop: SandboxShop, count: int, timeou
     return {order["id"] for order in created}
 
 
-@contextlib.asynccontextmanager
-async def carriers_at_work(stack: Stack, shop: SandboxShop) -> AsyncIterator[None]:
-    traffic = CarrierTraffic(stack.control, stack.emulators.carrier_urls, [shop.shop_id], tick_seconds=0.3)
-    task = asyncio.create_task(traffic.run())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await traffic.aclose()
-
-
 async def test_fifty_paid_orders_each_get_one_label_are_shipped_on_tiktok_and_delivered(
     stack: Stack, shop: SandboxShop
 ) -> None:
@@ -116,7 +101,9 @@ async def test_fifty_paid_orders_each_get_one_label_are_shipped_on_tiktok_and_de
     assert sum(sold.values()) == 50 and set(sold.values()) == {1}
     assert await ship_calls(stack) == Counter(shipped_path(order_id) for order_id in order_ids)
 
-    async with carriers_at_work(stack, shop):
+    async with carriers_at_work(
+        stack.control, stack.emulators.carrier_urls, [shop.shop_id], tick_seconds=0.3
+    ):
         await eventually(lambda: projections(stack, shop.shop_id), all_in("DELIVERED", 50), timeout=90)
     assert sum((await labels_sold(stack)).values()) == 50
 

@@ -14,9 +14,9 @@ import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.orders import FulfillmentState
+from devstack.polling import eventually
+from devstack.stack import SandboxShop, Stack
 from starter import runtime
-from starter.stack import SandboxShop, Stack
-from tests.e2e.conftest import eventually
 from tests.e2e.test_webhooks_and_operators import handle_of, state_of, status_is
 from workers.devserver import temporal_binary
 from workflows.shared import order_workflow_id

@@ -12,8 +12,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.orders import RETURN_STATES
 from creatorflow.sync import RECONCILE_CURSOR, SyncPolicy
-from starter.stack import SandboxShop, Stack, connect_sandbox_shop
-from tests.e2e.conftest import eventually
+from devstack.polling import eventually
+from devstack.stack import SandboxShop, Stack, connect_sandbox_shop
 from tests.e2e.test_order_lifecycle import all_in, labels_sold, projections
 from tests.processes import creatorflow, worker_env
 from workers.schedules import (

@@ -13,8 +13,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from creatorflow.api.onboarding import Connection, OnboardingFailure, state_hash
 from creatorflow.shops import AUTHORIZATION_EXPIRING, SHOP_DEAUTHORIZED, ShopLifecycle, ShopState
 from creatorflow.store.tables import OAuthState, ShopStatus, WebhookRow, WebhookStatus
-from starter.stack import SandboxShop, Stack, authorize_on_tiktok, oauth_callback
-from tests.e2e.conftest import eventually
+from devstack.polling import eventually
+from devstack.stack import SandboxShop, Stack, authorize_on_tiktok, oauth_callback
 from workflows.shared import (
     ATTENTION_REASON,
     AUTHORIZATION_EXPIRES_AT,

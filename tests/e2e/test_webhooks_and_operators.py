@@ -12,8 +12,8 @@ from temporalio.service import RPCError
 from creatorflow.domain import Address
 from creatorflow.orders import FulfillmentState, OrderState
 from creatorflow.store.tables import LabelStatus, WebhookStatus
-from starter.stack import SandboxShop, Stack
-from tests.e2e.conftest import eventually
+from devstack.polling import eventually
+from devstack.stack import SandboxShop, Stack
 from tests.e2e.test_order_lifecycle import labels_sold
 from tests.e2e.webhooks import forger, post, signed
 from workflows.order import CancelRequest, OrderWorkflow, RetryRequest

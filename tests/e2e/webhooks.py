@@ -11,8 +11,8 @@ import httpx
 from pydantic import SecretStr
 
 from creatorflow.config import Settings
-from creatorflow.sandbox.easypost import sign as easypost_signature
 from creatorflow.tiktok.signing import sign_webhook
+from emulators.carriers.easypost import sign as easypost_signature
 
 Source = Literal["tiktok", "shippo", "easypost"]
 SOURCES: tuple[Source, ...] = ("tiktok", "shippo", "easypost")

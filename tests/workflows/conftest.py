@@ -47,13 +47,13 @@ from creatorflow.orders import (
     OrderSnapshot,
     RateChoice,
 )
-from creatorflow.sandbox.server import BackgroundServer
-from creatorflow.sandbox.tiktok import TikTokEmulatorConfig, create_app
-from creatorflow.sandbox.tiktok_control import TikTokSandboxControl
 from creatorflow.shops import ShopPolicy
 from creatorflow.store import Store
 from creatorflow.store.db import create_schema, make_engine
 from creatorflow.tiktok.client import TikTokShopClient
+from devstack.background_server import BackgroundServer
+from emulators.tiktok.admin_client import TikTokSandboxControl
+from emulators.tiktok.app import TikTokEmulatorConfig, create_app
 from tests.keys import TEST_KEYRING
 from workers.client import data_converter
 from workers.devserver import SQLITE_ARGS, TIME_SKIPPING, start_dev_server, temporal_binary

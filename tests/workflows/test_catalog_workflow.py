@@ -21,7 +21,7 @@ from creatorflow.inventory import CatalogChange, InventoryPolicy, StockLevel
 from creatorflow.shops import ShopPolicy
 from creatorflow.tiktok.client import TikTokShopClient
 from creatorflow.tiktok.models import Product
-from tests.e2e.conftest import eventually
+from devstack.polling import eventually
 from tests.rates import busiest_second
 from tests.workflows.conftest import World, low_stock_alert
 from workers.catalog import signal_catalog

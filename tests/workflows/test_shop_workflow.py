@@ -30,7 +30,7 @@ from creatorflow.shops import (
     ShopState,
 )
 from creatorflow.tiktok.errors import TOKEN_EXPIRED
-from tests.e2e.conftest import eventually
+from devstack.polling import eventually
 from tests.workflows.conftest import ShopHandle, World
 from workers.gateway import TemporalGateway
 from workers.worker import build_workers, running_workers

@@ -29,7 +29,6 @@ from creatorflow.domain import Provider
 from creatorflow.inventory import CatalogChange
 from creatorflow.logs import JsonFormatter
 from creatorflow.orders import OrderMessage, TikTokOrderEvent
-from creatorflow.sandbox.server import serving
 from creatorflow.shipping import Carrier, ShippoCarrier
 from creatorflow.shops import ShopAuthorizationEvent, ShopConnected, ShopMessage
 from creatorflow.store import Store
@@ -37,6 +36,7 @@ from creatorflow.store.db import create_schema, make_engine
 from creatorflow.store.tables import ShopStatus, WebhookRow, WebhookStatus
 from creatorflow.tiktok.models import AuthorizedShop, TokenGrant
 from creatorflow.tiktok.signing import sign_webhook
+from starter.serving import serving
 
 TIKTOK = TikTokSettings(app_key="test_key", app_secret=SecretStr("test_secret"))
 SHOP = "7495540735365777507"

@@ -15,10 +15,10 @@ from pydantic import SecretStr
 from shipping_helpers import EASYPOST_SECRET, FAULT_HANG, SDK_TIMEOUT, SHIPPO_TOKEN, Emulator
 
 from creatorflow.config import EasyPostSettings, ShippoSettings
-from creatorflow.sandbox import easypost as easypost_sandbox
-from creatorflow.sandbox import shippo as shippo_sandbox
-from creatorflow.sandbox.server import BackgroundServer
 from creatorflow.shipping import EasyPostCarrier, ShippoCarrier, WebhookDelivery
+from devstack.background_server import BackgroundServer
+from emulators.carriers import easypost as easypost_sandbox
+from emulators.carriers import shippo as shippo_sandbox
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from pydantic import ValidationError
 from shipping_helpers import Emulator
 
-from creatorflow.sandbox.easypost import EasyPostEmulatorConfig
-from creatorflow.sandbox.shippo import ShippoEmulatorConfig
+from emulators.carriers.easypost import EasyPostEmulatorConfig
+from emulators.carriers.shippo import ShippoEmulatorConfig
 
 ADDRESS = {"street1": "1 Market St", "city": "San Francisco", "state": "CA", "zip": "94105", "country": "US"}
 

@@ -10,8 +10,6 @@ from shipping_helpers import BUYER, FAULT_HANG, SDK_TIMEOUT, Emulator, shipment_
 
 from creatorflow.config import EasyPostSettings, ShippoSettings
 from creatorflow.domain import Provider
-from creatorflow.sandbox.faults import FaultRule
-from creatorflow.sandbox.server import bind_socket
 from creatorflow.shipping import (
     AmbiguousPurchaseError,
     Carrier,
@@ -22,6 +20,8 @@ from creatorflow.shipping import (
     RetryableShippingError,
     ShippoCarrier,
 )
+from emulators.faults import FaultRule
+from starter.serving import bind_socket
 
 QUOTE_PATHS = {Provider.SHIPPO: "/shipments", Provider.EASYPOST: "/v2/shipments"}
 

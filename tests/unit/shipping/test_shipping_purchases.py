@@ -18,7 +18,6 @@ import pytest
 from shipping_helpers import BUYER, NOWHERE, Emulator, shipment_to
 
 from creatorflow.domain import Address, Label, Provider, RefundStatus
-from creatorflow.sandbox.faults import FaultRule
 from creatorflow.shipping import (
     AmbiguousPurchaseError,
     Carrier,
@@ -30,6 +29,7 @@ from creatorflow.shipping import (
     ShippoCarrier,
     select_rate,
 )
+from emulators.faults import FaultRule
 
 SHIPPO_BUY = "/transactions"
 EASYPOST_BUY = "/v2/shipments/*/buy"

@@ -10,7 +10,6 @@ from shipping_helpers import BUYER, NOWHERE, Emulator, shipment_to
 
 from creatorflow.config import EasyPostSettings, Settings, ShippoSettings
 from creatorflow.domain import Provider
-from creatorflow.sandbox.faults import FaultRule
 from creatorflow.shipping import (
     EasyPostCarrier,
     InvalidAddressError,
@@ -23,6 +22,7 @@ from creatorflow.shipping import (
     enabled_carriers,
     select_rate,
 )
+from emulators.faults import FaultRule
 
 TODAY = date(2025, 3, 3)
 EVERYTHING_DOWN = FaultRule(path="*", error_rate=1.0, kinds=["5xx"])

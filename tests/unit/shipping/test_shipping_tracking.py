@@ -8,7 +8,6 @@ import pytest
 from shipping_helpers import BUYER, EASYPOST_SECRET, SHIPPO_TOKEN, Emulator, shipment_to
 
 from creatorflow.domain import Label, OtherCarrierEvent, TrackingStatus
-from creatorflow.sandbox.easypost import sign
 from creatorflow.shipping import (
     Carrier,
     EasyPostCarrier,
@@ -18,6 +17,7 @@ from creatorflow.shipping import (
     WebhookDelivery,
     WebhookRejectedError,
 )
+from emulators.carriers.easypost import sign
 
 Inbox = tuple[str, list[WebhookDelivery]]
 

@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from client_helpers import APP, Seller, settings_for
 
-from creatorflow.sandbox.server import BackgroundServer
-from creatorflow.sandbox.tiktok import TikTokEmulatorConfig, create_app
-from creatorflow.sandbox.tiktok_control import TikTokSandboxControl
 from creatorflow.tiktok.auth import TikTokAuthClient
 from creatorflow.tiktok.client import TikTokShopClient
 from creatorflow.tiktok.models import ShopCredentials
+from devstack.background_server import BackgroundServer
+from emulators.tiktok.admin_client import TikTokSandboxControl
+from emulators.tiktok.app import TikTokEmulatorConfig, create_app
 
 
 @pytest.fixture(scope="module")

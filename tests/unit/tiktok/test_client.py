@@ -14,12 +14,12 @@ import pytest
 from client_helpers import Seller, settings_for
 from pydantic import SecretStr
 
-from creatorflow.sandbox.tiktok_control import TikTokSandboxControl
 from creatorflow.tiktok import errors
 from creatorflow.tiktok.auth import TikTokAuthClient
 from creatorflow.tiktok.client import ORDER_SEARCH, Api, TikTokShopClient
 from creatorflow.tiktok.models import OrderSearch, SkuInventory, WarehouseStock
 from creatorflow.tiktok.ratelimit import RateLimiter
+from emulators.tiktok.admin_client import TikTokSandboxControl
 
 DAY = 24 * 3600
 WAREHOUSES = "/logistics/202309/warehouses"

@@ -9,10 +9,10 @@ from urllib.parse import parse_qs
 import pytest
 from client_helpers import Seller
 
-from creatorflow.sandbox.tiktok_control import TikTokSandboxControl
 from creatorflow.tiktok import errors
 from creatorflow.tiktok.client import TikTokShopClient
 from creatorflow.tiktok.models import AfterSaleSearch
+from emulators.tiktok.admin_client import TikTokSandboxControl
 
 INVALID_STATUS = 25001003  # a decision on a request that is no longer pending
 REASON = "seller_reject_apply_product_has_been_packed"

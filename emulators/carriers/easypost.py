@@ -1,0 +1,392 @@
+"""An EasyPost API (v2) emulator that the official SDK (easypost 10.x) talks to over real HTTP.
+
+Answers the calls of docs/reference/shipping.md §2.2 with realistic id prefixes (the SDK picks its classes by
+them), errors as `{"error": {"code", "message", "errors"}}` (anything else makes the SDK raise JsonError),
+and one postage label per shipment: buying a bought shipment is 422 `SHIPMENT.POSTAGE.EXISTS`.
+Tracking webhooks are `tracker.updated` Events signed with `X-Hmac-Signature`, exactly as the SDK's
+`validate_webhook` checks them. Auth is the API key as Bearer token (the SDK) or Basic username (docs).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import unicodedata
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from emulators.carriers.shared_rules import (
+    FAULT_STATUS,
+    EmulatorConfig,
+    KnownCarriers,
+    ServiceLevel,
+    WireAddress,
+    new_id,
+    services_of,
+)
+from emulators.carriers.shared_state import (
+    CarrierSandbox,
+    ParcelInFlight,
+    Sale,
+    WebhookTarget,
+    carrier_routes,
+    label_url,
+)
+from emulators.faults import FaultKind, install_faults
+
+POSTAGE_EXISTS = "SHIPMENT.POSTAGE.EXISTS"
+# Error codes the emulator makes up where the docs name none; only POSTAGE_EXISTS and
+# ADDRESS.VERIFY.FAILURE are EasyPost's own (docs/reference/shipping.md §3, docs.easypost.com/docs/errors).
+_FAULT_CODE = {"5xx": "SERVICE.UNAVAILABLE", "429": "RATE_LIMITED", "timeout": "GATEWAY.TIMEOUT"}
+_STATUS_CODE = {401: "UNAUTHORIZED", 404: "NOT_FOUND", 409: "CONFLICT", 422: "PARAMETER.INVALID"}
+
+
+class EasyPostEmulatorConfig(EmulatorConfig):
+    api_key: str = "EZTK_sandbox"
+    carriers: KnownCarriers = frozenset({"USPS", "UPS", "FedEx"})
+
+
+class EasyPostApiError(HTTPException):
+    """An EasyPost error answer: the SDK reads `error.code` and `error.errors` from it."""
+
+    def __init__(self, status_code: int, code: str, message: str, errors: list[dict[str, Any]] | None = None):
+        super().__init__(status_code, message)
+        self.code = code
+        self.errors = errors or []
+
+
+def _error_body(code: str, message: str, errors: list[Any]) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, "errors": errors}}
+
+
+class _AddressIn(WireAddress):
+    def field_errors(self) -> list[dict[str, Any]]:
+        return [
+            {"code": "E.ADDRESS.NOT_FOUND", "field": p.field, "message": p.message} for p in self.problems()
+        ]
+
+    def as_object(self, **extra: Any) -> dict[str, Any]:
+        now = _iso(datetime.now(UTC))
+        return {
+            "id": new_id("adr"),
+            "object": "Address",
+            "mode": "test",
+            "created_at": now,
+            "updated_at": now,
+        } | (self.model_dump() | extra)
+
+
+class _AddressCreate(BaseModel):
+    address: _AddressIn
+    verify: bool | list[str] | None = None
+
+
+class _ParcelIn(BaseModel):
+    length: Decimal | None = Field(default=None, gt=0)
+    width: Decimal | None = Field(default=None, gt=0)
+    height: Decimal | None = Field(default=None, gt=0)
+    weight: Decimal = Field(gt=0, description="ounces")
+
+
+class _ShipmentIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    to_address: _AddressIn
+    from_address: _AddressIn
+    parcel: _ParcelIn
+    reference: str | None = None
+
+
+class _ShipmentCreate(BaseModel):
+    shipment: _ShipmentIn
+
+
+class _RateRef(BaseModel):
+    id: str
+
+
+class _BuyIn(BaseModel):
+    rate: _RateRef
+    insurance: str | None = None
+
+
+class _Shipment(BaseModel):
+    """A shipment as stored; `answer` is rendered with its live tracker on every read."""
+
+    answer: dict[str, Any]
+    request: _ShipmentIn
+    services: dict[str, ServiceLevel]  # rate id -> service
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _api_key(authorization: str) -> str:
+    """The key from `Bearer <key>` (what the SDK sends) or Basic `<key>:` (what the docs show); else ""."""
+    scheme, _, credentials = authorization.partition(" ")
+    if scheme == "Bearer":
+        return credentials
+    if scheme == "Basic":
+        try:
+            return base64.b64decode(credentials, validate=True).decode().partition(":")[0]
+        except ValueError:  # not base64, or not UTF-8
+            return ""
+    return ""
+
+
+def sign(body: bytes, secret: str) -> str:
+    """EasyPost's `X-Hmac-Signature`, as `easypost.validate_webhook` recomputes it."""
+    key = unicodedata.normalize("NFKD", secret).encode("utf8")
+    return "hmac-sha256-hex=" + hmac.new(key, body, hashlib.sha256).hexdigest()
+
+
+class EasyPostSandbox(CarrierSandbox[EasyPostEmulatorConfig]):
+    """EasyPost's shipments, with their rates and bought labels."""
+
+    def __init__(self, config: EasyPostEmulatorConfig) -> None:
+        super().__init__(config)
+        self.shipments: dict[str, _Shipment] = {}
+
+    def create_shipment(self, body: _ShipmentIn) -> dict[str, Any]:
+        shipment_id = new_id("shp")
+        now = _iso(datetime.now(UTC))
+        services = {new_id("rate"): service for service in services_of(self.config.carriers)}
+        answer = {
+            "id": shipment_id,
+            "object": "Shipment",
+            "mode": "test",
+            "reference": body.reference,
+            "status": "unknown",
+            "created_at": now,
+            "updated_at": now,
+            "to_address": body.to_address.as_object(),
+            "from_address": body.from_address.as_object(),
+            "parcel": {"id": new_id("prcl"), "object": "Parcel", **body.parcel.model_dump(mode="json")},
+            "rates": [
+                self._rate(shipment_id, rate_id, s, body.parcel.weight) for rate_id, s in services.items()
+            ],
+            "selected_rate": None,
+            "postage_label": None,
+            "tracking_code": None,
+            "tracker": None,
+            "refund_status": None,
+            "messages": [],
+            "fees": [],
+        }
+        self.shipments[shipment_id] = _Shipment(answer=answer, request=body, services=services)
+        return answer
+
+    def _rate(
+        self, shipment_id: str, rate_id: str, service: ServiceLevel, weight_oz: Decimal
+    ) -> dict[str, Any]:
+        amount = str(service.price(weight_oz, self.config.price_factor))
+        return {
+            "id": rate_id,
+            "object": "Rate",
+            "mode": "test",
+            "shipment_id": shipment_id,
+            "carrier": service.carrier,
+            "carrier_account_id": "ca_" + hashlib.md5(service.carrier.encode()).hexdigest(),
+            "service": service.easypost_service,
+            "rate": amount,
+            "currency": "USD",
+            "retail_rate": amount,
+            "list_rate": amount,
+            "delivery_days": service.delivery_days,
+            "est_delivery_days": service.delivery_days,
+            "delivery_date_guaranteed": False,
+        }
+
+    def shipment(self, shipment_id: str) -> _Shipment:
+        """By id, or by the `reference` it was created with (as EasyPost allows)."""
+        found = self.shipments.get(shipment_id) or next(
+            (s for s in self.shipments.values() if s.request.reference == shipment_id), None
+        )
+        if found is None:
+            raise EasyPostApiError(404, "NOT_FOUND", f"Shipment {shipment_id} not found")
+        return found
+
+    def render(self, shipment: _Shipment) -> dict[str, Any]:
+        """The shipment with its tracker as of now."""
+        parcel = self.state.parcels.get(shipment.answer["tracking_code"] or "")
+        return shipment.answer | {"tracker": self.tracker(parcel) if parcel else None}
+
+    def buy(self, shipment_id: str, body: _BuyIn, base_url: str) -> dict[str, Any]:
+        shipment = self.shipment(shipment_id)
+        answer = shipment.answer
+        if answer["postage_label"] is not None:
+            raise EasyPostApiError(422, POSTAGE_EXISTS, "Postage already exists for this shipment.")
+        service = shipment.services.get(body.rate.id)
+        if service is None:
+            raise EasyPostApiError(
+                422, "PARAMETER.INVALID", f"Rate {body.rate.id} is not a rate of {shipment_id}"
+            )
+        field_errors = shipment.request.to_address.field_errors()
+        if field_errors:
+            raise EasyPostApiError(422, "ADDRESS.VERIFY.FAILURE", "Unable to verify address.", field_errors)
+        selected = next(rate for rate in answer["rates"] if rate["id"] == body.rate.id)
+        label_id = new_id("pl")
+        sold = self.state.sell(
+            Sale(
+                label_id=label_id,
+                shipment_id=answer["id"],
+                rate_id=body.rate.id,
+                reference=shipment.request.reference or "",
+                service=service,
+                amount=Decimal(selected["rate"]),
+                origin=shipment.request.from_address.place(),
+                destination=shipment.request.to_address.place(),
+            )
+        )
+        now = _iso(datetime.now(UTC))
+        answer |= {
+            "selected_rate": selected,
+            "tracking_code": sold.purchase.tracking_number,
+            "insurance": body.insurance,
+            "updated_at": now,
+            "postage_label": {
+                "id": label_id,
+                "object": "PostageLabel",
+                "label_url": label_url(base_url, label_id, "png"),
+                "label_file_type": "image/png",
+                "label_size": "4x6",
+                "label_date": now,
+                "created_at": now,
+            },
+        }
+        return self.render(shipment)
+
+    def refund(self, shipment_id: str) -> dict[str, Any]:
+        shipment = self.shipment(shipment_id)
+        if shipment.answer["postage_label"] is None:
+            raise EasyPostApiError(
+                422, "SHIPMENT.REFUND.UNAVAILABLE", f"Shipment {shipment_id} has no postage to refund"
+            )
+        shipment.answer["refund_status"] = shipment.answer["refund_status"] or "submitted"
+        return self.render(shipment)
+
+    def tracker(self, parcel: ParcelInFlight) -> dict[str, Any]:
+        purchase = parcel.purchase
+        return {
+            "id": "trk_" + hashlib.md5(purchase.tracking_number.encode()).hexdigest(),
+            "object": "Tracker",
+            "mode": "test",
+            "tracking_code": purchase.tracking_number,
+            "carrier": purchase.service.carrier,
+            "status": parcel.status,
+            "shipment_id": purchase.shipment_id,
+            "created_at": _iso(parcel.scans[0].at),
+            "updated_at": _iso(parcel.scans[-1].at),
+            "est_delivery_date": None,
+            "signed_by": "John Tester" if parcel.status == "delivered" else None,
+            "tracking_details": [
+                {
+                    "object": "TrackingDetail",
+                    "status": scan.status,
+                    "message": scan.message,
+                    "datetime": _iso(scan.at),
+                    "source": purchase.service.carrier,
+                    "tracking_location": {"object": "TrackingLocation", **scan.place.model_dump()},
+                }
+                for scan in parcel.scans
+            ],
+        }
+
+    def webhook(self, parcel: ParcelInFlight, target: WebhookTarget) -> tuple[bytes, dict[str, str]]:
+        now = _iso(datetime.now(UTC))
+        event = {
+            "id": new_id("evt"),
+            "object": "Event",
+            "mode": "test",
+            "description": "tracker.updated",
+            "status": "pending",
+            "created_at": now,
+            "updated_at": now,
+            "previous_attributes": {"status": parcel.previous_status},
+            "pending_urls": [target.url],
+            "completed_urls": [],
+            "result": self.tracker(parcel),
+        }
+        body = json.dumps(event).encode()
+        headers = {"Content-Type": "application/json"}
+        if target.secret:
+            headers["X-Hmac-Signature"] = sign(body, target.secret)
+        return body, headers
+
+
+def create_app(config: EasyPostEmulatorConfig | None = None, state_file: Path | None = None) -> FastAPI:
+    """The emulator; with `state_file` it starts from the state saved there (if any) and keeps saving it."""
+    config = config or EasyPostEmulatorConfig()
+    sandbox = EasyPostSandbox.opened(config, state_file)
+    app = FastAPI(title="EasyPost sandbox", description=__doc__, lifespan=sandbox.lifespan(state_file))
+    faults = config.fault_injector()
+
+    def render_fault(kind: FaultKind) -> Response:
+        body = _error_body(_FAULT_CODE[kind], f"Injected fault: {kind}", [])
+        return JSONResponse(body, status_code=FAULT_STATUS[kind])
+
+    install_faults(app, faults, render_fault)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def api_error(request: Request, error: StarletteHTTPException) -> Response:
+        code = (
+            error.code
+            if isinstance(error, EasyPostApiError)
+            else _STATUS_CODE.get(error.status_code, "ERROR")
+        )
+        errors = error.errors if isinstance(error, EasyPostApiError) else []
+        return JSONResponse(_error_body(code, str(error.detail), errors), status_code=error.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        body = _error_body(
+            "PARAMETER.INVALID", "Invalid request parameters", jsonable_encoder(error.errors())
+        )
+        return JSONResponse(body, status_code=422)
+
+    def authorize(request: Request) -> None:
+        if not hmac.compare_digest(_api_key(request.headers.get("Authorization", "")), config.api_key):
+            raise EasyPostApiError(401, "UNAUTHORIZED", "The API key provided is invalid.")
+
+    api = APIRouter(prefix="/v2", dependencies=[Depends(authorize)])
+
+    @api.post("/addresses", status_code=201)
+    async def create_address(body: _AddressCreate) -> dict[str, Any]:
+        if body.verify is None:
+            return body.address.as_object()
+        errors = body.address.field_errors()
+        normal = {} if errors else body.address.normal_form()
+        delivery = {"success": not errors, "errors": errors, "details": {}}
+        return body.address.as_object(**normal, verifications={"delivery": delivery})
+
+    @api.post("/shipments", status_code=201)
+    async def create_shipment(body: _ShipmentCreate) -> dict[str, Any]:
+        return sandbox.create_shipment(body.shipment)
+
+    @api.get("/shipments/{shipment_id}")
+    async def get_shipment(shipment_id: str) -> dict[str, Any]:
+        return sandbox.render(sandbox.shipment(shipment_id))
+
+    @api.post("/shipments/{shipment_id}/buy")
+    async def buy_shipment(shipment_id: str, body: _BuyIn, request: Request) -> dict[str, Any]:
+        return sandbox.buy(shipment_id, body, str(request.base_url))
+
+    @api.post("/shipments/{shipment_id}/refund")
+    async def refund_shipment(shipment_id: str) -> dict[str, Any]:
+        return sandbox.refund(shipment_id)
+
+    app.include_router(api)
+    app.include_router(carrier_routes(sandbox.state, sandbox.webhook))
+    return app

@@ -1,0 +1,164 @@
+"""What the Shippo and EasyPost emulators know alike about the carriers behind them.
+
+One catalogue of services (each with its Shippo token and EasyPost name), one price formula, one way to
+mint ids and tracking numbers, one address check and one status per injected fault, so the two
+emulators quote comparable rates and refuse the same bad addresses, while each speaks its own format.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+from collections.abc import Collection
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from emulators.faults import FaultInjector
+
+
+class ServiceLevel(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    carrier: str
+    name: str
+    shippo_token: str
+    easypost_service: str
+    base_price: Decimal
+    per_pound: Decimal
+    delivery_days: int
+
+    def price(self, weight_oz: Decimal, factor: Decimal) -> Decimal:
+        """Base price plus a step per started pound, times the provider's discount factor."""
+        pounds = max(1, math.ceil(weight_oz / 16))
+        return ((self.base_price + self.per_pound * pounds) * factor).quantize(Decimal("0.01"))
+
+
+def _service(
+    carrier: str, name: str, token: str, service: str, base: str, per_lb: str, days: int
+) -> ServiceLevel:
+    return ServiceLevel(
+        carrier=carrier,
+        name=name,
+        shippo_token=token,
+        easypost_service=service,
+        base_price=Decimal(base),
+        per_pound=Decimal(per_lb),
+        delivery_days=days,
+    )
+
+
+CATALOGUE: tuple[ServiceLevel, ...] = (
+    _service("USPS", "Ground Advantage", "usps_ground_advantage", "GroundAdvantage", "4.25", "0.55", 5),
+    _service("USPS", "Priority Mail", "usps_priority", "Priority", "7.15", "1.05", 2),
+    _service("USPS", "Priority Mail Express", "usps_priority_express", "Express", "26.35", "2.40", 1),
+    _service("UPS", "Ground", "ups_ground", "Ground", "8.40", "0.90", 4),
+    _service("UPS", "2nd Day Air", "ups_second_day_air", "2ndDayAir", "17.60", "1.95", 2),
+    _service("UPS", "Next Day Air", "ups_next_day_air", "NextDayAir", "30.10", "3.05", 1),
+    _service("FedEx", "FedEx Ground", "fedex_ground", "FEDEX_GROUND", "8.15", "0.85", 4),
+    _service("FedEx", "FedEx 2Day", "fedex_2_day", "FEDEX_2_DAY", "16.90", "1.85", 2),
+)
+CARRIERS = frozenset(service.carrier for service in CATALOGUE)
+# The HTTP status each injected fault kind answers with (a "timeout" answers after hanging).
+FAULT_STATUS = {"5xx": 503, "429": 429, "timeout": 504}
+
+
+def _known(carriers: frozenset[str]) -> frozenset[str]:
+    if not carriers:
+        raise ValueError(f"enable at least one of {sorted(CARRIERS)}")
+    if carriers - CARRIERS:
+        raise ValueError(f"unknown carriers {sorted(carriers - CARRIERS)}; known: {sorted(CARRIERS)}")
+    return carriers
+
+
+# The carriers an emulated account has enabled; an emulator config field.
+KnownCarriers = Annotated[frozenset[str], AfterValidator(_known)]
+
+
+class EmulatorConfig(BaseModel):
+    """What both emulators let you set about the account they emulate."""
+
+    carriers: KnownCarriers
+    price_factor: Decimal = Field(default=Decimal("1.00"), gt=0, description="this account's discount")
+    fault_seed: int | None = None
+    fault_hang_seconds: float = Field(default=30.0, gt=0, description="how long a 'timeout' fault holds on")
+
+    def fault_injector(self) -> FaultInjector:
+        return FaultInjector(seed=self.fault_seed, hang_seconds=self.fault_hang_seconds)
+
+
+def services_of(carriers: Collection[str]) -> list[ServiceLevel]:
+    return [service for service in CATALOGUE if service.carrier in carriers]
+
+
+def new_id(prefix: str) -> str:
+    """`shp_` + 32 hex digits: the shape of EasyPost's ids, used by both emulators."""
+    return f"{prefix}_{secrets.token_hex(16)}"
+
+
+def new_tracking_number(carrier: str) -> str:
+    """A number shaped like the carrier's own: USPS 22 digits, UPS 1Z + 16, FedEx 12 digits."""
+    if carrier == "UPS":
+        return "1Z" + secrets.token_hex(8).upper()
+    digits = "".join(secrets.choice("0123456789") for _ in range(18))
+    return "9400" + digits if carrier == "USPS" else digits[:12]
+
+
+class AddressProblem(BaseModel):
+    field: str
+    message: str
+
+
+class Place(BaseModel):
+    """Where a scan happened."""
+
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    country: str | None = None
+
+
+_US_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
+_STATE_CODE = re.compile(r"^[A-Z]{2}$")
+_NORMALISED = ("street1", "street2", "city", "state")
+
+
+class WireAddress(BaseModel):
+    """An address as both providers take it (they use the same field names)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str | None = None
+    company: str | None = None
+    street1: str | None = None
+    street2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+    country: str = "US"
+    phone: str | None = None
+    email: str | None = None
+
+    def problems(self) -> list[AddressProblem]:
+        """The clear faults a carrier would refuse: no house number, no city, a malformed US ZIP or state."""
+        found = []
+        if not self.street1 or not any(ch.isdigit() for ch in self.street1):
+            found.append(AddressProblem(field="street1", message="House number is missing"))
+        if not self.city:
+            found.append(AddressProblem(field="city", message="City is missing"))
+        if self.country.upper() == "US":
+            if not self.zip or not _US_ZIP.match(self.zip):
+                found.append(AddressProblem(field="zip", message=f"Invalid ZIP code {self.zip!r}"))
+            if not self.state or not _STATE_CODE.match(self.state.upper()):
+                found.append(AddressProblem(field="state", message=f"Invalid state {self.state!r}"))
+        return found
+
+    def normal_form(self) -> dict[str, str]:
+        """The corrections a carrier's validator makes to a good address: street, city, state upper-cased."""
+        fields = self.model_dump()
+        return {key: fields[key].upper() for key in _NORMALISED if fields[key]}
+
+    def place(self) -> Place:
+        return Place(city=self.city, state=self.state, zip=self.zip, country=self.country)

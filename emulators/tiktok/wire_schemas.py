@@ -1,0 +1,477 @@
+"""Request bodies and response `data` of the emulated Open API, in TikTok's field names (reference §3, §5).
+
+Objects the world stores in their API shape (Order, Product, Warehouse, ...) live in `wire_models`; this
+module holds what exists only on the wire: search filters, action bodies, list wrappers and package views.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from emulators.tiktok.wire_models import (
+    Cancellation,
+    DeliveryOption,
+    HandoverMethod,
+    Order,
+    OrderStatus,
+    Package,
+    PackageStatus,
+    Product,
+    ProductStatus,
+    RecipientAddress,
+    ReturnRequest,
+    ReturnStatus,
+    ReturnType,
+    ShippingProvider,
+    ShippingType,
+    Shop,
+    TrackingEvent,
+    Warehouse,
+    WebhookSubscription,
+)
+
+
+class TimeRange(BaseModel):
+    """The `*_ge` / `*_lt` filters every search takes (Unix seconds; either end may be left open)."""
+
+    create_time_ge: int | None = None
+    create_time_lt: int | None = None
+    update_time_ge: int | None = None
+    update_time_lt: int | None = None
+
+    def in_range(self, create_time: int, update_time: int) -> bool:
+        return (
+            (self.create_time_ge is None or create_time >= self.create_time_ge)
+            and (self.create_time_lt is None or create_time < self.create_time_lt)
+            and (self.update_time_ge is None or update_time >= self.update_time_ge)
+            and (self.update_time_lt is None or update_time < self.update_time_lt)
+        )
+
+
+# --- authorization, seller, events ---------------------------------------------------------------------
+
+
+class TokenData(BaseModel):
+    """`data` of /api/v2/token/get and /refresh (§3.2): both `*_expire_in` are absolute Unix times."""
+
+    access_token: str
+    access_token_expire_in: int
+    refresh_token: str
+    refresh_token_expire_in: int
+    open_id: str
+    seller_name: str
+    seller_base_region: str
+    user_type: int
+    granted_scopes: list[str]
+
+
+class ShopsData(BaseModel):
+    shops: list[Shop]
+
+
+class ActiveShop(BaseModel):
+    id: str
+    region: str
+
+
+class ActiveShopsData(BaseModel):
+    shops: list[ActiveShop]
+
+
+class WebhooksData(BaseModel):
+    webhooks: list[WebhookSubscription]
+    total_count: int
+
+
+class WebhookUpdateBody(BaseModel):
+    address: str = Field(min_length=1, max_length=255)
+    event_type: str
+
+
+class WebhookDeleteBody(BaseModel):
+    event_type: str
+
+
+# --- orders --------------------------------------------------------------------------------------------
+
+
+class OrderSearchBody(TimeRange):
+    order_status: OrderStatus | None = None
+    shipping_type: Literal["TIKTOK", "SELLER", "TIKTOK_DIGITAL"] | None = None
+    buyer_user_id: str | None = None
+    is_buyer_request_cancel: bool | None = None
+    warehouse_ids: list[str] | None = Field(default=None, max_length=100)
+
+    def admits(self, order: Order) -> bool:
+        return (
+            self.in_range(order.create_time, order.update_time)
+            and (self.order_status is None or order.status == self.order_status)
+            and (self.shipping_type is None or order.shipping_type == self.shipping_type)
+            and (self.buyer_user_id is None or order.user_id == self.buyer_user_id)
+            and (
+                self.is_buyer_request_cancel is None
+                or order.is_buyer_request_cancel == self.is_buyer_request_cancel
+            )
+            and (self.warehouse_ids is None or order.warehouse_id in self.warehouse_ids)
+        )
+
+
+class OrderSearchData(BaseModel):
+    next_page_token: str
+    total_count: int
+    orders: list[Order]
+
+
+class OrdersData(BaseModel):
+    orders: list[Order]
+
+
+# --- fulfillment ---------------------------------------------------------------------------------------
+
+
+class MarkShippedBody(BaseModel):
+    tracking_number: str = Field(min_length=1)
+    shipping_provider_id: str = Field(min_length=1)
+    order_line_item_ids: list[str] | None = None
+
+
+class ShippingWarning(BaseModel):
+    message: str
+
+
+class MarkShippedData(BaseModel):
+    order_id: str
+    order_line_item_ids: list[str]
+    package_id: str
+    warning: ShippingWarning | None = None
+
+
+class SelfShipment(BaseModel):
+    tracking_number: str = Field(min_length=1)
+    shipping_provider_id: str = Field(min_length=1)
+
+
+class PickupSlot(BaseModel):
+    start_time: int
+    end_time: int
+
+
+class ShipPackageBody(BaseModel):
+    handover_method: HandoverMethod = "DROP_OFF"
+    pickup_slot: PickupSlot | None = None
+    self_shipment: SelfShipment | None = None
+
+
+class PackageSearchBody(TimeRange):
+    package_status: PackageStatus | None = None
+
+    def admits(self, package: Package) -> bool:
+        return self.in_range(package.create_time, package.update_time) and (
+            self.package_status is None or package.status == self.package_status
+        )
+
+
+class OrderRef(BaseModel):
+    id: str
+
+
+class PackageSummary(BaseModel):
+    """One row of Search Package."""
+
+    id: str
+    orders: list[OrderRef]
+    status: PackageStatus
+    tracking_number: str
+    shipping_provider_id: str
+    shipping_provider_name: str
+    order_line_item_ids: list[str]
+    create_time: int
+    update_time: int
+
+    @classmethod
+    def of(cls, package: Package) -> PackageSummary:
+        return cls.model_validate(_package_fields(package))
+
+
+class PackageSearchData(BaseModel):
+    packages: list[PackageSummary]
+    next_page_token: str
+    total_count: int
+
+
+class PackageDetail(BaseModel):
+    """Get Package Detail: note `package_id` / `package_status`, where search says `id` / `status`."""
+
+    package_id: str
+    orders: list[OrderRef]
+    package_status: PackageStatus
+    split_and_combine_tag: str
+    shipping_type: ShippingType
+    delivery_option_id: str
+    tracking_number: str
+    shipping_provider_id: str
+    shipping_provider_name: str
+    handover_method: str | None
+    order_line_item_ids: list[str]
+    recipient_address: RecipientAddress | None
+    create_time: int
+    update_time: int
+
+    @classmethod
+    def of(cls, package: Package, recipient_address: RecipientAddress | None) -> PackageDetail:
+        return cls.model_validate(
+            {**_package_fields(package), "package_id": package.id, "package_status": package.status}
+            | {"recipient_address": recipient_address}
+        )
+
+
+def _package_fields(package: Package) -> dict[str, object]:
+    """The package's own fields plus the names the package views give its order and line items."""
+    return {
+        **package.model_dump(),
+        "orders": [OrderRef(id=package.order_id)],
+        "order_line_item_ids": package.line_item_ids,
+    }
+
+
+class TrackingData(BaseModel):
+    tracking: list[TrackingEvent]
+
+
+DocumentType = Literal[
+    "SHIPPING_LABEL",
+    "PACKING_SLIP",
+    "SHIPPING_LABEL_AND_PACKING_SLIP",
+    "SHIPPING_LABEL_PICTURE",
+    "HAZMAT_LABEL",
+    "INVOICE_LABEL",
+]
+
+
+class ShippingDocumentData(BaseModel):
+    doc_url: str
+    tracking_number: str
+
+
+# --- logistics -----------------------------------------------------------------------------------------
+
+
+class WarehousesData(BaseModel):
+    warehouses: list[Warehouse]
+
+
+class DeliveryOptionsData(BaseModel):
+    delivery_options: list[DeliveryOption]
+
+
+class ShippingProvidersData(BaseModel):
+    shipping_providers: list[ShippingProvider]
+
+
+# --- products ------------------------------------------------------------------------------------------
+
+
+class ProductSearchBody(BaseModel):
+    status: ProductStatus | Literal["ALL"] | None = None
+    seller_skus: list[str] | None = None
+    sku_ids: list[str] | None = Field(default=None, max_length=10)
+    create_time_ge: int | None = None
+    create_time_le: int | None = None
+    update_time_ge: int | None = None
+    update_time_le: int | None = None
+
+    def admits(self, product: Product) -> bool:
+        skus = product.skus
+        return (
+            (self.status in (None, "ALL") or product.status == self.status)
+            and (self.seller_skus is None or any(s.seller_sku in self.seller_skus for s in skus))
+            and (self.sku_ids is None or any(s.id in self.sku_ids for s in skus))
+            and (self.create_time_ge is None or product.create_time >= self.create_time_ge)
+            and (self.create_time_le is None or product.create_time <= self.create_time_le)
+            and (self.update_time_ge is None or product.update_time >= self.update_time_ge)
+            and (self.update_time_le is None or product.update_time <= self.update_time_le)
+        )
+
+
+class ProductSearchData(BaseModel):
+    products: list[Product]
+    total_count: int
+    next_page_token: str
+
+
+class WarehouseQuantity(BaseModel):
+    warehouse_id: str | None = None
+    quantity: int  # TikTok checks the range [1, 99999] itself and reports it in data.errors[]
+    backorder_quantity: int | None = None
+    handling_time: int | None = None
+
+
+class SkuInventoryUpdate(BaseModel):
+    id: str
+    inventory: list[WarehouseQuantity] = Field(min_length=1)
+
+
+class InventoryUpdateBody(BaseModel):
+    skus: list[SkuInventoryUpdate] = Field(min_length=1)
+
+
+class WarehouseError(BaseModel):
+    warehouse_id: str | None
+    code: int
+    message: str
+
+
+class InventoryErrorDetail(BaseModel):
+    sku_id: str
+    extra_errors: list[WarehouseError] = Field(default_factory=list)
+
+
+class InventoryError(BaseModel):
+    code: int
+    message: str
+    detail: InventoryErrorDetail
+
+
+class InventoryUpdateData(BaseModel):
+    errors: list[InventoryError]
+
+
+class ProductIdsBody(BaseModel):
+    """Activate Product / Deactivate Products: at most 20 products a call."""
+
+    product_ids: list[str] = Field(min_length=1, max_length=20)
+
+
+class ProductErrorDetail(BaseModel):
+    product_id: str
+
+
+class ProductError(BaseModel):
+    code: int
+    message: str
+    detail: ProductErrorDetail
+
+
+class ProductErrorsData(BaseModel):
+    errors: list[ProductError]
+
+
+# --- returns and cancellations -------------------------------------------------------------------------
+
+
+class ReturnSearchBody(TimeRange):
+    return_ids: list[str] | None = None
+    order_ids: list[str] | None = None
+    return_types: list[ReturnType] | None = None
+    return_status: list[ReturnStatus] | None = None
+
+    def admits(self, request: ReturnRequest) -> bool:
+        return (
+            self.in_range(request.create_time, request.update_time)
+            and (self.return_ids is None or request.return_id in self.return_ids)
+            and (self.order_ids is None or request.order_id in self.order_ids)
+            and (self.return_types is None or request.return_type in self.return_types)
+            and (self.return_status is None or request.return_status in self.return_status)
+        )
+
+
+class ReturnSearchData(BaseModel):
+    return_orders: list[ReturnRequest]
+    total_count: int
+    next_page_token: str
+
+
+ApproveDecision = Literal[
+    "APPROVE_REFUND",
+    "APPROVE_RETURN",
+    "APPROVE_RECEIVED_PACKAGE",
+    "APPROVE_REPLACEMENT",
+    "ISSUE_REPLACEMENT_REFUND",
+    "OFFER_PARTIAL_REFUND",
+]
+RejectDecision = Literal["REJECT_REFUND", "REJECT_RETURN", "REJECT_RECEIVED_PACKAGE", "REJECT_REPLACEMENT"]
+
+
+class ApproveReturnBody(BaseModel):
+    decision: ApproveDecision
+    buyer_keep_item: bool | None = None
+
+
+class RejectReturnBody(BaseModel):
+    decision: RejectDecision
+    reject_reason: str = Field(min_length=1)
+    comment: str | None = None
+
+
+class CancellationSearchBody(TimeRange):
+    cancel_ids: list[str] | None = None
+    order_ids: list[str] | None = None
+    cancel_types: list[Literal["CANCEL", "BUYER_CANCEL"]] | None = None
+    cancel_status: list[str] | None = None
+
+    def admits(self, cancellation: Cancellation) -> bool:
+        return (
+            self.in_range(cancellation.create_time, cancellation.update_time)
+            and (self.cancel_ids is None or cancellation.cancel_id in self.cancel_ids)
+            and (self.order_ids is None or cancellation.order_id in self.order_ids)
+            and (self.cancel_types is None or cancellation.cancel_type in self.cancel_types)
+            and (self.cancel_status is None or cancellation.cancel_status in self.cancel_status)
+        )
+
+
+class CancellationSearchData(BaseModel):
+    cancellations: list[Cancellation]
+    total_count: int
+    next_page_token: str
+
+
+class RejectCancellationBody(BaseModel):
+    reject_reason: str = Field(min_length=1)
+    comment: str | None = None
+
+
+class CancelOrderBody(BaseModel):
+    order_id: str = Field(min_length=1)
+    cancel_reason: str = Field(min_length=1)
+
+
+class CancelOrderData(BaseModel):
+    cancel_id: str
+    cancel_status: str
+
+
+# --- finance -------------------------------------------------------------------------------------------
+
+
+class Statement(BaseModel):
+    id: str
+    statement_time: int
+    settlement_amount: str
+    currency: str
+    revenue_amount: str
+    fee_amount: str
+    adjustment_amount: str
+    payment_status: Literal["PAID", "FAILED", "PROCESSING"]
+    payment_id: str
+
+
+class StatementSearch(BaseModel):
+    """Get Statements' filters (query parameters)."""
+
+    statement_time_ge: int | None = None
+    statement_time_lt: int | None = None
+    payment_status: Literal["PAID", "FAILED", "PROCESSING"] | None = None
+
+    def admits(self, statement: Statement) -> bool:
+        return (
+            (self.statement_time_ge is None or statement.statement_time >= self.statement_time_ge)
+            and (self.statement_time_lt is None or statement.statement_time < self.statement_time_lt)
+            and (self.payment_status is None or statement.payment_status == self.payment_status)
+        )
+
+
+class StatementsData(BaseModel):
+    statements: list[Statement]
+    next_page_token: str

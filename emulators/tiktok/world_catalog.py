@@ -1,0 +1,347 @@
+"""Sellers, their shops and warehouses, the carriers TikTok knows, and each shop's products and stock.
+
+A seller may own several shops (cross-border sellers do); one access token covers them all (reference §3.3).
+Every shop gets a default sales warehouse, which offers TikTok Shipping and "send by seller" delivery
+options, and a return warehouse.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from emulators.tiktok.webhook_events import ProductStatusChange
+from emulators.tiktok.wire_errors import ApiError, Conflict, EmulatorCode, UnknownObject, owned_by
+from emulators.tiktok.wire_models import (
+    DeliveryOption,
+    Inventory,
+    Price,
+    Product,
+    ProductStatus,
+    SalesAttribute,
+    Seller,
+    ShippingProvider,
+    Shop,
+    Sku,
+    Warehouse,
+    WarehouseAddress,
+    WebhookSubscription,
+)
+from emulators.tiktok.wire_schemas import (
+    InventoryError,
+    InventoryErrorDetail,
+    ProductError,
+    ProductErrorDetail,
+    SkuInventoryUpdate,
+    WarehouseError,
+)
+from emulators.tiktok.world_context import WorldContext, WorldPart
+
+# Real carrier names with fixed (emulator-chosen) ids, so logs stay comparable between runs.
+CARRIERS = (
+    ShippingProvider(id="6617675021119438849", name="USPS"),
+    ShippingProvider(id="6617675021119438850", name="UPS"),
+    ShippingProvider(id="6617675021119438851", name="FedEx"),
+    ShippingProvider(id="6617675021119438852", name="DHL eCommerce"),
+)
+INVENTORY_RANGE = range(1, 100_000)  # quantity must be in [1, 99999] (§5.5)
+
+
+@dataclass(frozen=True)
+class NewSku:
+    seller_sku: str
+    price: Decimal
+    stock: int
+    variant: str = "Default"
+
+
+class Catalog(WorldPart):
+    def __init__(self, context: WorldContext) -> None:
+        super().__init__(context)
+        self.sellers: dict[str, Seller] = {}
+        self.shops: dict[str, Shop] = {}
+        self.products: dict[str, Product] = {}
+
+    # --- sellers and shops -------------------------------------------------------------------------------
+
+    def create_seller(
+        self, name: str, base_region: str, shop_count: int, seller_type: str = "LOCAL", user_type: int = 0
+    ) -> Seller:
+        seller = Seller(
+            id=self._ids.numeric("7494"),
+            name=name,
+            base_region=base_region,
+            user_type=user_type,
+            open_id=self._ids.opaque("", 43),
+        )
+        for number in range(1, shop_count + 1):
+            shop = Shop(
+                id=self._ids.numeric("7495"),
+                name=f"{name} {base_region} {number}",
+                region=base_region,
+                seller_type="CROSS_BORDER" if seller_type == "CROSS_BORDER" else "LOCAL",
+                cipher=self._ids.opaque("ROW_", 40),
+                code=f"{base_region}LC{self._ids.opaque('', 6).upper()}",
+                seller_id=seller.id,
+                warehouses=self._new_warehouses(base_region),
+            )
+            self.shops[shop.id] = shop
+            seller.shop_ids.append(shop.id)
+        self.sellers[seller.id] = seller
+        return seller
+
+    def _new_warehouses(self, region: str) -> list[Warehouse]:
+        address = WarehouseAddress(
+            region=region,
+            state="California",
+            city="Los Angeles",
+            postal_code="90021",
+            address_line1="1200 S Alameda St",
+            contact_person="Warehouse Desk",
+            phone_number="(+1)2135550100",
+            full_address="1200 S Alameda St, Los Angeles, CA 90021",
+        )
+        sales = Warehouse(
+            id=self._ids.numeric("7281"),
+            name="Main warehouse",
+            type="SALES_WAREHOUSE",
+            is_default=True,
+            address=address,
+            delivery_options=[
+                DeliveryOption(
+                    id=self._ids.numeric("7286"),
+                    name="Standard shipping",
+                    type="STANDARD",
+                    description="TikTok Shipping: TikTok buys the label and assigns the tracking number.",
+                ),
+                DeliveryOption(
+                    id=self._ids.numeric("7286"),
+                    name="Shipped by seller",
+                    type="SEND_BY_SELLER",
+                    description="Seller Shipping: upload the tracking number of your own carrier label.",
+                    shipping_providers=list(CARRIERS),
+                ),
+            ],
+        )
+        returns = Warehouse(
+            id=self._ids.numeric("7281"),
+            name="Returns",
+            type="RETURN_WAREHOUSE",
+            is_default=True,
+            address=address,
+        )
+        return [sales, returns]
+
+    def seller(self, seller_id: str) -> Seller:
+        if seller_id not in self.sellers:
+            raise UnknownObject(f"no seller {seller_id}")
+        return self.sellers[seller_id]
+
+    def shop(self, shop_id: str) -> Shop:
+        if shop_id not in self.shops:
+            raise UnknownObject(f"no shop {shop_id}")
+        return self.shops[shop_id]
+
+    def shop_by_cipher(self, cipher: str) -> Shop | None:
+        return next((shop for shop in self.shops.values() if shop.cipher == cipher), None)
+
+    def shops_of(self, seller_id: str) -> list[Shop]:
+        return [self.shops[shop_id] for shop_id in self.seller(seller_id).shop_ids]
+
+    def warehouse(self, shop: Shop, warehouse_id: str) -> Warehouse:
+        for warehouse in shop.warehouses:
+            if warehouse.id == warehouse_id:
+                return warehouse
+        raise ApiError(
+            EmulatorCode.WAREHOUSE_NOT_FOUND, f"Warehouse {warehouse_id} does not belong to this shop."
+        )
+
+    def delivery_option(self, shop: Shop, option_id: str) -> DeliveryOption:
+        for warehouse in shop.warehouses:
+            for option in warehouse.delivery_options:
+                if option.id == option_id:
+                    return option
+        raise ApiError(
+            EmulatorCode.DELIVERY_OPTION_NOT_FOUND,
+            f"Delivery option {option_id} does not belong to this shop.",
+        )
+
+    def delivery_option_for(self, shop: Shop, sent_by_seller: bool) -> DeliveryOption:
+        return next(o for o in shop.sales_warehouse.delivery_options if o.sent_by_seller == sent_by_seller)
+
+    def subscribe(self, shop: Shop, event_type: str, address: str) -> None:
+        now = self._clock.now()
+        existing = shop.webhooks.get(event_type)
+        shop.webhooks[event_type] = WebhookSubscription(
+            event_type=event_type,
+            address=address,
+            create_time=existing.create_time if existing else now,
+            update_time=now,
+        )
+
+    # --- products and stock ------------------------------------------------------------------------------
+
+    def create_product(
+        self, shop: Shop, title: str, skus: Sequence[NewSku], status: ProductStatus = ProductStatus.ACTIVATE
+    ) -> Product:
+        now = self._clock.now()
+        warehouse_id = shop.sales_warehouse.id
+        product = Product(
+            id=self._ids.numeric("1729"),
+            title=title,
+            status=status,
+            skus=[
+                Sku(
+                    id=self._ids.numeric("1729"),
+                    seller_sku=sku.seller_sku,
+                    price=Price(
+                        currency=self._settings.currency,
+                        tax_exclusive_price=f"{sku.price:.2f}",
+                        sale_price=f"{sku.price:.2f}",
+                    ),
+                    inventory=[Inventory(warehouse_id=warehouse_id, quantity=sku.stock)],
+                    sales_attributes=[SalesAttribute(name="Variant", value_name=sku.variant)],
+                )
+                for sku in skus
+            ],
+            create_time=now,
+            update_time=now,
+            shop_id=shop.id,
+        )
+        self.products[product.id] = product
+        return product
+
+    def product(self, shop: Shop, product_id: str) -> Product:
+        message = f"Product {product_id} does not exist in this shop."
+        return owned_by(shop.id, self.products.get(product_id), EmulatorCode.PRODUCT_NOT_FOUND, message)
+
+    def sku(self, shop: Shop, sku_id: str) -> tuple[Product, Sku]:
+        for product in self.products.values():
+            if product.shop_id != shop.id:
+                continue
+            for sku in product.skus:
+                if sku.id == sku_id:
+                    return product, sku
+        raise UnknownObject(f"no SKU {sku_id} in shop {shop.id}")
+
+    def edit_product(self, product: Product, title: str) -> None:
+        product.title = title
+        product.update_time = self._clock.now()
+
+    def set_product_status(
+        self, shop: Shop, product: Product, status: ProductStatus, reason: str = ""
+    ) -> None:
+        product.status = status
+        product.update_time = self._clock.now()
+        self._publisher.publish(
+            shop,
+            ProductStatusChange(
+                product_id=product.id,
+                status="PRODUCT_STATUS_CHANGED",
+                suspended_reason=reason,
+                update_time=product.update_time,
+            ),
+        )
+
+    def set_on_sale(self, shop: Shop, product_ids: list[str], on_sale: bool) -> list[ProductError]:
+        """Activate Product / Deactivate Products (§5.5 "Others"; body and errors as noted in the client):
+        SELLER_DEACTIVATED <-> ACTIVATE, each change with a type-5 webhook. A product already where it is
+        asked to be is left as it is (the emulator's choice: TikTok does not document it); one TikTok holds
+        (frozen, platform-deactivated, draft...) or that is not the shop's goes to data.errors[]."""
+        wanted, other = (
+            (ProductStatus.ACTIVATE, ProductStatus.SELLER_DEACTIVATED)
+            if on_sale
+            else (ProductStatus.SELLER_DEACTIVATED, ProductStatus.ACTIVATE)
+        )
+        errors: list[ProductError] = []
+        for product_id in product_ids:
+            product = self.products.get(product_id)
+            if product is None or product.shop_id != shop.id:
+                code, message = EmulatorCode.PRODUCT_NOT_FOUND, f"Product {product_id} does not exist."
+            elif product.status == other:
+                self.set_product_status(shop, product, wanted)
+                continue
+            elif product.status == wanted:
+                continue
+            else:
+                code, message = (
+                    EmulatorCode.PRODUCT_STATUS_LOCKED,
+                    f"Product {product_id} is {product.status}.",
+                )
+            errors.append(
+                ProductError(code=code, message=message, detail=ProductErrorDetail(product_id=product_id))
+            )
+        return errors
+
+    def check_on_sale(self, product: Product) -> None:
+        """Buyers see and order only ACTIVATE products."""
+        if product.status != ProductStatus.ACTIVATE:
+            raise Conflict(f"product {product.id} is {product.status}: buyers cannot order it")
+
+    def move_stock(self, sku: Sku, warehouse_id: str, delta: int) -> None:
+        """Take stock when a buyer orders (delta < 0) and put it back when the order is cancelled."""
+        level = next(i for i in sku.inventory if i.warehouse_id == warehouse_id)
+        if level.quantity + delta < 0:
+            raise Conflict(f"SKU {sku.id} has only {level.quantity} in stock")
+        level.quantity += delta
+
+    def update_inventory(
+        self, shop: Shop, product_id: str, updates: list[SkuInventoryUpdate]
+    ) -> list[InventoryError]:
+        """Update Inventory (§5.5): each SKU is applied whole or not at all; failures go to data.errors[]."""
+        product = self.product(shop, product_id)
+        if product.status != ProductStatus.ACTIVATE:
+            raise ApiError(
+                EmulatorCode.PRODUCT_NOT_ACTIVE,
+                f"Product {product_id} is {product.status}; only ACTIVATE products "
+                "can have their inventory updated.",
+            )
+        skus = {sku.id: sku for sku in product.skus}
+        errors: list[InventoryError] = []
+        for update in updates:
+            sku = skus.get(update.id)
+            if sku is None:
+                errors.append(
+                    InventoryError(
+                        code=EmulatorCode.SKU_NOT_IN_PRODUCT,
+                        message=f"SKU {update.id} does not belong to product {product_id}.",
+                        detail=InventoryErrorDetail(sku_id=update.id),
+                    )
+                )
+                continue
+            warehouse_errors = _check_quantities(sku, update)
+            if warehouse_errors:
+                errors.append(
+                    InventoryError(
+                        code=EmulatorCode.INVALID_INVENTORY,
+                        message=f"The inventory of SKU {sku.id} was not updated.",
+                        detail=InventoryErrorDetail(sku_id=sku.id, extra_errors=warehouse_errors),
+                    )
+                )
+                continue
+            for change in update.inventory:
+                warehouse_id = change.warehouse_id or sku.inventory[0].warehouse_id
+                next(i for i in sku.inventory if i.warehouse_id == warehouse_id).quantity = change.quantity
+        product.update_time = self._clock.now()
+        return errors
+
+
+def _check_quantities(sku: Sku, update: SkuInventoryUpdate) -> list[WarehouseError]:
+    assigned = {level.warehouse_id for level in sku.inventory}
+    errors = []
+    for change in update.inventory:
+        if change.warehouse_id is None and len(assigned) > 1:
+            problem = "warehouse_id is required: the SKU is stocked in several warehouses."
+        elif change.warehouse_id is not None and change.warehouse_id not in assigned:
+            problem = f"Warehouse {change.warehouse_id} is not assigned to this SKU."
+        elif change.quantity not in INVENTORY_RANGE:
+            problem = f"quantity must be between 1 and 99999, got {change.quantity}."
+        else:
+            continue
+        errors.append(
+            WarehouseError(
+                warehouse_id=change.warehouse_id, code=EmulatorCode.INVALID_INVENTORY, message=problem
+            )
+        )
+    return errors

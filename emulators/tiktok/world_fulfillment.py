@@ -1,0 +1,259 @@
+"""Packages on their way: shipping by the seller or by TikTok, labels, and the carrier's scans (§5.3).
+
+- Seller Shipping: Mark Package As Shipped (or Ship Package with `self_shipment`) with the tracking number of
+  a label bought elsewhere, from one of the delivery option's shipping providers.
+- TikTok Shipping: TikTok assigns the tracking number when it first makes the label (the shipping document),
+  and Ship Package just hands the parcel over.
+- Shipping a package twice is 21011040; a tracking number another package already uses is 21011025.
+- Marking a subset of an order's line items shipped splits them into a package of their own (type-4 webhook,
+  `sc_type` SPLIT); the order is PARTIALLY_SHIPPING until every package has shipped.
+- The order reaches IN_TRANSIT only at the carrier's first scan, which is when TikTok counts it dispatched.
+"""
+
+from __future__ import annotations
+
+from emulators.tiktok.webhook_events import PackageOrders, PackageUpdate
+from emulators.tiktok.wire_errors import ApiError, Code, EmulatorCode, invalid_request, owned_by
+from emulators.tiktok.wire_models import (
+    SHIPPABLE,
+    HandoverMethod,
+    Order,
+    OrderStatus,
+    Package,
+    PackageRef,
+    PackageStatus,
+    ShippingProvider,
+    ShippingType,
+    Shop,
+    TrackingEvent,
+)
+from emulators.tiktok.world_catalog import Catalog
+from emulators.tiktok.world_context import WorldContext, WorldPart
+from emulators.tiktok.world_orders import OrderBook
+
+# TikTok Shipping labels in the US are USPS labels with TikTok-assigned tracking numbers.
+TIKTOK_SHIPPING_CARRIER = ShippingProvider(id="", name="USPS")
+
+
+class Fulfillment(WorldPart):
+    def __init__(self, context: WorldContext, catalog: Catalog, orders: OrderBook) -> None:
+        super().__init__(context)
+        self._catalog = catalog
+        self._orders = orders
+
+    def package(self, shop: Shop, package_id: str) -> Package:
+        message = f"Package {package_id} does not belong to this seller."
+        return owned_by(shop.id, self._orders.packages.get(package_id), Code.NOT_SELLERS_ORDER, message)
+
+    def tracking(self, order: Order) -> list[TrackingEvent]:
+        """All packages' carrier events, newest first."""
+        events = [event for package in self._orders.packages_of(order) for event in package.tracking]
+        return sorted(events, key=lambda e: e.update_time_millis, reverse=True)
+
+    # --- the seller's side ---------------------------------------------------------------------------------
+
+    def mark_shipped(
+        self,
+        shop: Shop,
+        order_id: str,
+        tracking_number: str,
+        provider_id: str,
+        line_item_ids: list[str] | None,
+    ) -> Package:
+        """Mark Package As Shipped: the seller bought the label elsewhere and uploads its tracking number."""
+        order = self._orders.order(shop, order_id)
+        if order.shipping_type != ShippingType.SELLER:
+            raise ApiError(
+                EmulatorCode.SHIPPED_BY_TIKTOK,
+                f"Order {order.id} uses TikTok Shipping: call Ship Package and fetch its shipping document.",
+            )
+        package = self._package_to_ship(order, line_item_ids)
+        self._ship(order, package, tracking_number, self._provider(shop, package, provider_id))
+        return package
+
+    def ship_package(
+        self,
+        shop: Shop,
+        package_id: str,
+        handover_method: HandoverMethod,
+        tracking_number: str | None,
+        provider_id: str | None,
+    ) -> Package:
+        """Ship Package: TikTok assigns the tracking number for TikTok Shipping; sellers send their own."""
+        package = self.package(shop, package_id)
+        order = self._orders.orders[package.order_id]
+        _require_unshipped(order, package)
+        option = self._catalog.delivery_option(shop, package.delivery_option_id)
+        if option.sent_by_seller:
+            if tracking_number is None or provider_id is None:
+                raise invalid_request(
+                    "self_shipment is required: this package's delivery option is SEND_BY_SELLER."
+                )
+            carrier = self._provider(shop, package, provider_id)
+        else:
+            tracking_number = self._tiktok_tracking_number(package)
+            carrier = TIKTOK_SHIPPING_CARRIER
+        package.handover_method = handover_method
+        self._ship(order, package, tracking_number, carrier)
+        return package
+
+    def shipping_document(self, shop: Shop, package_id: str) -> Package:
+        """A package's TikTok Shipping label; TikTok assigns its tracking number when it first makes it."""
+        package = self.package(shop, package_id)
+        if package.shipping_type != ShippingType.TIKTOK:
+            raise ApiError(
+                Code.NOT_TIKTOK_SHIPPING,
+                "Shipping documents exist only for TikTok Shipping packages; the seller ships this one.",
+            )
+        order = self._orders.orders[package.order_id]
+        if order.status in (OrderStatus.UNPAID, OrderStatus.ON_HOLD, OrderStatus.CANCELLED):
+            raise ApiError(
+                EmulatorCode.DOCUMENT_NOT_READY, f"No shipping label while the order is {order.status}."
+            )
+        self._tiktok_tracking_number(package)
+        return package
+
+    def ship_whole(self, order: Order) -> None:
+        """Ship an order's single package with the first carrier it may use (backfilled history)."""
+        package = self._orders.packages_of(order)[0]
+        option = self._catalog.delivery_option(self._orders.shop_of(order), package.delivery_option_id)
+        carrier = option.shipping_providers[0] if option.sent_by_seller else TIKTOK_SHIPPING_CARRIER
+        self._ship(order, package, self._tiktok_tracking_number(package), carrier)
+
+    def _package_to_ship(self, order: Order, line_item_ids: list[str] | None) -> Package:
+        packages = self._orders.packages_of(order)
+        if line_item_ids is None:
+            unshipped = [
+                p for p in packages if p.shipped_time is None and p.status != PackageStatus.CANCELLED
+            ]
+            if len(unshipped) > 1:
+                raise ApiError(
+                    EmulatorCode.LINE_ITEMS_REQUIRED,
+                    f"Order {order.id} has several packages to ship: say which with order_line_item_ids.",
+                )
+            package = unshipped[0] if unshipped else packages[0]
+            _require_unshipped(order, package)
+            return package
+        owner = {item_id: package for package in packages for item_id in package.line_item_ids}
+        strangers = [item_id for item_id in line_item_ids if item_id not in owner]
+        if strangers:
+            raise invalid_request(f"order_line_item_ids {strangers} are not line items of order {order.id}.")
+        chosen = {owner[item_id].id: owner[item_id] for item_id in line_item_ids}
+        if len(chosen) > 1:
+            raise invalid_request("order_line_item_ids must all come from one package.")
+        package = next(iter(chosen.values()))
+        _require_unshipped(order, package)
+        if set(line_item_ids) == set(package.line_item_ids):
+            return package
+        return self._split(order, package, line_item_ids)
+
+    def _split(self, order: Order, package: Package, line_item_ids: list[str]) -> Package:
+        now = self._clock.now()
+        package.line_item_ids = [i for i in package.line_item_ids if i not in line_item_ids]
+        package.split_and_combine_tag = "SPLIT"
+        package.update_time = now
+        part = package.model_copy(
+            update={"id": self._ids.numeric("1153"), "line_item_ids": list(line_item_ids), "create_time": now}
+        )
+        self._orders.packages[part.id] = part
+        order.packages.append(PackageRef(id=part.id))
+        for item in order.line_items:
+            if item.id in line_item_ids:
+                item.package_id = part.id
+        order.update_time = now
+        self._publisher.publish(
+            self._orders.shop_of(order),
+            PackageUpdate(
+                sc_type="SPLIT",
+                role_type="ROLE_SELLER",
+                package_list=[
+                    PackageOrders(package_id=p.id, order_id_list=[order.id]) for p in (package, part)
+                ],
+                update_time=now,
+            ),
+        )
+        return part
+
+    def _ship(self, order: Order, package: Package, tracking_number: str, carrier: ShippingProvider) -> None:
+        taken_by = next(
+            (
+                p
+                for p in self._orders.packages.values()
+                if p.tracking_number == tracking_number and p is not package
+            ),
+            None,
+        )
+        if taken_by is not None:
+            raise ApiError(
+                Code.DUPLICATE_TRACKING_NUMBER,
+                f"Duplicate tracking number: {tracking_number} is already used by package {taken_by.id}.",
+            )
+        now = self._clock.now()
+        package.tracking_number = tracking_number
+        package.shipping_provider_id = carrier.id
+        package.shipping_provider_name = carrier.name
+        package.shipped_time = now
+        package.update_time = now
+        self._record(package, "Seller has shipped your package")
+        order.rts_time = order.rts_time or now
+        order.tracking_number = order.tracking_number or tracking_number
+        order.shipping_provider = order.shipping_provider or carrier.name
+        order.shipping_provider_id = order.shipping_provider_id or carrier.id
+        live = [p for p in self._orders.packages_of(order) if p.status != PackageStatus.CANCELLED]
+        all_shipped = all(p.shipped_time is not None for p in live)
+        self._orders.set_status(
+            order, OrderStatus.AWAITING_COLLECTION if all_shipped else OrderStatus.PARTIALLY_SHIPPING
+        )
+
+    def _provider(self, shop: Shop, package: Package, provider_id: str) -> ShippingProvider:
+        option = self._catalog.delivery_option(shop, package.delivery_option_id)
+        provider = next((p for p in option.shipping_providers if p.id == provider_id), None)
+        if provider is None:
+            raise ApiError(
+                EmulatorCode.UNKNOWN_SHIPPING_PROVIDER,
+                f"Shipping provider {provider_id} is not offered by delivery option {option.id}; "
+                "list them with Get Shipping Providers.",
+            )
+        return provider
+
+    def _tiktok_tracking_number(self, package: Package) -> str:
+        if not package.tracking_number:
+            package.tracking_number = self._ids.numeric("9400", 22)
+        return package.tracking_number
+
+    # --- the carrier's side --------------------------------------------------------------------------------
+
+    def carrier_scan(self, order: Order) -> None:
+        """The carrier's first scan of every package: only now does TikTok count the order as dispatched."""
+        self._orders.require(order, {OrderStatus.AWAITING_COLLECTION}, "scan")
+        order.collection_time = self._clock.now()
+        self._advance_packages(order, PackageStatus.FULFILLING, "Package picked up by the carrier")
+        self._orders.set_status(order, OrderStatus.IN_TRANSIT)
+
+    def deliver(self, order: Order) -> None:
+        self._orders.require(order, {OrderStatus.IN_TRANSIT}, "deliver")
+        order.delivery_time = self._clock.now()
+        self._advance_packages(order, PackageStatus.COMPLETED, "Package delivered")
+        self._orders.set_status(order, OrderStatus.DELIVERED)
+
+    def _advance_packages(self, order: Order, status: PackageStatus, description: str) -> None:
+        for package in self._orders.packages_of(order):
+            if package.status != PackageStatus.CANCELLED:
+                package.status = status
+                package.update_time = self._clock.now()
+                self._record(package, description)
+
+    def _record(self, package: Package, description: str) -> None:
+        package.tracking.append(
+            TrackingEvent(description=description, update_time_millis=self._clock.now_millis())
+        )
+
+
+def _require_unshipped(order: Order, package: Package) -> None:
+    if package.shipped_time is not None:
+        raise ApiError(Code.PACKAGE_ALREADY_SHIPPED, f"Package has already been shipped: {package.id}.")
+    if order.status not in SHIPPABLE:
+        raise ApiError(
+            EmulatorCode.ORDER_NOT_READY_TO_SHIP,
+            f"Order {order.id} is {order.status}; it ships from AWAITING_SHIPMENT or PARTIALLY_SHIPPING.",
+        )
