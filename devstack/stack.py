@@ -185,6 +185,13 @@ async def oauth_callback(api_url: str, redirect: dict[str, str]) -> httpx.Respon
         return await http.get(f"{api_url}{OAUTH_CALLBACK_PATH}", params=redirect)
 
 
+# The sandbox product's packed unit, as the seller entered it on TikTok: labels are quoted for it.
+SERUM_PACKAGE = {
+    "package_weight": {"value": "0.35", "unit": "POUND"},
+    "package_dimensions": {"length": "6", "width": "2.5", "height": "2.5", "unit": "INCH"},
+}
+
+
 async def connect_sandbox_shop(stack: Stack, seller_name: str = "Glow Lab Cosmetics") -> SandboxShop:
     """A seller on the emulator connects their shop through our real onboarding flow (connect link,
     TikTok's authorize page, our callback), which stores the shop and starts its workflow."""
@@ -198,6 +205,7 @@ async def connect_sandbox_shop(stack: Stack, seller_name: str = "Glow Lab Cosmet
         shop.id,
         "Glow Serum 30ml",
         [{"seller_sku": "SERUM-30", "price": "24.00", "stock": 99999}],
+        SERUM_PACKAGE,
     )
     await ensure_catalog(stack.client, shop.id, stack.settings.inventory)
     return SandboxShop(seller_id=seller.id, shop_id=shop.id, sku_id=product.skus[0].id)

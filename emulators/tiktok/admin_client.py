@@ -91,8 +91,12 @@ class TikTokSandboxControl:
 
     # --- catalogue and orders ------------------------------------------------------------------
 
-    async def create_product(self, shop_id: str, title: str, skus: list[dict[str, Any]]) -> SandboxProduct:
-        body = {"shop_id": shop_id, "title": title, "skus": skus}
+    async def create_product(
+        self, shop_id: str, title: str, skus: list[dict[str, Any]], package: dict[str, Any] | None = None
+    ) -> SandboxProduct:
+        """`package`: `{"package_weight": {...}, "package_dimensions": {...}}` in TikTok's shape, or None for
+        a product listed without package data."""
+        body = {"shop_id": shop_id, "title": title, "skus": skus} | (package or {})
         return SandboxProduct.model_validate(await self._send("POST", "/products", body))
 
     async def edit_product(self, product_id: str, title: str) -> dict[str, Any]:

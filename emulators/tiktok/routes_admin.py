@@ -26,6 +26,8 @@ from emulators.tiktok.wire_models import (
     Order,
     OrderStatus,
     Package,
+    PackageDimensions,
+    PackageWeight,
     Product,
     ProductStatus,
     ReturnRequest,
@@ -81,6 +83,15 @@ class CreateProduct(BaseModel):
     title: str = Field(min_length=1)
     skus: list[NewSkuBody] = Field(min_length=1)
     status: ProductStatus = ProductStatus.ACTIVATE
+    # What the seller entered on TikTok; both or neither (TikTok asks for them together).
+    package_weight: PackageWeight | None = None
+    package_dimensions: PackageDimensions | None = None
+
+    @model_validator(mode="after")
+    def _package_whole(self) -> CreateProduct:
+        if (self.package_weight is None) != (self.package_dimensions is None):
+            raise ValueError("package_weight and package_dimensions go together")
+        return self
 
 
 class EditProduct(BaseModel):
@@ -251,7 +262,12 @@ def admin_router(
     @router.post("/products", status_code=201)
     async def create_product(body: CreateProduct) -> Product:
         skus = [NewSku(s.seller_sku, s.price, s.stock, s.variant) for s in body.skus]
-        return catalog.create_product(catalog.shop(body.shop_id), body.title, skus, body.status)
+        package = (
+            (body.package_weight, body.package_dimensions)
+            if body.package_weight and body.package_dimensions
+            else None
+        )
+        return catalog.create_product(catalog.shop(body.shop_id), body.title, skus, body.status, package)
 
     def listed_product(product_id: str) -> Product:
         product = catalog.products.get(product_id)

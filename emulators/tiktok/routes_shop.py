@@ -116,7 +116,9 @@ def shop_router(world: World, gateway: Gateway, paginator: Paginator) -> APIRout
             sort_order="DESC",
         )
         found = ProductSearchData(
-            products=page.items, total_count=page.total_count, next_page_token=page.next_page_token
+            products=[product.listed() for product in page.items],
+            total_count=page.total_count,
+            next_page_token=page.next_page_token,
         )
         return ok(found)
 

@@ -217,6 +217,18 @@ class Sku(BaseModel):
         return ", ".join(a.value_name for a in self.sales_attributes)
 
 
+class PackageWeight(BaseModel):
+    value: str  # a decimal string, as TikTok sends it
+    unit: Literal["GRAM", "KILOGRAM", "POUND"]
+
+
+class PackageDimensions(BaseModel):
+    length: str
+    width: str
+    height: str
+    unit: Literal["CENTIMETER", "INCH"]
+
+
 class Product(BaseModel):
     id: str
     title: str
@@ -224,7 +236,14 @@ class Product(BaseModel):
     skus: list[Sku]
     create_time: int
     update_time: int
+    # The packed unit every SKU ships as; on Get Product only, not in Search Products' rows.
+    package_weight: PackageWeight | None = None
+    package_dimensions: PackageDimensions | None = None
     shop_id: str = Field(exclude=True)
+
+    def listed(self) -> Product:
+        """As Search Products shows it: without the package data only Get Product returns."""
+        return self.model_copy(update={"package_weight": None, "package_dimensions": None})
 
 
 # --- orders (§5.2) ----------------------------------------------------------------------------------------

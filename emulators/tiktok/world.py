@@ -19,7 +19,15 @@ from decimal import Decimal
 from emulators.tiktok.settings import WorldSettings
 from emulators.tiktok.webhook_events import DeliverFn, Publisher
 from emulators.tiktok.wire_errors import Conflict
-from emulators.tiktok.wire_models import Order, OrderStatus, Role, ShippingType, Shop
+from emulators.tiktok.wire_models import (
+    Order,
+    OrderStatus,
+    PackageDimensions,
+    PackageWeight,
+    Role,
+    ShippingType,
+    Shop,
+)
 from emulators.tiktok.world_aftersales import AfterSales
 from emulators.tiktok.world_authorizations import Authorizations
 from emulators.tiktok.world_catalog import Catalog, NewSku
@@ -88,11 +96,24 @@ def seed_demo(world: World) -> None:
     seller = world.catalog.create_seller("Demo Seller", "US", shop_count=2)
     for shop in world.catalog.shops_of(seller.id):
         tees = [NewSku(f"TEE-{size}", Decimal("19.99"), stock=1000, variant=size) for size in "SML"]
-        tee = world.catalog.create_product(shop, "Everyday Cotton Tee", tees)
+        tee = world.catalog.create_product(
+            shop, "Everyday Cotton Tee", tees, package=_package("0.4", ("10", "8", "1"))
+        )
         bottle = world.catalog.create_product(
-            shop, "Trail Water Bottle", [NewSku("BTL-1L", Decimal("24.50"), 1000)]
+            shop,
+            "Trail Water Bottle",
+            [NewSku("BTL-1L", Decimal("24.50"), 1000)],
+            package=_package("1.1", ("11", "4", "4")),
         )
         ready_to_ship = [(tee.skus[0], ShippingType.SELLER), (bottle.skus[0], ShippingType.SELLER)]
         for sku, shipping_type in ready_to_ship:
             world.orders.pay(world.orders.place(shop, [OrderLine(sku.id, 1)], shipping_type, on_hold=False))
         world.orders.pay(world.orders.place(shop, [OrderLine(tee.skus[1].id, 1)], ShippingType.TIKTOK))
+
+
+def _package(pounds: str, inches: tuple[str, str, str]) -> tuple[PackageWeight, PackageDimensions]:
+    length, width, height = inches
+    return (
+        PackageWeight(value=pounds, unit="POUND"),
+        PackageDimensions(length=length, width=width, height=height, unit="INCH"),
+    )

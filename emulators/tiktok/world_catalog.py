@@ -16,6 +16,8 @@ from emulators.tiktok.wire_errors import ApiError, Conflict, EmulatorCode, Unkno
 from emulators.tiktok.wire_models import (
     DeliveryOption,
     Inventory,
+    PackageDimensions,
+    PackageWeight,
     Price,
     Product,
     ProductStatus,
@@ -183,8 +185,14 @@ class Catalog(WorldPart):
     # --- products and stock ------------------------------------------------------------------------------
 
     def create_product(
-        self, shop: Shop, title: str, skus: Sequence[NewSku], status: ProductStatus = ProductStatus.ACTIVATE
+        self,
+        shop: Shop,
+        title: str,
+        skus: Sequence[NewSku],
+        status: ProductStatus = ProductStatus.ACTIVATE,
+        package: tuple[PackageWeight, PackageDimensions] | None = None,
     ) -> Product:
+        """`package`: the packed unit the seller entered on TikTok; None lists a product without one."""
         now = self._clock.now()
         warehouse_id = shop.sales_warehouse.id
         product = Product(
@@ -207,6 +215,8 @@ class Catalog(WorldPart):
             ],
             create_time=now,
             update_time=now,
+            package_weight=package[0] if package else None,
+            package_dimensions=package[1] if package else None,
             shop_id=shop.id,
         )
         self.products[product.id] = product

@@ -430,3 +430,26 @@ async def test_5xx_and_timeouts_are_transient(
                 await control.set_faults([])
             assert failure.value.retryable
         assert await client.get_warehouses(seller.shop)
+
+
+async def test_get_product_carries_its_package_and_search_leaves_it_out(
+    seller: Seller, control: TikTokSandboxControl, tiktok: TikTokShopClient
+) -> None:
+    blender = await control.create_product(
+        seller.shop.shop_id,
+        "Blender",
+        [{"seller_sku": "BLEND-1", "price": "89.00", "stock": 10}],
+        {
+            "package_weight": {"value": "2.3", "unit": "KILOGRAM"},
+            "package_dimensions": {"length": "30", "width": "20", "height": "40", "unit": "CENTIMETER"},
+        },
+    )
+    detail = await tiktok.get_product(seller.shop, blender.id)
+    assert detail.package_weight is not None and detail.package_dimensions is not None
+    assert (detail.package_weight.value, detail.package_weight.unit) == (Decimal("2.3"), "KILOGRAM")
+    assert (detail.package_dimensions.height, detail.package_dimensions.unit) == (Decimal(40), "CENTIMETER")
+    # A product listed without package data has none; Search Products shows no package data at all.
+    assert (await tiktok.get_product(seller.shop, seller.product_id)).package_weight is None
+    page = await tiktok.search_products(seller.shop, status="ALL", page_size=100)
+    assert {product.id for product in page.products} >= {blender.id, seller.product_id}
+    assert all(product.package_weight is None for product in page.products)
