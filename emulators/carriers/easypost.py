@@ -30,10 +30,12 @@ from emulators.carriers.shared_rules import (
     FAULT_STATUS,
     EmulatorConfig,
     KnownCarriers,
+    ParcelSize,
     ServiceLevel,
     WireAddress,
     new_id,
     services_of,
+    zone,
 )
 from emulators.carriers.shared_state import (
     CarrierSandbox,
@@ -174,9 +176,7 @@ class EasyPostSandbox(CarrierSandbox[EasyPostEmulatorConfig]):
             "to_address": body.to_address.as_object(),
             "from_address": body.from_address.as_object(),
             "parcel": {"id": new_id("prcl"), "object": "Parcel", **body.parcel.model_dump(mode="json")},
-            "rates": [
-                self._rate(shipment_id, rate_id, s, body.parcel.weight) for rate_id, s in services.items()
-            ],
+            "rates": [self._rate(shipment_id, rate_id, s, body) for rate_id, s in services.items()],
             "selected_rate": None,
             "postage_label": None,
             "tracking_code": None,
@@ -189,9 +189,13 @@ class EasyPostSandbox(CarrierSandbox[EasyPostEmulatorConfig]):
         return answer
 
     def _rate(
-        self, shipment_id: str, rate_id: str, service: ServiceLevel, weight_oz: Decimal
+        self, shipment_id: str, rate_id: str, service: ServiceLevel, body: _ShipmentIn
     ) -> dict[str, Any]:
-        amount = str(service.price(weight_oz, self.config.price_factor))
+        parcel = body.parcel
+        sides = (parcel.length, parcel.width, parcel.height)
+        size = ParcelSize(parcel.weight, None if None in sides else sides)  # type: ignore[arg-type]
+        distance = zone(body.from_address.zip, body.to_address.zip)
+        amount = str(service.price(size, distance, self.config.price_factor))
         return {
             "id": rate_id,
             "object": "Rate",

@@ -12,7 +12,7 @@ import re
 import secrets
 from collections.abc import Collection
 from decimal import Decimal
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -28,37 +28,79 @@ class ServiceLevel(BaseModel):
     easypost_service: str
     base_price: Decimal
     per_pound: Decimal
+    per_zone: Decimal
     delivery_days: int
 
-    def price(self, weight_oz: Decimal, factor: Decimal) -> Decimal:
-        """Base price plus a step per started pound, times the provider's discount factor."""
-        pounds = max(1, math.ceil(weight_oz / 16))
-        return ((self.base_price + self.per_pound * pounds) * factor).quantize(Decimal("0.01"))
+    def price(self, parcel: ParcelSize, zone: int, factor: Decimal) -> Decimal:
+        """Base price, a step per started pound of billable weight and per zone past the first, times the
+        provider's discount factor: a heavier, bigger or farther parcel costs more, as on real tables."""
+        pounds = max(1, math.ceil(billable_ounces(self.carrier, parcel) / 16))
+        steps = self.per_pound * pounds + self.per_zone * (zone - 1)
+        return ((self.base_price + steps) * factor).quantize(Decimal("0.01"))
+
+
+class ParcelSize(NamedTuple):
+    """What a price depends on: weight, and the sides when the request gave them (inches)."""
+
+    weight_oz: Decimal
+    sides_in: tuple[Decimal, Decimal, Decimal] | None
+
+
+# Dimensional weight as these carriers bill it: (in³ per pound, smallest volume it applies to). USPS bills
+# it only past one cubic foot; UPS and FedEx on every parcel.
+_DIM_DIVISORS = {"USPS": (Decimal(166), Decimal(1728)), "UPS": (Decimal(139), Decimal(0))}
+_DIM_DEFAULT = (Decimal(139), Decimal(0))
+
+
+def billable_ounces(carrier: str, parcel: ParcelSize) -> Decimal:
+    """The greater of the actual and the dimensional weight (sides rounded up to whole inches)."""
+    if parcel.sides_in is None:
+        return parcel.weight_oz
+    divisor, from_volume = _DIM_DIVISORS.get(carrier, _DIM_DEFAULT)
+    volume = math.prod(Decimal(math.ceil(side)) for side in parcel.sides_in)
+    if volume <= from_volume:
+        return parcel.weight_oz
+    return max(parcel.weight_oz, volume / divisor * 16)
+
+
+def zone(origin_zip: str | None, destination_zip: str | None) -> int:
+    """A zone from 1 (near) to 8 (far) by the distance between US ZIP prefixes, as USPS and UPS zones
+    grow with distance; outside the US (no numeric ZIP) every parcel is zone 1."""
+    prefixes = [code[:3] for code in (origin_zip or "", destination_zip or "") if code[:3].isdigit()]
+    if len(prefixes) != 2:
+        return 1
+    return 1 + min(7, abs(int(prefixes[0]) - int(prefixes[1])) // 100)
 
 
 def _service(
-    carrier: str, name: str, token: str, service: str, base: str, per_lb: str, days: int
+    carrier: str, name: str, token: str, service: str, prices: tuple[str, str, str], days: int
 ) -> ServiceLevel:
+    base, per_lb, per_zone = (Decimal(price) for price in prices)
     return ServiceLevel(
         carrier=carrier,
         name=name,
         shippo_token=token,
         easypost_service=service,
-        base_price=Decimal(base),
-        per_pound=Decimal(per_lb),
+        base_price=base,
+        per_pound=per_lb,
+        per_zone=per_zone,
         delivery_days=days,
     )
 
 
 CATALOGUE: tuple[ServiceLevel, ...] = (
-    _service("USPS", "Ground Advantage", "usps_ground_advantage", "GroundAdvantage", "4.25", "0.55", 5),
-    _service("USPS", "Priority Mail", "usps_priority", "Priority", "7.15", "1.05", 2),
-    _service("USPS", "Priority Mail Express", "usps_priority_express", "Express", "26.35", "2.40", 1),
-    _service("UPS", "Ground", "ups_ground", "Ground", "8.40", "0.90", 4),
-    _service("UPS", "2nd Day Air", "ups_second_day_air", "2ndDayAir", "17.60", "1.95", 2),
-    _service("UPS", "Next Day Air", "ups_next_day_air", "NextDayAir", "30.10", "3.05", 1),
-    _service("FedEx", "FedEx Ground", "fedex_ground", "FEDEX_GROUND", "8.15", "0.85", 4),
-    _service("FedEx", "FedEx 2Day", "fedex_2_day", "FEDEX_2_DAY", "16.90", "1.85", 2),
+    _service(
+        "USPS", "Ground Advantage", "usps_ground_advantage", "GroundAdvantage", ("4.25", "1.10", "0.35"), 5
+    ),
+    _service("USPS", "Priority Mail", "usps_priority", "Priority", ("7.15", "1.05", "0.60"), 2),
+    _service(
+        "USPS", "Priority Mail Express", "usps_priority_express", "Express", ("26.35", "2.40", "1.20"), 1
+    ),
+    _service("UPS", "Ground", "ups_ground", "Ground", ("8.40", "0.45", "0.55"), 4),
+    _service("UPS", "2nd Day Air", "ups_second_day_air", "2ndDayAir", ("17.60", "1.95", "1.10"), 2),
+    _service("UPS", "Next Day Air", "ups_next_day_air", "NextDayAir", ("30.10", "3.05", "1.80"), 1),
+    _service("FedEx", "FedEx Ground", "fedex_ground", "FEDEX_GROUND", ("8.15", "0.50", "0.50"), 4),
+    _service("FedEx", "FedEx 2Day", "fedex_2_day", "FEDEX_2_DAY", ("16.90", "1.85", "1.05"), 2),
 )
 CARRIERS = frozenset(service.carrier for service in CATALOGUE)
 # The HTTP status each injected fault kind answers with (a "timeout" answers after hanging).

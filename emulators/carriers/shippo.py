@@ -27,10 +27,12 @@ from emulators.carriers.shared_rules import (
     FAULT_STATUS,
     EmulatorConfig,
     KnownCarriers,
+    ParcelSize,
     ServiceLevel,
     WireAddress,
     new_id,
     services_of,
+    zone,
 )
 from emulators.carriers.shared_state import (
     CarrierSandbox,
@@ -48,6 +50,14 @@ LabelFileType = Literal[
     "PNG", "PNG_2.3x7.5", "PDF", "PDF_2.3x7.5", "PDF_4x6", "PDF_4x8", "PDF_A4", "PDF_A5", "PDF_A6", "ZPLII"
 ]
 _OUNCES_PER = {"oz": Decimal(1), "lb": Decimal(16), "g": Decimal("0.0352739619"), "kg": Decimal("35.2739619")}
+_INCHES_PER = {
+    "in": Decimal(1),
+    "ft": Decimal(12),
+    "yd": Decimal(36),
+    "cm": Decimal("0.3937007874"),
+    "mm": Decimal("0.03937007874"),
+    "m": Decimal("39.37007874"),
+}
 _TRACKING_STATUS = {
     "pre_transit": "PRE_TRANSIT",
     "in_transit": "TRANSIT",
@@ -99,8 +109,10 @@ class _ParcelIn(BaseModel):
     mass_unit: Literal["g", "kg", "lb", "oz"]
 
     @property
-    def weight_oz(self) -> Decimal:
-        return self.weight * _OUNCES_PER[self.mass_unit]
+    def size(self) -> ParcelSize:
+        inches = _INCHES_PER[self.distance_unit]
+        sides = (self.length * inches, self.width * inches, self.height * inches)
+        return ParcelSize(self.weight * _OUNCES_PER[self.mass_unit], sides)
 
 
 class _ShipmentIn(BaseModel):
@@ -156,7 +168,7 @@ class ShippoSandbox(CarrierSandbox[ShippoEmulatorConfig]):
 
     def create_shipment(self, body: _ShipmentIn) -> dict[str, Any]:
         shipment_id = new_id("shp")
-        weight_oz = sum((parcel.weight_oz for parcel in body.parcels), Decimal(0))
+        distance = zone(body.address_from.zip, body.address_to.zip)
         answer = {
             **_object(shipment_id),
             "status": "SUCCESS",
@@ -167,16 +179,22 @@ class ShippoSandbox(CarrierSandbox[ShippoEmulatorConfig]):
             "address_from": body.address_from.as_object(),
             "address_to": body.address_to.as_object(),
             "parcels": [{**_object(new_id("prcl")), **p.model_dump(mode="json")} for p in body.parcels],
-            "rates": [self._offer(shipment_id, s, weight_oz) for s in services_of(self.config.carriers)],
+            "rates": [
+                self._offer(shipment_id, s, body.parcels, distance) for s in services_of(self.config.carriers)
+            ],
         }
         self.shipments[shipment_id] = _Shipment(
             answer=answer, origin=body.address_from, destination=body.address_to
         )
         return answer
 
-    def _offer(self, shipment_id: str, service: ServiceLevel, weight_oz: Decimal) -> dict[str, Any]:
+    def _offer(
+        self, shipment_id: str, service: ServiceLevel, parcels: list[_ParcelIn], distance: int
+    ) -> dict[str, Any]:
+        """One rate for all the shipment's parcels: each priced on its own, as a multi-piece shipment."""
         rate_id = new_id("rate")
-        amount = service.price(weight_oz, self.config.price_factor)
+        factor = self.config.price_factor
+        amount = sum((service.price(parcel.size, distance, factor) for parcel in parcels), Decimal(0))
         self.offers[rate_id] = _Offer(shipment_id=shipment_id, service=service, amount=amount)
         return {
             **_object(rate_id),

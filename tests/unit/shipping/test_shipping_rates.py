@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from pydantic import SecretStr
-from shipping_helpers import BUYER, NOWHERE, Emulator, shipment_to
+from shipping_helpers import BOX, BUYER, NOWHERE, WAREHOUSE, Emulator, shipment_to
 
 from creatorflow.config import EasyPostSettings, Settings, ShippoSettings
-from creatorflow.domain import Provider
+from creatorflow.domain import Address, Parcel, Provider
 from creatorflow.shipping import (
     EasyPostCarrier,
     InvalidAddressError,
@@ -17,6 +18,7 @@ from creatorflow.shipping import (
     NonRetryableShippingError,
     ProvidersUnavailableError,
     RatePolicy,
+    ShipmentRequest,
     ShippoCarrier,
     carrier_for,
     enabled_carriers,
@@ -158,3 +160,28 @@ def test_enabled_providers_come_from_settings() -> None:
     easypost_only = Settings(shippo=ShippoSettings(enabled=False), easypost=EasyPostSettings())
     assert [c.provider for c in enabled_carriers(easypost_only)] == [Provider.EASYPOST]
     assert isinstance(carrier_for(Provider.SHIPPO, easypost_only), ShippoCarrier)  # e.g. to refund its labels
+
+
+@pytest.mark.parametrize("provider", [Provider.SHIPPO, Provider.EASYPOST])
+async def test_quotes_price_the_parcel_as_carriers_do_by_weight_size_and_distance(
+    provider: Provider, shippo: ShippoCarrier, easypost: EasyPostCarrier
+) -> None:
+    """A wrong parcel shows in the price: the emulators price like real rate tables."""
+    carrier = shippo if provider is Provider.SHIPPO else easypost
+
+    async def prices(parcel: Parcel, to: Address = BUYER) -> dict[tuple[str, str], Decimal]:
+        request = ShipmentRequest(from_address=WAREHOUSE, to_address=to, parcel=parcel, reference="o")
+        return {(rate.carrier, rate.service): rate.amount for rate in await carrier.quote(request)}
+
+    base = await prices(BOX)
+    heavier = await prices(BOX.model_copy(update={"weight_oz": Decimal(20 * 8)}))
+    nearer = await prices(BOX, BUYER.model_copy(update={"city": "Oakland", "postal_code": "94607"}))
+    # A 22 x 16 x 12 in box of pillows, 20 oz: UPS and FedEx bill its size (dimensional weight).
+    bulky = await prices(BOX.model_copy(update={"length_in": 22, "width_in": 16, "height_in": 12}))
+    assert all(heavier[service] > base[service] for service in base)
+    assert all(nearer[service] < base[service] for service in base)
+    assert all(bulky[service] > base[service] for service in base if service[0] in ("UPS", "FedEx"))
+    # Heavy and far, ground by UPS or FedEx beats USPS Ground Advantage; light, USPS is cheapest.
+    cheapest_light = min(base, key=base.__getitem__)
+    cheapest_heavy = min(heavier, key=heavier.__getitem__)
+    assert cheapest_light[0] == "USPS" and cheapest_heavy[0] in ("UPS", "FedEx")
