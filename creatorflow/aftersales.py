@@ -1,5 +1,5 @@
 """After-sales as plain data: the seller's policy, the cancellation and return requests TikTok holds for an
-order, and the pure decisions the order workflow acts on (reference/tiktok-shop-api.md §5.6, §7.4).
+order, and the pure decisions the order workflow acts on (docs/reference/tiktok-shop-api.md §5.6, §7.4).
 
 Nothing here knows about Temporal; `OrderWorkflow` asks `decide_cancellation` / `decide_return` what to do
 next and does it through activities, so every rule is unit-testable without a server.

@@ -32,7 +32,7 @@ def _sandbox_url(name: str, suffix: str = "") -> str:
 
 
 class TikTokSettings(BaseModel):
-    """A TikTok Shop Partner app (reference/tiktok-shop-api.md §1-§3)."""
+    """A TikTok Shop Partner app (docs/reference/tiktok-shop-api.md §1-§3)."""
 
     app_key: str = "sandbox_app_key"
     app_secret: SecretStr = SecretStr("sandbox_app_secret")

@@ -1,6 +1,6 @@
 """The `Carrier` protocol every label provider implements, and the requests that cross it.
 
-Purchases are idempotent by construction (reference/shipping.md §3): a rate belongs to one provider-side
+Purchases are idempotent by construction (docs/reference/shipping.md §3): a rate belongs to one provider-side
 shipment that was created, and persisted by the caller, before anything is bought. `buy_label` first
 looks for a label already bought for that rate/shipment and returns it, so a retry after a crash,
 timeout or lost response returns the first label instead of buying a second (mind the retry spacing

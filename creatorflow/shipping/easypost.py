@@ -2,7 +2,7 @@
 
 The SDK parses any JSON into attribute bags, so every answer is validated into the small pydantic models
 below before use. Purchases are idempotent because EasyPost sells one postage label per shipment
-(reference/shipping.md §3): look at the shipment first, buy only if it has no label, and on
+(docs/reference/shipping.md §3): look at the shipment first, buy only if it has no label, and on
 `SHIPMENT.POSTAGE.EXISTS` read the shipment again.
 """
 
@@ -59,7 +59,7 @@ ResultT = TypeVar("ResultT")
 PROVIDER = Provider.EASYPOST
 POSTAGE_EXISTS = "SHIPMENT.POSTAGE.EXISTS"
 SIGNATURE_HEADER = "X-Hmac-Signature"
-# Codes other integrations treat as "the purchase may still complete" (reference/shipping.md §3).
+# Codes other integrations treat as "the purchase may still complete" (docs/reference/shipping.md §3).
 _OUTCOME_UNKNOWN = frozenset({"SHIPMENT.POSTAGE.TIMED_OUT", "SHIPMENT.PURCHASE.IN_PROGRESS", "NO_RESPONSE"})
 _TRACKING_STATUS = {
     "unknown": TrackingStatus.UNKNOWN,
@@ -201,7 +201,7 @@ class EasyPostCarrier:
 
 
 def _find_or_buy(client: easypost.EasyPostClient, purchase: PurchaseRequest) -> _Shipment:
-    """The shipment with its label: bought now, or found already bought (reference/shipping.md §3).
+    """The shipment with its label: bought now, or found already bought (docs/reference/shipping.md §3).
 
     A shipment holds one label, so a label found on it is *the* label, even if bought for another rate.
     """

@@ -1,6 +1,6 @@
 """Shippo, on the official SDK pinned to 3.9.0 (synchronous `requests` + dataclasses-json models).
 
-What the SDK does not do, this adapter does (reference/shipping.md §1.1, §3, §6):
+What the SDK does not do, this adapter does (docs/reference/shipping.md §1.1, §3, §6):
 - a request timeout, through an injected `requests.Session` (the SDK sends with none at all);
 - the API version header, pinned from settings;
 - `async_=False` on purchases, so the answer carries the label instead of a QUEUED placeholder;
@@ -236,7 +236,7 @@ def _parcel_request(parcel: Parcel) -> Any:
 
 
 def _find_or_buy(sdk: Any, purchase: PurchaseRequest) -> Any:
-    """The transaction already bought for this rate, else a new one (reference/shipping.md §3)."""
+    """The transaction already bought for this rate, else a new one (docs/reference/shipping.md §3)."""
     rate_id = purchase.rate.rate_id
     found = sdk.transactions.list(operations.ListTransactionsRequest(rate=rate_id))
     for transaction in found.results or []:
@@ -253,7 +253,8 @@ def _find_or_buy(sdk: Any, purchase: PurchaseRequest) -> Any:
 
 
 # Lenient models of Shippo's Track: the SDK's own model raises KeyError on webhook payloads that omit
-# `messages` or `tracking_history` (reference/shipping.md §5), so webhooks and `track` both go through these.
+# `messages` or `tracking_history` (docs/reference/shipping.md §5), so webhooks and `track` both go
+# through these.
 
 
 class _ShippoModel(BaseModel):

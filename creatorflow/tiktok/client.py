@@ -1,4 +1,4 @@
-"""Async TikTok Shop Open API client (reference/tiktok-shop-api.md §2, §4, §5).
+"""Async TikTok Shop Open API client (docs/reference/tiktok-shop-api.md §2, §4, §5).
 
 Every call is signed as §2.1 with a fresh timestamp, carries the access token in `x-tts-access-token`,
 passes `shop_cipher` exactly where the API expects it, waits its turn in a per-(shop, API) rate limiter,

@@ -1,4 +1,4 @@
-"""Typed TikTok Shop responses and request bodies (reference/tiktok-shop-api.md §3 and §5).
+"""Typed TikTok Shop responses and request bodies (docs/reference/tiktok-shop-api.md §3 and §5).
 
 Unknown response fields are ignored, numbers sent where strings are documented are accepted (TikTok is
 inconsistent about quoting ids), and statuses stay plain strings so a value TikTok adds tomorrow does not

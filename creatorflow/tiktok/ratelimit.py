@@ -1,6 +1,6 @@
 """Client-side rate limit per (shop, API), so one process never trips TikTok's 50 QPS by itself.
 
-TikTok counts calls per API per (app, shop) (reference/tiktok-shop-api.md §4). Each key gets its own
+TikTok counts calls per API per (app, shop) (docs/reference/tiktok-shop-api.md §4). Each key gets its own
 leaky bucket; a 429 from the server pauses that key for the delay it asked for.
 """
 

@@ -1,4 +1,4 @@
-"""TikTok Shop request and webhook signatures (reference/tiktok-shop-api.md §2.1 and §7.1).
+"""TikTok Shop request and webhook signatures (docs/reference/tiktok-shop-api.md §2.1 and §7.1).
 
 Both our client and the emulator use these functions; the reference's test vectors pin them down.
 """

@@ -1,4 +1,4 @@
-"""Verifying and parsing TikTok Shop webhooks (reference/tiktok-shop-api.md §7 and §8).
+"""Verifying and parsing TikTok Shop webhooks (docs/reference/tiktok-shop-api.md §7 and §8).
 
 `verify_signature` checks the `Authorization` header in constant time; `parse_event` turns the raw body
 into a `WebhookEvent` whose `data` is typed for the topics we act on (1, 3, 4, 5, 6, 7, 11, 12). Other

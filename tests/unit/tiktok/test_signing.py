@@ -1,4 +1,4 @@
-"""The signing vectors of reference/tiktok-shop-api.md §2.3 and §7.1."""
+"""The signing vectors of docs/reference/tiktok-shop-api.md §2.3 and §7.1."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Webhook verification and parsing (reference/tiktok-shop-api.md §7, §8)."""
+"""Webhook verification and parsing (docs/reference/tiktok-shop-api.md §7, §8)."""
 
 import json
 
