@@ -3,8 +3,8 @@
 Every client and worker uses `EncryptionCodec`, so recipients' names, addresses and phone numbers are never
 in history in clear (docs/design.md, "Never put secrets or PII in history in clear"). The active key's id is
 kept in each payload's metadata; decoding picks the key by that id, so rotating keys (a new key first in the
-keyring, old ones kept) never strands a running workflow. Payloads without our encoding pass through untouched:
-histories from before encryption still replay.
+keyring, old ones kept) never strands a running workflow. Payloads without our encoding pass through
+untouched: histories from before encryption still replay.
 
 The UI calls `POST {endpoint}/decode` from the operator's browser with the protobuf-JSON form of `Payloads`.
 """
