@@ -15,11 +15,12 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import contracts
-from activities.metrics import MeterMetrics
-from creatorflow.metrics import count_shipping_error, count_tiktok_error
+from creatorflow.metrics import MeterMetrics
 from creatorflow.shipping import errors as shipping
+from creatorflow.shipping.errors import count_shipping_error
 from creatorflow.store.repository import ShopNotFoundError
 from creatorflow.tiktok import errors as tiktok
+from creatorflow.tiktok.errors import count_tiktok_error
 
 # After 105002 the shop workflow refreshes the token; give it a moment before the next attempt.
 TOKEN_REFRESH_GRACE = timedelta(seconds=15)

@@ -21,21 +21,6 @@ from creatorflow.journal import Journal
 from creatorflow.tiktok.models import Order, OrderStatus, RecipientAddress
 
 
-class OrderMessage:
-    """Names of the order workflow's signals, query and updates, for the API, CLI and workflow alike."""
-
-    TIKTOK_EVENT = "tiktok_event"
-    TRACKING_EVENT = "tracking_event"
-    STATE = "state"
-    RETRY = "retry"
-    HOLD = "hold"
-    RELEASE = "release"
-    RESHIP = "reship"
-    CANCEL = "cancel"
-    APPROVE = "approve_aftersale"
-    REJECT = "reject_aftersale"
-
-
 class FulfillmentState(StrEnum):
     AWAITING_PAYMENT = "AWAITING_PAYMENT"
     ON_HOLD = "ON_HOLD"  # paid, inside TikTok's remorse window: never buy a label here

@@ -18,7 +18,10 @@ from activities.shops import ShopActivities
 from activities.store import StoreActivities
 from activities.tiktok import TikTokActivities
 from creatorflow.config import Settings
-from creatorflow.shipping import Carrier, RatePolicy, enabled_carriers
+from creatorflow.names import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
+from creatorflow.shipping.base import Carrier
+from creatorflow.shipping.policy import RatePolicy
+from creatorflow.shipping.providers import enabled_carriers
 from creatorflow.store.repository import Store
 from creatorflow.tiktok.client import TikTokShopClient
 from workers.gateway import TemporalGateway
@@ -27,7 +30,6 @@ from workflows.backfill import BackfillWorkflow
 from workflows.catalog import CatalogWorkflow
 from workflows.order import OrderWorkflow
 from workflows.reconcile import ReconcileWorkflow
-from workflows.shared import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
 from workflows.shop import ShopWorkflow
 
 WORKFLOWS = [OrderWorkflow, ShopWorkflow, CatalogWorkflow, BackfillWorkflow, ReconcileWorkflow]

@@ -13,18 +13,19 @@ import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
 
 from pydantic import BaseModel
 
 from creatorflow.config import TikTokSettings
 from creatorflow.domain import OtherCarrierEvent, Provider
-from creatorflow.inventory import CatalogChange, CatalogMessage
+from creatorflow.gateway import EventGateway, WorkflowClosedError
+from creatorflow.inventory import CatalogChange
 from creatorflow.metrics import WEBHOOKS, Metrics, NoMetrics
-from creatorflow.orders import CarrierTrackingEvent, OrderMessage, TikTokOrderEvent
+from creatorflow.names import CatalogMessage, OrderMessage, ShopMessage
+from creatorflow.orders import CarrierTrackingEvent, TikTokOrderEvent
 from creatorflow.shipping.base import Carrier, WebhookDelivery
 from creatorflow.shipping.errors import MalformedWebhookError, WebhookRejectedError
-from creatorflow.shops import ShopAuthorizationEvent, ShopGateway, ShopMessage
+from creatorflow.shops import ShopAuthorizationEvent
 from creatorflow.store.repository import ShopNotFoundError, Store
 from creatorflow.store.tables import Shop, ShopStatus, WebhookEvent, WebhookStatus, utcnow
 from creatorflow.tiktok.webhooks import (
@@ -46,26 +47,6 @@ from creatorflow.tiktok.webhooks import WebhookEvent as TikTokWebhook
 log = logging.getLogger(__name__)
 
 UNKNOWN = "unknown"  # the event type of a webhook that could not be read
-
-
-class WorkflowClosedError(Exception):
-    """The order's workflow has finished; a late event for it has nothing left to change."""
-
-
-class EventGateway(ShopGateway, Protocol):
-    """How the inbox reaches workflows; implemented on Temporal in `workers.gateway`."""
-
-    async def signal_order(
-        self, shop_id: str, order_id: str, signal: str, payload: BaseModel, *, start: bool
-    ) -> str:
-        """Signal the order's workflow (starting it first if `start`); returns its workflow id."""
-        ...
-
-    async def signal_catalog(self, shop_id: str, change: CatalogChange) -> str:
-        """Tell the shop's catalog workflow (starting it if needed); returns its workflow id."""
-        ...
-
-    async def ready(self) -> bool: ...
 
 
 class Outcome(StrEnum):

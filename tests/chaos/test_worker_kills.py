@@ -24,13 +24,13 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
 from activities import contracts
+from creatorflow.names import order_workflow_id
 from creatorflow.sandbox.faults import FaultRule
 from starter.fast import FAST_ORDERS
 from starter.stack import Stack, connect_sandbox_shop
 from tests.e2e.conftest import e2e_stack, eventually
 from tests.e2e.test_order_lifecycle import all_in, labels_sold, projections, ship_calls, shipped_path
 from tests.processes import kill, running_worker, worker_env
-from workflows.shared import order_workflow_id
 
 ORDERS = 200
 ROUNDS = 10  # each: a wave of orders, then one kill and a restart

@@ -12,13 +12,14 @@ from typing import Any
 
 import httpx
 
+from creatorflow.names import order_workflow_id
 from creatorflow.orders import FulfillmentMode
 from creatorflow.sandbox.traffic import CarrierTraffic
 from creatorflow.store.tables import OrderRecord
 from creatorflow.tiktok.client import MARK_PACKAGE_SHIPPED
 from starter.stack import SandboxShop, Stack
 from tests.e2e.conftest import eventually
-from workflows.shared import (
+from workflows.search_attributes import (
     CARRIER,
     FULFILLMENT_MODE,
     FULFILLMENT_STATE,
@@ -29,7 +30,6 @@ from workflows.shared import (
     SHOP_ID,
     TIKTOK_STATUS,
     TRACKING_NUMBER,
-    order_workflow_id,
 )
 
 

@@ -39,6 +39,13 @@ from creatorflow.domain import (
     TrackingStatus,
 )
 from creatorflow.inventory import InventoryPolicy, Reservation
+from creatorflow.names import (
+    ORDERS_TASK_QUEUE,
+    TIKTOK_TASK_QUEUE,
+    catalog_workflow_id,
+    order_workflow_id,
+    shop_workflow_id,
+)
 from creatorflow.orders import (
     FulfillmentMode,
     OrderInput,
@@ -60,15 +67,7 @@ from workers.devserver import SQLITE_ARGS, TIME_SKIPPING, start_dev_server, temp
 from workers.gateway import TemporalGateway
 from workers.worker import running_workers
 from workflows.order import OrderWorkflow
-from workflows.shared import (
-    LOW_STOCK,
-    ORDERS_TASK_QUEUE,
-    SEARCH_ATTRIBUTES,
-    TIKTOK_TASK_QUEUE,
-    catalog_workflow_id,
-    order_workflow_id,
-    shop_workflow_id,
-)
+from workflows.search_attributes import LOW_STOCK, SEARCH_ATTRIBUTES
 from workflows.shop import ShopWorkflow
 
 GOOD_ADDRESS = Address(

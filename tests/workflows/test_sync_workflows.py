@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities import contracts
+from creatorflow.names import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
 from creatorflow.sync import (
     BackfillInput,
     ChangePage,
@@ -29,7 +30,6 @@ from creatorflow.sync import (
 from workers.worker import running_workers
 from workflows.backfill import BackfillWorkflow
 from workflows.reconcile import ReconcileWorkflow
-from workflows.shared import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
 
 PAGE = 5
 OCT_1 = int(datetime(2026, 10, 1, tzinfo=UTC).timestamp())

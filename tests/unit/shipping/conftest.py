@@ -18,7 +18,9 @@ from creatorflow.config import EasyPostSettings, ShippoSettings
 from creatorflow.sandbox import easypost as easypost_sandbox
 from creatorflow.sandbox import shippo as shippo_sandbox
 from creatorflow.sandbox.server import BackgroundServer
-from creatorflow.shipping import EasyPostCarrier, ShippoCarrier, WebhookDelivery
+from creatorflow.shipping.base import WebhookDelivery
+from creatorflow.shipping.easypost import EasyPostCarrier
+from creatorflow.shipping.shippo import ShippoCarrier
 
 
 @pytest.fixture

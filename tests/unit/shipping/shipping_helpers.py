@@ -11,7 +11,7 @@ import httpx
 
 from creatorflow.domain import Address, Parcel
 from creatorflow.sandbox.faults import FaultRule
-from creatorflow.shipping import ShipmentRequest
+from creatorflow.shipping.base import ShipmentRequest
 
 # Generous enough for a loaded CI box, short enough to keep the suite fast: a "timeout" fault must outlast
 # the SDK's timeout, and every other request must finish well within it.

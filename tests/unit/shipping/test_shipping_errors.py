@@ -12,16 +12,15 @@ from creatorflow.config import EasyPostSettings, ShippoSettings
 from creatorflow.domain import Provider
 from creatorflow.sandbox.faults import FaultRule
 from creatorflow.sandbox.server import bind_socket
-from creatorflow.shipping import (
+from creatorflow.shipping.base import Carrier, PurchaseRequest
+from creatorflow.shipping.easypost import EasyPostCarrier
+from creatorflow.shipping.errors import (
     AmbiguousPurchaseError,
-    Carrier,
-    EasyPostCarrier,
     NonRetryableShippingError,
-    PurchaseRequest,
     RateLimitedError,
     RetryableShippingError,
-    ShippoCarrier,
 )
+from creatorflow.shipping.shippo import ShippoCarrier
 
 QUOTE_PATHS = {Provider.SHIPPO: "/shipments", Provider.EASYPOST: "/v2/shipments"}
 

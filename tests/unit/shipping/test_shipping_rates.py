@@ -11,18 +11,16 @@ from shipping_helpers import BUYER, NOWHERE, Emulator, shipment_to
 from creatorflow.config import EasyPostSettings, Settings, ShippoSettings
 from creatorflow.domain import Provider
 from creatorflow.sandbox.faults import FaultRule
-from creatorflow.shipping import (
-    EasyPostCarrier,
+from creatorflow.shipping.easypost import EasyPostCarrier
+from creatorflow.shipping.errors import (
     InvalidAddressError,
     NoEligibleRateError,
     NonRetryableShippingError,
     ProvidersUnavailableError,
-    RatePolicy,
-    ShippoCarrier,
-    carrier_for,
-    enabled_carriers,
-    select_rate,
 )
+from creatorflow.shipping.policy import RatePolicy, select_rate
+from creatorflow.shipping.providers import carrier_for, enabled_carriers
+from creatorflow.shipping.shippo import ShippoCarrier
 
 TODAY = date(2025, 3, 3)
 EVERYTHING_DOWN = FaultRule(path="*", error_rate=1.0, kinds=["5xx"])

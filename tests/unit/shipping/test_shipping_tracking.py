@@ -9,15 +9,10 @@ from shipping_helpers import BUYER, EASYPOST_SECRET, SHIPPO_TOKEN, Emulator, shi
 
 from creatorflow.domain import Label, OtherCarrierEvent, TrackingStatus
 from creatorflow.sandbox.easypost import sign
-from creatorflow.shipping import (
-    Carrier,
-    EasyPostCarrier,
-    MalformedWebhookError,
-    PurchaseRequest,
-    ShippoCarrier,
-    WebhookDelivery,
-    WebhookRejectedError,
-)
+from creatorflow.shipping.base import Carrier, PurchaseRequest, WebhookDelivery
+from creatorflow.shipping.easypost import EasyPostCarrier
+from creatorflow.shipping.errors import MalformedWebhookError, WebhookRejectedError
+from creatorflow.shipping.shippo import ShippoCarrier
 
 Inbox = tuple[str, list[WebhookDelivery]]
 
