@@ -26,7 +26,7 @@ from creatorflow.tiktok.errors import count_tiktok_error
 TOKEN_REFRESH_GRACE = timedelta(seconds=15)
 SHIPPING_RATE_LIMIT_DELAY = timedelta(seconds=2)
 # Shippo has no server-side duplicate check: a buy whose answer was lost may still be in progress there,
-# so the look-before-buying retry waits long enough for it to land (reference/shipping.md §3).
+# so the look-before-buying retry waits long enough for it to land (docs/reference/shipping.md §3).
 AMBIGUOUS_PURCHASE_DELAY = timedelta(seconds=10)
 
 

@@ -34,7 +34,7 @@ from creatorflow.tiktok.models import (
     WarehouseStock,
 )
 
-# The largest page each search allows (reference/tiktok-shop-api.md §5.2, §5.6).
+# The largest page each search allows (docs/reference/tiktok-shop-api.md §5.2, §5.6).
 ORDER_PAGE_SIZE = 100
 AFTERSALE_PAGE_SIZE = 50
 
@@ -210,8 +210,8 @@ class TikTokActivities:
         """Tell TikTok every changed quantity: one Update Inventory call per product, all its changed SKUs;
         take off sale the products with nothing to offer, and put back those we took off once they have.
 
-        There is no idempotency key here (reference §8), and none is needed: the calls set absolute
-        quantities and statuses, so a retry sets the same ones again.
+        There is no idempotency key here (docs/reference/tiktok-shop-api.md §8), and none is needed: the
+        calls set absolute quantities and statuses, so a retry sets the same ones again.
         """
         levels = await asyncio.to_thread(self._store.stock_levels, request.shop_id)
         plan = plan_stock(levels, request.policy)

@@ -1,6 +1,6 @@
 """`ReconcileWorkflow`: one reconciliation pass over a shop, run by its Schedule (`workers.schedules`).
 
-TikTok says webhooks cannot be relied on alone (reference/tiktok-shop-api.md §8), so every few minutes
+TikTok says webhooks cannot be relied on alone (docs/reference/tiktok-shop-api.md §8), so every few minutes
 this searches orders, returns and cancellations with `update_time_ge` = the shop's stored cursor minus an
 overlap, and hands every change to its order workflow exactly as the webhook inbox would (the event ids
 are deterministic, so changes seen twice are ignored there). The cursor is advanced to the newest

@@ -1,4 +1,4 @@
-"""`ShopWorkflow`: one connected shop's credentials, for as long as the shop is connected (DESIGN.md,
+"""`ShopWorkflow`: one connected shop's credentials, for as long as the shop is connected (docs/design.md,
 "Workflows"). ID `shop:{shop_id}`; started (or woken) by the OAuth callback and TikTok's webhooks through
 signal-with-start.
 

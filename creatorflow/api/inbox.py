@@ -1,7 +1,7 @@
 """The webhook inbox: verify, record, then forward to the workflow that owns the event.
 
 Recording comes before forwarding, and forwarding is retried from the record, so an event we answered
-200 is never lost, even when Temporal is down at that moment (DESIGN.md, "Never lose a webhook").
+200 is never lost, even when Temporal is down at that moment (docs/design.md, "Never lose a webhook").
 Transport (FastAPI) and orchestration (Temporal) are both outside this module: it speaks to Temporal
 through the `EventGateway` protocol.
 """
@@ -56,7 +56,8 @@ class Outcome(StrEnum):
     MALFORMED = "malformed"
 
 
-# Product status change, information change, creation (reference §7.3): the shop's catalog re-syncs.
+# Product status change, information change, creation (docs/reference/tiktok-shop-api.md §7.3): the shop's
+# catalog re-syncs.
 PRODUCT_TOPICS = frozenset(
     {WebhookType.PRODUCT_STATUS_CHANGE, WebhookType.PRODUCT_INFORMATION_CHANGE, WebhookType.PRODUCT_CREATION}
 )

@@ -41,6 +41,8 @@ class NeedsAttention(Exception):
 
 
 class OrderBase:
+    """The attributes `OrderWorkflow.__init__` sets, declared here so every layer is type-checked."""
+
     state: OrderState  # what the order is and what happened to it; carried over continue-as-new
     policy: OrderPolicy
     _tiktok_news: bool  # read the order from TikTok before acting

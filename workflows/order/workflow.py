@@ -3,8 +3,6 @@ and update handlers (their names in `creatorflow.names.OrderMessage`)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from temporalio import workflow
 
 from workflows.order.aftersales import OrderAfterSales
@@ -50,8 +48,8 @@ class OrderWorkflow(OrderAfterSales):
         self._tiktok_news = input.carried is None  # read the order from TikTok first thing
         self._aftersales_news = False
         self._wake = False
-        self._published: tuple[Any, ...] = ()
-        self._return_recorded: tuple[Any, ...] = ()
+        self._published = ()
+        self._return_recorded = ()
         self._metrics = MeterMetrics(workflow.metric_meter())  # not counted again on replay
 
     # --- run loop ------------------------------------------------------------------------------------
