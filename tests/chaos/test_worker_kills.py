@@ -143,7 +143,7 @@ async def buy_attempt(stack: Stack, workflow_id: str) -> int:
         event.event_id
         for event in history.events
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-        and event.activity_task_scheduled_event_attributes.activity_type.name == contracts.BUY_LABEL
+        and event.activity_task_scheduled_event_attributes.activity_type.name == contracts.BUY_LABEL.name
     }
     return max(
         event.activity_task_started_event_attributes.attempt
