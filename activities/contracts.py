@@ -1,57 +1,25 @@
-"""Activity names and the models that cross them, shared by workflows (which call activities by name)
-and the activity classes (which register under these names). Nothing here imports an SDK.
+"""Every activity's definition (its name, input and output types, task queue) and the models that cross
+them, shared by workflows (which call activities through these, `workflows.calls`) and the activity
+classes (which register under `DEF.name`). Nothing here imports an SDK.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from creatorflow import shops
 from creatorflow.aftersales import AfterSaleRequest
-from creatorflow.domain import Address, Label, Provider
-from creatorflow.inventory import InventoryPolicy
-from creatorflow.orders import OrderItem, RateChoice
-from creatorflow.sync import OrderChange
-
-# TikTok Shop (task queue TIKTOK_TASK_QUEUE)
-FETCH_ORDER = "tiktok.fetch_order"
-SHIP_PACKAGE = "tiktok.ship_package"
-ARRANGE_TIKTOK_SHIPMENT = "tiktok.arrange_tiktok_shipment"
-CANCEL_ORDER = "tiktok.cancel_order"
-FETCH_AFTERSALES = "tiktok.fetch_aftersales"
-DECIDE_AFTERSALE = "tiktok.decide_aftersale"
-SYNC_CATALOG = "tiktok.sync_catalog"
-PUSH_STOCK = "tiktok.push_stock"
-SEARCH_CHANGES = "tiktok.search_changes"  # creatorflow.sync.ChangeSearch -> ChangePage
-
-# Order workflows, reached through the event gateway (task queue ORDERS_TASK_QUEUE)
-DELIVER_ORDER_CHANGES = "orders.deliver_changes"  # OrderChangeBatch -> creatorflow.sync.DeliveryReport
-
-# Shipping providers (task queue ORDERS_TASK_QUEUE)
-CHOOSE_RATE = "shipping.choose_rate"
-BUY_LABEL = "shipping.buy_label"
-REFUND_LABEL = "shipping.refund_label"
-TRACK_LABEL = "shipping.track_label"
-
-# App database (task queue ORDERS_TASK_QUEUE)
-RECORD_ORDER = "store.record_order"
-RECORD_LABEL = "store.record_label"
-RECORD_LABEL_REFUND = "store.record_label_refund"
-RECORD_RETURN = "store.record_return"
-RESERVE_STOCK = "store.reserve_stock"
-LOAD_SYNC_CURSOR = "store.load_sync_cursor"  # SyncCursorRef -> int (0: none yet)
-ADVANCE_SYNC_CURSOR = "store.advance_sync_cursor"  # SyncCursorUpdate -> int (where it is now)
-
-# Shop credentials (task queue ORDERS_TASK_QUEUE, where ShopWorkflow runs)
-REFRESH_TOKENS = "shops.refresh_tokens"
-RECORD_SHOP = "shops.record_shop"
-# ShopRef -> None, or a non-retryable SHOP_DEAUTHORIZED or SHOP_NEEDS_REAUTHORIZATION error; order workflows
-# ask it before buying a label, and again now and then while parked for either.
-REQUIRE_AUTHORIZED_SHOP = "shops.require_authorized"
+from creatorflow.domain import Address, Label, LabelRefund, Provider, Tracking
+from creatorflow.inventory import CatalogSummary, InventoryPolicy, Reservation
+from creatorflow.names import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
+from creatorflow.orders import OrderItem, OrderSnapshot, RateChoice
+from creatorflow.shops import TokenExpiries
+from creatorflow.sync import ChangePage, ChangeSearch, DeliveryReport, OrderChange
 
 # Types of the non-retryable ApplicationErrors activities raise. Any of them moves the order to
 # NEEDS_ATTENTION (with the type as AttentionReason) instead of failing the workflow.
@@ -229,3 +197,65 @@ class SyncCursorUpdate(_Message):
     shop_id: str
     name: str
     value: int
+
+
+In = TypeVar("In")
+Out = TypeVar("Out")
+
+
+@dataclass(frozen=True)
+class ActivityDef(Generic[In, Out]):
+    """One activity as both sides see it: workflows call it (`workflows.calls.call`), so mypy checks the
+    argument and infers the result; its implementation registers under `name` and takes `input`, returns
+    `output` (a unit test holds every implementation to that). `name` is in every workflow's history:
+    never rename one."""
+
+    name: str
+    input: type[In]
+    output: type[Out]
+    task_queue: str
+
+
+# TikTok Shop: its own rate-limited queue.
+FETCH_ORDER = ActivityDef("tiktok.fetch_order", OrderRef, OrderSnapshot, TIKTOK_TASK_QUEUE)
+SHIP_PACKAGE = ActivityDef("tiktok.ship_package", ShipPackageRequest, ShipPackageResult, TIKTOK_TASK_QUEUE)
+ARRANGE_TIKTOK_SHIPMENT = ActivityDef(
+    "tiktok.arrange_tiktok_shipment", OrderRef, TikTokLabel, TIKTOK_TASK_QUEUE
+)
+CANCEL_ORDER = ActivityDef("tiktok.cancel_order", CancelOrderRequest, type(None), TIKTOK_TASK_QUEUE)
+FETCH_AFTERSALES = ActivityDef("tiktok.fetch_aftersales", OrderRef, AfterSales, TIKTOK_TASK_QUEUE)
+DECIDE_AFTERSALE = ActivityDef("tiktok.decide_aftersale", AfterSaleVerdict, type(None), TIKTOK_TASK_QUEUE)
+SYNC_CATALOG = ActivityDef("tiktok.sync_catalog", CatalogRequest, CatalogSummary, TIKTOK_TASK_QUEUE)
+PUSH_STOCK = ActivityDef("tiktok.push_stock", CatalogRequest, CatalogSummary, TIKTOK_TASK_QUEUE)
+SEARCH_CHANGES = ActivityDef("tiktok.search_changes", ChangeSearch, ChangePage, TIKTOK_TASK_QUEUE)
+
+# Order workflows, reached through the event gateway.
+DELIVER_ORDER_CHANGES = ActivityDef(
+    "orders.deliver_changes", OrderChangeBatch, DeliveryReport, ORDERS_TASK_QUEUE
+)
+
+# Shipping providers.
+CHOOSE_RATE = ActivityDef("shipping.choose_rate", RateQuery, RateChoice, ORDERS_TASK_QUEUE)
+BUY_LABEL = ActivityDef("shipping.buy_label", BuyLabelRequest, Label, ORDERS_TASK_QUEUE)
+REFUND_LABEL = ActivityDef("shipping.refund_label", Label, LabelRefund, ORDERS_TASK_QUEUE)
+TRACK_LABEL = ActivityDef("shipping.track_label", Label, Tracking, ORDERS_TASK_QUEUE)
+
+# App database.
+RECORD_ORDER = ActivityDef("store.record_order", OrderRecordUpdate, type(None), ORDERS_TASK_QUEUE)
+RECORD_LABEL = ActivityDef("store.record_label", LabelRecord, type(None), ORDERS_TASK_QUEUE)
+RECORD_LABEL_REFUND = ActivityDef(
+    "store.record_label_refund", LabelRefundRecord, type(None), ORDERS_TASK_QUEUE
+)
+RECORD_RETURN = ActivityDef("store.record_return", ReturnRecordUpdate, type(None), ORDERS_TASK_QUEUE)
+RESERVE_STOCK = ActivityDef("store.reserve_stock", StockRequest, Reservation, ORDERS_TASK_QUEUE)
+# The cursor's value; 0: none yet.
+LOAD_SYNC_CURSOR = ActivityDef("store.load_sync_cursor", SyncCursorRef, int, ORDERS_TASK_QUEUE)
+# Where the cursor is now (never moved back).
+ADVANCE_SYNC_CURSOR = ActivityDef("store.advance_sync_cursor", SyncCursorUpdate, int, ORDERS_TASK_QUEUE)
+
+# Shop credentials (where ShopWorkflow runs).
+REFRESH_TOKENS = ActivityDef("shops.refresh_tokens", ShopRef, TokenExpiries, ORDERS_TASK_QUEUE)
+RECORD_SHOP = ActivityDef("shops.record_shop", ShopRecordUpdate, type(None), ORDERS_TASK_QUEUE)
+# None, or a non-retryable SHOP_DEAUTHORIZED or SHOP_NEEDS_REAUTHORIZATION error; order workflows ask it
+# before buying a label, and again now and then while parked for either.
+REQUIRE_AUTHORIZED_SHOP = ActivityDef("shops.require_authorized", ShopRef, type(None), ORDERS_TASK_QUEUE)

@@ -15,17 +15,18 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import contracts
-from activities.metrics import MeterMetrics
-from creatorflow.metrics import count_shipping_error, count_tiktok_error
+from creatorflow.metrics import MeterMetrics
 from creatorflow.shipping import errors as shipping
+from creatorflow.shipping.errors import count_shipping_error
 from creatorflow.store.shops import ShopNotFoundError
 from creatorflow.tiktok import errors as tiktok
+from creatorflow.tiktok.errors import count_tiktok_error
 
 # After 105002 the shop workflow refreshes the token; give it a moment before the next attempt.
 TOKEN_REFRESH_GRACE = timedelta(seconds=15)
 SHIPPING_RATE_LIMIT_DELAY = timedelta(seconds=2)
 # Shippo has no server-side duplicate check: a buy whose answer was lost may still be in progress there,
-# so the look-before-buying retry waits long enough for it to land (reference/shipping.md §3).
+# so the look-before-buying retry waits long enough for it to land (docs/reference/shipping.md §3).
 AMBIGUOUS_PURCHASE_DELAY = timedelta(seconds=10)
 
 

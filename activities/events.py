@@ -9,8 +9,9 @@ from temporalio import activity
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities import contracts
-from creatorflow.api.inbox import EventGateway, WorkflowClosedError
-from creatorflow.orders import OrderMessage, TikTokOrderEvent
+from creatorflow.gateway import EventGateway, WorkflowClosedError
+from creatorflow.names import OrderMessage
+from creatorflow.orders import TikTokOrderEvent
 from creatorflow.sync import Delivery, DeliveryReport, OrderChange
 
 # Temporal is briefly unable to answer: the whole batch is retried (every hand-over is idempotent).
@@ -31,7 +32,7 @@ class EventActivities:
     def __init__(self, gateway: EventGateway) -> None:
         self._gateway = gateway
 
-    @activity.defn(name=contracts.DELIVER_ORDER_CHANGES)
+    @activity.defn(name=contracts.DELIVER_ORDER_CHANGES.name)
     async def deliver_order_changes(self, batch: contracts.OrderChangeBatch) -> DeliveryReport:
         """Every change to its order's workflow, at most `batch.window` at once.
 

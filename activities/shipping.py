@@ -14,16 +14,10 @@ from activities import contracts
 from activities.errors import activity_errors
 from creatorflow.domain import Address, Label, LabelRefund, Provider, Tracking
 from creatorflow.orders import RateChoice
-from creatorflow.shipping import (
-    Carrier,
-    ItemToPack,
-    PurchaseRequest,
-    RatePolicy,
-    ShipmentRequest,
-    ShippingError,
-    build_parcel,
-    select_rate,
-)
+from creatorflow.shipping.base import Carrier, PurchaseRequest, ShipmentRequest
+from creatorflow.shipping.errors import ShippingError
+from creatorflow.shipping.parcels import ItemToPack, build_parcel
+from creatorflow.shipping.policy import RatePolicy, select_rate
 
 
 class ShippingActivities:
@@ -48,7 +42,7 @@ class ShippingActivities:
         except KeyError:
             raise ValueError(f"provider {provider.value} is not enabled") from None
 
-    @activity.defn(name=contracts.CHOOSE_RATE)
+    @activity.defn(name=contracts.CHOOSE_RATE.name)
     async def choose_rate(self, query: contracts.RateQuery) -> RateChoice:
         """Validate the address, build the parcel, quote every provider (or the pinned one), choose."""
         carriers = [self._carrier(query.provider)] if query.provider else list(self._carriers.values())
@@ -88,7 +82,7 @@ class ShippingActivities:
         assert last_error is not None, "carriers is never empty"
         raise last_error
 
-    @activity.defn(name=contracts.BUY_LABEL)
+    @activity.defn(name=contracts.BUY_LABEL.name)
     async def buy_label(self, request: contracts.BuyLabelRequest) -> Label:
         """Idempotent: the adapter returns the label already bought for this rate, if any."""
         choice = request.choice
@@ -99,12 +93,12 @@ class ShippingActivities:
                 )
             )
 
-    @activity.defn(name=contracts.REFUND_LABEL)
+    @activity.defn(name=contracts.REFUND_LABEL.name)
     async def refund_label(self, label: Label) -> LabelRefund:
         with activity_errors():
             return await self._carrier(label.rate.provider).refund_label(label)
 
-    @activity.defn(name=contracts.TRACK_LABEL)
+    @activity.defn(name=contracts.TRACK_LABEL.name)
     async def track_label(self, label: Label) -> Tracking:
         with activity_errors():
             return await self._carrier(label.rate.provider).track(label)

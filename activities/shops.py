@@ -29,7 +29,7 @@ class ShopActivities:
         self._tiktok = tiktok
         self._pause_polling = pause_polling
 
-    @activity.defn(name=contracts.REFRESH_TOKENS)
+    @activity.defn(name=contracts.REFRESH_TOKENS.name)
     async def refresh_tokens(self, ref: contracts.ShopRef) -> TokenExpiries:
         """Trade the stored refresh token for new tokens and store them; only their expiries come back.
 
@@ -52,7 +52,7 @@ class ShopActivities:
                 refresh_expires_at=grant.refresh_token_expires_at,
             )
 
-    @activity.defn(name=contracts.RECORD_SHOP)
+    @activity.defn(name=contracts.RECORD_SHOP.name)
     async def record_shop(self, update: contracts.ShopRecordUpdate) -> None:
         """The store's shop row follows the workflow; a deauthorized shop is no longer polled either
         (its token is void, so every pass would fail)."""
@@ -63,7 +63,7 @@ class ShopActivities:
         if status is ShopStatus.DEAUTHORIZED:
             await self._pause_polling(update.shop_id, "the seller deauthorized the app")
 
-    @activity.defn(name=contracts.REQUIRE_AUTHORIZED_SHOP)
+    @activity.defn(name=contracts.REQUIRE_AUTHORIZED_SHOP.name)
     async def require_authorized(self, ref: contracts.ShopRef) -> None:
         """An order whose seller revoked the app, or whose refresh token TikTok rejected, must not buy a
         label: TikTok would refuse to ship it with our void token. The store's shop row follows the shop's

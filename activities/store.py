@@ -18,7 +18,7 @@ class StoreActivities:
     def __init__(self, store: Store) -> None:
         self._store = store
 
-    @activity.defn(name=contracts.RECORD_ORDER)
+    @activity.defn(name=contracts.RECORD_ORDER.name)
     async def record_order(self, update: contracts.OrderRecordUpdate) -> None:
         """The order's projection; its held stock follows it off the shelf (shipped) or back (cancelled)."""
         await asyncio.to_thread(self._store.upsert_order, OrderRecord(**update.model_dump()))
@@ -26,7 +26,7 @@ class StoreActivities:
         if settled is not None:
             await asyncio.to_thread(self._store.settle_reservation, update.shop_id, update.order_id, settled)
 
-    @activity.defn(name=contracts.RESERVE_STOCK)
+    @activity.defn(name=contracts.RESERVE_STOCK.name)
     async def reserve_stock(self, request: contracts.StockRequest) -> Reservation:
         return await asyncio.to_thread(
             self._store.reserve_stock,
@@ -35,7 +35,7 @@ class StoreActivities:
             [(item.sku_id, item.quantity) for item in request.items],
         )
 
-    @activity.defn(name=contracts.RECORD_LABEL)
+    @activity.defn(name=contracts.RECORD_LABEL.name)
     async def record_label(self, record: contracts.LabelRecord) -> None:
         label = record.label
         await asyncio.to_thread(
@@ -58,23 +58,23 @@ class StoreActivities:
             ),
         )
 
-    @activity.defn(name=contracts.RECORD_LABEL_REFUND)
+    @activity.defn(name=contracts.RECORD_LABEL_REFUND.name)
     async def record_label_refund(self, record: contracts.LabelRefundRecord) -> None:
         await asyncio.to_thread(
             self._store.set_label_status, record.idempotency_key, LabelStatus(record.status)
         )
 
-    @activity.defn(name=contracts.LOAD_SYNC_CURSOR)
+    @activity.defn(name=contracts.LOAD_SYNC_CURSOR.name)
     async def load_sync_cursor(self, ref: contracts.SyncCursorRef) -> int:
         return await asyncio.to_thread(self._store.sync_cursor, ref.shop_id, ref.name) or 0
 
-    @activity.defn(name=contracts.ADVANCE_SYNC_CURSOR)
+    @activity.defn(name=contracts.ADVANCE_SYNC_CURSOR.name)
     async def advance_sync_cursor(self, update: contracts.SyncCursorUpdate) -> int:
         return await asyncio.to_thread(
             self._store.advance_sync_cursor, update.shop_id, update.name, update.value
         )
 
-    @activity.defn(name=contracts.RECORD_RETURN)
+    @activity.defn(name=contracts.RECORD_RETURN.name)
     async def record_return(self, update: contracts.ReturnRecordUpdate) -> None:
         """Return analytics; a completed return-and-refund (the package was received) restocks the order."""
         await asyncio.to_thread(self._store.upsert_return, ReturnRecord(**update.model_dump()))

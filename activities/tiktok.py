@@ -34,7 +34,7 @@ from creatorflow.tiktok.models import (
     WarehouseStock,
 )
 
-# The largest page each search allows (reference/tiktok-shop-api.md §5.2, §5.6).
+# The largest page each search allows (docs/reference/tiktok-shop-api.md §5.2, §5.6).
 ORDER_PAGE_SIZE = 100
 AFTERSALE_PAGE_SIZE = 50
 
@@ -59,13 +59,13 @@ class TikTokActivities:
             )
         return orders[0]
 
-    @activity.defn(name=contracts.FETCH_ORDER)
+    @activity.defn(name=contracts.FETCH_ORDER.name)
     async def fetch_order(self, ref: contracts.OrderRef) -> OrderSnapshot:
         with activity_errors():
             shop = await self._shop(ref.shop_id)
             return snapshot_of(ref.shop_id, await self._order(shop, ref.order_id))
 
-    @activity.defn(name=contracts.SHIP_PACKAGE)
+    @activity.defn(name=contracts.SHIP_PACKAGE.name)
     async def ship_package(self, request: contracts.ShipPackageRequest) -> contracts.ShipPackageResult:
         """Mark the order's package shipped with our carrier's tracking number.
 
@@ -113,7 +113,7 @@ class TikTokActivities:
             non_retryable=True,
         )
 
-    @activity.defn(name=contracts.ARRANGE_TIKTOK_SHIPMENT)
+    @activity.defn(name=contracts.ARRANGE_TIKTOK_SHIPMENT.name)
     async def arrange_tiktok_shipment(self, ref: contracts.OrderRef) -> contracts.TikTokLabel:
         """TikTok shipping: arrange the package with TikTok's carrier, then fetch TikTok's label."""
         with activity_errors():
@@ -135,13 +135,13 @@ class TikTokActivities:
                 package_id=package_id, doc_url=document.doc_url, tracking_number=document.tracking_number
             )
 
-    @activity.defn(name=contracts.CANCEL_ORDER)
+    @activity.defn(name=contracts.CANCEL_ORDER.name)
     async def cancel_order(self, request: contracts.CancelOrderRequest) -> None:
         with activity_errors():
             shop = await self._shop(request.shop_id)
             await self._client.cancel_order(shop, request.order_id, cancel_reason=request.reason)
 
-    @activity.defn(name=contracts.FETCH_AFTERSALES)
+    @activity.defn(name=contracts.FETCH_AFTERSALES.name)
     async def fetch_aftersales(self, ref: contracts.OrderRef) -> contracts.AfterSales:
         """Every cancellation and return request of one order (search by order id, all pages)."""
         with activity_errors():
@@ -163,7 +163,7 @@ class TikTokActivities:
             ]
         return contracts.AfterSales(cancellations=cancellations, returns=returns)
 
-    @activity.defn(name=contracts.DECIDE_AFTERSALE)
+    @activity.defn(name=contracts.DECIDE_AFTERSALE.name)
     async def decide_aftersale(self, verdict: contracts.AfterSaleVerdict) -> None:
         """Approve or reject a cancellation or return request, under TikTok's idempotency_key."""
         calls: dict[tuple[str, bool], Callable[..., Awaitable[None]]] = {
@@ -181,7 +181,7 @@ class TikTokActivities:
             shop = await self._shop(verdict.shop_id)
             await calls[(verdict.kind, verdict.approve)](shop, verdict.request_id, **options)
 
-    @activity.defn(name=contracts.SYNC_CATALOG)
+    @activity.defn(name=contracts.SYNC_CATALOG.name)
     async def sync_catalog(self, request: contracts.CatalogRequest) -> CatalogSummary:
         """Every product, its status, SKUs, warehouses and stock, into the store. Inactive ones too: a
         product TikTok or the seller deactivated must be marked so, or its stock would still be pushed
@@ -205,13 +205,13 @@ class TikTokActivities:
             low_stock=[level.seller_sku or level.sku_id for level in low_stock(levels, request.policy)],
         )
 
-    @activity.defn(name=contracts.PUSH_STOCK)
+    @activity.defn(name=contracts.PUSH_STOCK.name)
     async def push_stock(self, request: contracts.CatalogRequest) -> CatalogSummary:
         """Tell TikTok every changed quantity: one Update Inventory call per product, all its changed SKUs;
         take off sale the products with nothing to offer, and put back those we took off once they have.
 
-        There is no idempotency key here (reference §8), and none is needed: the calls set absolute
-        quantities and statuses, so a retry sets the same ones again.
+        There is no idempotency key here (docs/reference/tiktok-shop-api.md §8), and none is needed: the
+        calls set absolute quantities and statuses, so a retry sets the same ones again.
         """
         levels = await asyncio.to_thread(self._store.stock_levels, request.shop_id)
         plan = plan_stock(levels, request.policy)
@@ -290,7 +290,7 @@ class TikTokActivities:
         refused += [f"{item}: {message}" for item, message in failed.items()]
         return [item for item in ids if item not in failed]
 
-    @activity.defn(name=contracts.SEARCH_CHANGES)
+    @activity.defn(name=contracts.SEARCH_CHANGES.name)
     async def search_changes(self, search: ChangeSearch) -> ChangePage:
         """One page of order, return or cancellation search, oldest first, reduced to order changes."""
         with activity_errors():

@@ -24,12 +24,13 @@ from temporalio.worker import Worker
 
 from bench.bare import BARE_TASK_QUEUE, BareWorkflow, noop
 from bench.harness import cpu_ms_per, cpu_seconds, log, quiet_shop, ratio, sandbox
+from creatorflow.names import order_workflow_id
 from creatorflow.orders import FulfillmentState, reached
 from devstack.fast import FAST_ORDERS
 from devstack.polling import eventually
 from devstack.stack import SandboxShop, Stack
 from workers.worker import MAX_CONCURRENT_ACTIVITIES
-from workflows.shared import FULFILLMENT_STATE, order_workflow_id
+from workflows.search_attributes import FULFILLMENT_STATE
 
 GOAL = 0.7
 # Shipped orders wait quietly (no tracking polls) while the rest are measured.

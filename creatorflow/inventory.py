@@ -22,13 +22,6 @@ TIKTOK_MAX_QUANTITY = 99_999
 OUT_OF_STOCK = "OutOfStock"  # AttentionReason of a paid order we have no stock for
 
 
-class CatalogMessage:
-    """Names of the catalog workflow's signal and query, for the API, CLI and workflow alike."""
-
-    CHANGED = "catalog_changed"
-    STATE = "state"
-
-
 class CatalogChange(BaseModel):
     """Something changed: a product webhook (types 5, 15, 16), a connect, or an operator's stock count."""
 

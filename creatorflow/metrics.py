@@ -1,14 +1,12 @@
-"""Application counters, defined once. The core only counts through the `Metrics` protocol; the workers
-implement it on the Temporal SDK runtime's meter, so application counters and the SDK's own metrics are
-served from one Prometheus endpoint per process (`metrics_address` in settings)."""
+"""Application counters, defined once. The core only counts through the `Metrics` protocol; `MeterMetrics`
+implements it on a meter such as the Temporal SDK runtime's, so application counters and the SDK's own
+metrics are served from one Prometheus endpoint per process (`metrics_address` in settings)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
-
-from creatorflow.shipping.errors import ShippingError
-from creatorflow.tiktok.errors import TikTokError
 
 
 @dataclass(frozen=True)
@@ -42,15 +40,28 @@ class NoMetrics:
         pass
 
 
-def count_tiktok_error(metrics: Metrics, exc: TikTokError) -> None:
-    """By TikTok's code, or by HTTP status where TikTok's answer had none (`http_none`: no answer at all)."""
-    code = str(exc.code) if exc.code is not None else f"http_{exc.http_status or 'none'}"
-    metrics.add(TIKTOK_API_ERRORS, code=code, error=type(exc).__name__)
+class MeterCounter(Protocol):
+    def add(self, value: int, attributes: Mapping[str, str], /) -> None: ...
 
 
-def count_shipping_error(metrics: Metrics, exc: ShippingError) -> None:
-    """By provider (`none` for an error about no single one: none could quote, no rate fits) and kind:
-    `ambiguous` (a buy whose outcome is unknown), `retryable` or `non_retryable`."""
-    kind = "ambiguous" if exc.ambiguous else "retryable" if exc.retryable else "non_retryable"
-    provider = exc.provider.value if exc.provider else "none"
-    metrics.add(SHIPPING_API_ERRORS, provider=provider, kind=kind, error=type(exc).__name__)
+class Meter(Protocol):
+    """What `MeterMetrics` needs of a meter; Temporal's `MetricMeter` (the runtime's, an activity's or a
+    workflow's) is one, without this module importing Temporal."""
+
+    def create_counter(self, name: str, description: str | None, unit: str | None, /) -> MeterCounter: ...
+
+
+class MeterMetrics:
+    """`Metrics` on a meter. A workflow's meter skips counting while the workflow replays, so nothing is
+    counted twice."""
+
+    def __init__(self, meter: Meter) -> None:
+        self._meter = meter
+        self._counters: dict[str, MeterCounter] = {}
+
+    def add(self, counter: Counter, value: int = 1, **attributes: str) -> None:
+        if counter.name not in self._counters:
+            self._counters[counter.name] = self._meter.create_counter(
+                counter.name, counter.description, counter.unit or None
+            )
+        self._counters[counter.name].add(value, attributes)

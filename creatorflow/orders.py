@@ -1,7 +1,7 @@
 """The order lifecycle as plain data: our fulfillment states, what we keep of a TikTok order, and the
 events that move it. `OrderWorkflow` drives these; nothing here knows about Temporal.
 
-Our states are ours; TikTok's `status` is kept alongside (DESIGN.md, "Workflows").
+Our states are ours; TikTok's `status` is kept alongside (docs/design.md, "Workflows").
 """
 
 from __future__ import annotations
@@ -19,21 +19,6 @@ from creatorflow.aftersales import AfterSaleRequest, AfterSalesPolicy
 from creatorflow.domain import Address, Label, Provider, Rate, RateExplanation, TrackingStatus
 from creatorflow.journal import Journal
 from creatorflow.tiktok.models import Order, OrderStatus, RecipientAddress
-
-
-class OrderMessage:
-    """Names of the order workflow's signals, query and updates, for the API, CLI and workflow alike."""
-
-    TIKTOK_EVENT = "tiktok_event"
-    TRACKING_EVENT = "tracking_event"
-    STATE = "state"
-    RETRY = "retry"
-    HOLD = "hold"
-    RELEASE = "release"
-    RESHIP = "reship"
-    CANCEL = "cancel"
-    APPROVE = "approve_aftersale"
-    REJECT = "reject_aftersale"
 
 
 class FulfillmentState(StrEnum):
@@ -284,7 +269,7 @@ class OrderPolicy(BaseModel):
     # What the order decides alone about buyers' cancellations, refunds and returns.
     aftersales: AfterSalesPolicy = Field(default_factory=AfterSalesPolicy)
     # Flag an order still not in the carrier's hands this long before TikTok's ship-by (rts_sla_time):
-    # TikTok counts it dispatched only at the first carrier scan (reference/peers.md §4).
+    # TikTok counts it dispatched only at the first carrier scan (docs/reference/peers.md §4).
     late_shipment_margin: timedelta = timedelta(hours=24)
     # While parked because the seller's authorization is void, ask this often whether it is back.
     shop_recheck: timedelta = timedelta(minutes=10)

@@ -21,15 +21,6 @@ from creatorflow.journal import Journal
 DEAUTHORIZATION_CLOCK_TOLERANCE = timedelta(minutes=1)
 
 
-class ShopMessage:
-    """Names of the shop workflow's signals, query and update, for the API, CLI and workflow alike."""
-
-    CONNECTED = "connected"
-    AUTHORIZATION_EVENT = "authorization_event"
-    STATUS = "status"
-    REFRESH_NOW = "refresh_now"
-
-
 class ShopLifecycle(StrEnum):
     ACTIVE = "ACTIVE"
     REFRESH_FAILING = "REFRESH_FAILING"  # refreshes fail and are being retried; orders still flow

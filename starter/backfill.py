@@ -22,6 +22,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
 from creatorflow.config import Settings, get_settings
+from creatorflow.names import ORDERS_TASK_QUEUE, backfill_workflow_id
 from creatorflow.store.shops import ShopNotFoundError
 from creatorflow.store.tables import ShopStatus
 from creatorflow.sync import BackfillInput, SyncProgress
@@ -29,7 +30,6 @@ from starter import runtime
 from starter.progress import changed_lines
 from workers.client import connect
 from workflows.backfill import BackfillWorkflow
-from workflows.shared import ORDERS_TASK_QUEUE, backfill_workflow_id
 
 backfill_app = typer.Typer(
     help="Backfill a shop's historical orders: each gets its order workflow, none is started twice.",

@@ -12,15 +12,15 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from temporalio.client import Client
 
-from activities.metrics import client_metrics
 from creatorflow.api.app import create_app
 from creatorflow.api.inbox import WebhookInbox
 from creatorflow.api.onboarding import Onboarding
 from creatorflow.config import Settings
 from creatorflow.crypto import Keyring
-from creatorflow.shipping import enabled_carriers
+from creatorflow.shipping.providers import enabled_carriers
 from creatorflow.store import Store
 from creatorflow.store.db import create_schema, make_engine
+from workers.client import client_metrics
 from workers.codec import EncryptionCodec, codec_router
 from workers.gateway import TemporalGateway
 

@@ -9,12 +9,12 @@ from temporalio.client import Client
 
 from creatorflow import logs
 from creatorflow.config import Settings, get_settings
+from creatorflow.names import ids_of_workflow
 from creatorflow.tiktok.client import TikTokShopClient
 from starter import runtime
 from starter.serving import serving
 from workers.client import connect, sdk_runtime
 from workers.worker import build_workers, running_workers
-from workflows.shared import ids_of_workflow
 
 
 def worker() -> None:

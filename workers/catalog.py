@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from temporalio.client import Client
 
-from creatorflow.inventory import CatalogChange, CatalogInput, CatalogMessage, InventoryPolicy
+from creatorflow.inventory import CatalogChange, CatalogInput, InventoryPolicy
+from creatorflow.names import ORDERS_TASK_QUEUE, CatalogMessage, catalog_workflow_id
 from workflows.catalog import CatalogWorkflow
-from workflows.shared import ORDERS_TASK_QUEUE, catalog_workflow_id
 
 
 async def signal_catalog(client: Client, shop_id: str, policy: InventoryPolicy, change: CatalogChange) -> str:

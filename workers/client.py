@@ -11,6 +11,7 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 
 from creatorflow.config import TemporalSettings
 from creatorflow.crypto import Keyring
+from creatorflow.metrics import MeterMetrics
 from workers.codec import EncryptionCodec
 
 
@@ -25,6 +26,11 @@ def data_converter(keyring: Keyring) -> DataConverter:
         payload_codec=EncryptionCodec(keyring),
         failure_converter_class=DefaultFailureConverterWithEncodedAttributes,
     )
+
+
+def client_metrics(client: Client) -> MeterMetrics:
+    """Counters on the meter of the runtime `client` runs on: served by its Prometheus endpoint, if any."""
+    return MeterMetrics((client.service_client.config.runtime or Runtime.default()).metric_meter)
 
 
 def sdk_runtime(metrics_address: str | None) -> Runtime:

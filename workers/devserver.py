@@ -12,7 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.crypto import Keyring
 from workers.client import data_converter
-from workflows.shared import SEARCH_ATTRIBUTES
+from workflows.search_attributes import SEARCH_ATTRIBUTES
 
 SQLITE_ARGS = ["--sqlite-pragma", "journal_mode=wal", "--sqlite-pragma", "synchronous=normal"]
 # Newly registered search attributes are usable at once (dev only).

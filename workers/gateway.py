@@ -9,16 +9,16 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
-from creatorflow.api.inbox import WorkflowClosedError
 from creatorflow.config import Settings
+from creatorflow.gateway import WorkflowClosedError
 from creatorflow.inventory import CatalogChange, InventoryPolicy
+from creatorflow.names import ORDERS_TASK_QUEUE, ShopMessage, order_workflow_id, shop_workflow_id
 from creatorflow.orders import OrderInput, OrderPolicy
-from creatorflow.shops import ShopConnected, ShopInput, ShopMessage, ShopPolicy
+from creatorflow.shops import ShopConnected, ShopInput, ShopPolicy
 from creatorflow.sync import SyncPolicy
 from workers.catalog import signal_catalog
 from workers.schedules import ensure_reconcile_schedule
 from workflows.order import OrderWorkflow
-from workflows.shared import ORDERS_TASK_QUEUE, order_workflow_id, shop_workflow_id
 from workflows.shop import ShopWorkflow
 
 

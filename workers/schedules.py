@@ -29,9 +29,9 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
+from creatorflow.names import ORDERS_TASK_QUEUE, reconcile_schedule_id
 from creatorflow.sync import ReconcileInput, SyncPolicy, SyncProgress
 from workflows.reconcile import ReconcileWorkflow
-from workflows.shared import ORDERS_TASK_QUEUE, reconcile_schedule_id
 
 
 def reconcile_schedule(shop_id: str, policy: SyncPolicy) -> Schedule:

@@ -18,7 +18,10 @@ from activities.shops import ShopActivities
 from activities.store import StoreActivities
 from activities.tiktok import TikTokActivities
 from creatorflow.config import Settings
-from creatorflow.shipping import Carrier, RatePolicy, enabled_carriers
+from creatorflow.names import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
+from creatorflow.shipping.base import Carrier
+from creatorflow.shipping.policy import RatePolicy
+from creatorflow.shipping.providers import enabled_carriers
 from creatorflow.store import Store
 from creatorflow.tiktok.client import TikTokShopClient
 from workers.gateway import TemporalGateway
@@ -27,7 +30,6 @@ from workflows.backfill import BackfillWorkflow
 from workflows.catalog import CatalogWorkflow
 from workflows.order import OrderWorkflow
 from workflows.reconcile import ReconcileWorkflow
-from workflows.shared import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
 from workflows.shop import ShopWorkflow
 
 WORKFLOWS = [OrderWorkflow, ShopWorkflow, CatalogWorkflow, BackfillWorkflow, ReconcileWorkflow]
@@ -42,6 +44,25 @@ def build_workers(
     tiktok: TikTokShopClient,
     carriers: Sequence[Carrier] | None = None,
 ) -> list[Worker]:
+    activities = activities_by_queue(client, settings, store, tiktok, carriers)
+    orders = Worker(
+        client,
+        task_queue=ORDERS_TASK_QUEUE,
+        workflows=WORKFLOWS,
+        activities=activities[ORDERS_TASK_QUEUE],
+        max_concurrent_activities=MAX_CONCURRENT_ACTIVITIES,
+    )
+    return [orders, tiktok_worker(client, settings, activities[TIKTOK_TASK_QUEUE])]
+
+
+def activities_by_queue(
+    client: Client,
+    settings: Settings,
+    store: Store,
+    tiktok: TikTokShopClient,
+    carriers: Sequence[Carrier] | None = None,
+) -> dict[str, list[Callable[..., Any]]]:
+    """Every activity implementation, on the task queue its definition (`activities.contracts`) names."""
     shipping = ShippingActivities(
         carriers if carriers is not None else enabled_carriers(settings),
         ship_from=settings.shipping.ship_from,
@@ -54,13 +75,9 @@ def build_workers(
         settings.tiktok,
         pause_polling=lambda shop_id, reason: pause_reconcile_schedule(client, shop_id, reason),
     )
-    gateway = TemporalGateway.from_settings(client, settings)
-    events = EventActivities(gateway)
-    orders = Worker(
-        client,
-        task_queue=ORDERS_TASK_QUEUE,
-        workflows=WORKFLOWS,
-        activities=[
+    events = EventActivities(TemporalGateway.from_settings(client, settings))
+    return {
+        ORDERS_TASK_QUEUE: [
             shipping.choose_rate,
             shipping.buy_label,
             shipping.refund_label,
@@ -77,12 +94,7 @@ def build_workers(
             store_activities.advance_sync_cursor,
             events.deliver_order_changes,
         ],
-        max_concurrent_activities=MAX_CONCURRENT_ACTIVITIES,
-    )
-    tiktok_queue = tiktok_worker(
-        client,
-        settings,
-        [
+        TIKTOK_TASK_QUEUE: [
             tiktok_activities.fetch_order,
             tiktok_activities.ship_package,
             tiktok_activities.arrange_tiktok_shipment,
@@ -93,8 +105,7 @@ def build_workers(
             tiktok_activities.push_stock,
             tiktok_activities.search_changes,
         ],
-    )
-    return [orders, tiktok_queue]
+    }
 
 
 def tiktok_worker(client: Client, settings: Settings, activities: Sequence[Callable[..., Any]]) -> Worker:

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 from temporalio import workflow
 
+from workflows import search_attributes
+from workflows.sweep import Sweep
+
 with workflow.unsafe.imports_passed_through():
+    from creatorflow.names import PROGRESS_QUERY
     from creatorflow.sync import BackfillInput, ChangeSearch, SweepState, SyncProgress
-    from workflows import shared
-    from workflows.sweep import Sweep
 
 
 @workflow.defn
@@ -40,7 +42,7 @@ class BackfillWorkflow:
 
     @workflow.run
     async def run(self, input: BackfillInput) -> SyncProgress:
-        workflow.upsert_search_attributes([shared.SHOP_ID.value_set(input.shop_id)])
+        workflow.upsert_search_attributes([search_attributes.SHOP_ID.value_set(input.shop_id)])
         await self._sweep.run(
             lambda state: workflow.continue_as_new(
                 input.model_copy(update={"until": self._until, "carried": state})
@@ -49,6 +51,6 @@ class BackfillWorkflow:
         self._sweep.progress.done = True
         return self._sweep.progress
 
-    @workflow.query(name=shared.PROGRESS_QUERY)
+    @workflow.query(name=PROGRESS_QUERY)
     def progress(self) -> SyncProgress:
         return self._sweep.progress

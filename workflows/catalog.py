@@ -18,16 +18,14 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
+from workflows import search_attributes
+from workflows.calls import call
+
 with workflow.unsafe.imports_passed_through():
     from activities import contracts
-    from creatorflow.inventory import (
-        CatalogChange,
-        CatalogInput,
-        CatalogMessage,
-        CatalogState,
-        CatalogSummary,
-    )
-    from workflows import shared
+    from activities.contracts import ActivityDef, CatalogRequest
+    from creatorflow.inventory import CatalogChange, CatalogInput, CatalogState, CatalogSummary
+    from creatorflow.names import CatalogMessage
 
 # A failed sync or push is not retried for long: the next one recomputes everything from the store and
 # TikTok, so an old attempt has nothing left to add.
@@ -76,21 +74,23 @@ class CatalogWorkflow:
             self._push_due = True
             self._sync_due = sync_in <= self.policy.push_interval
 
-    async def _call(self, name: str, what: str) -> CatalogSummary | None:
+    async def _call(
+        self, activity: ActivityDef[CatalogRequest, CatalogSummary], what: str
+    ) -> CatalogSummary | None:
         """A sync or push; one that fails (TikTok down, the shop deauthorized) is logged and done again at
         the next interval instead of ending the shop's catalog."""
         try:
-            done = await workflow.execute_activity(
-                name,
-                contracts.CatalogRequest(shop_id=self.s.shop_id, policy=self.policy),
-                result_type=CatalogSummary,
-                task_queue=shared.TIKTOK_TASK_QUEUE,
+            done = await call(
+                activity,
+                CatalogRequest(shop_id=self.s.shop_id, policy=self.policy),
                 start_to_close_timeout=self.policy.activity_timeout,
                 retry_policy=RETRY,
                 summary=what,
             )
         except ActivityError as err:
-            workflow.logger.warning("catalog of shop %s: %s failed: %s", self.s.shop_id, name, err.cause)
+            workflow.logger.warning(
+                "catalog of shop %s: %s failed: %s", self.s.shop_id, activity.name, err.cause
+            )
             self.s.failures += 1
             return None
         self._alert(done.low_stock)
@@ -104,7 +104,10 @@ class CatalogWorkflow:
         if self._low_published is not bool(low):
             self._low_published = bool(low)
             workflow.upsert_search_attributes(
-                [shared.SHOP_ID.value_set(self.s.shop_id), shared.LOW_STOCK.value_set(bool(low))]
+                [
+                    search_attributes.SHOP_ID.value_set(self.s.shop_id),
+                    search_attributes.LOW_STOCK.value_set(bool(low)),
+                ]
             )
         workflow.set_current_details(
             f"**{len(low)} SKUs low on stock**: {', '.join(low[:20])}" if low else "Stock OK"

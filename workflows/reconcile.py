@@ -1,6 +1,6 @@
 """`ReconcileWorkflow`: one reconciliation pass over a shop, run by its Schedule (`workers.schedules`).
 
-TikTok says webhooks cannot be relied on alone (reference/tiktok-shop-api.md §8), so every few minutes
+TikTok says webhooks cannot be relied on alone (docs/reference/tiktok-shop-api.md §8), so every few minutes
 this searches orders, returns and cancellations with `update_time_ge` = the shop's stored cursor minus an
 overlap, and hands every change to its order workflow exactly as the webhook inbox would (the event ids
 are deterministic, so changes seen twice are ignored there). The cursor is advanced to the newest
@@ -9,10 +9,18 @@ are deterministic, so changes seen twice are ignored there). The cursor is advan
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from temporalio import workflow
+
+from workflows import search_attributes
+from workflows.calls import call
+from workflows.sweep import SEARCH_TIMEOUT, Sweep
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts
+    from activities.contracts import ActivityDef
+    from creatorflow.names import PROGRESS_QUERY
     from creatorflow.sync import (
         RECONCILE_CURSOR,
         ChangeSearch,
@@ -21,9 +29,8 @@ with workflow.unsafe.imports_passed_through():
         SweepState,
         SyncProgress,
     )
-    from workflows import shared
-    from workflows.order import RETRY_FOREVER
-    from workflows.sweep import SEARCH_TIMEOUT, Sweep
+
+In = TypeVar("In")
 
 SEARCHES: tuple[SearchKind, ...] = ("orders", "returns", "cancellations")
 
@@ -36,7 +43,7 @@ class ReconcileWorkflow:
 
     @workflow.run
     async def run(self, input: ReconcileInput) -> SyncProgress:
-        workflow.upsert_search_attributes([shared.SHOP_ID.value_set(input.shop_id)])
+        workflow.upsert_search_attributes([search_attributes.SHOP_ID.value_set(input.shop_id)])
         policy, cursor_before = input.policy, input.cursor_before
         state = input.carried
         if state is None:
@@ -68,20 +75,9 @@ class ReconcileWorkflow:
         progress.done = True
         return progress
 
-    async def _cursor(
-        self, activity: str, arg: contracts.SyncCursorRef | contracts.SyncCursorUpdate, summary: str
-    ) -> int:
-        value: int = await workflow.execute_activity(
-            activity,
-            arg,
-            result_type=int,
-            task_queue=shared.ORDERS_TASK_QUEUE,
-            start_to_close_timeout=SEARCH_TIMEOUT,
-            retry_policy=RETRY_FOREVER,
-            summary=summary,
-        )
-        return value
+    async def _cursor(self, activity: ActivityDef[In, int], arg: In, summary: str) -> int:
+        return await call(activity, arg, start_to_close_timeout=SEARCH_TIMEOUT, summary=summary)
 
-    @workflow.query(name=shared.PROGRESS_QUERY)
+    @workflow.query(name=PROGRESS_QUERY)
     def progress(self) -> SyncProgress:
         return self._sweep.progress if self._sweep else SyncProgress()

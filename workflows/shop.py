@@ -1,4 +1,4 @@
-"""`ShopWorkflow`: one connected shop's credentials, for as long as the shop is connected (DESIGN.md,
+"""`ShopWorkflow`: one connected shop's credentials, for as long as the shop is connected (docs/design.md,
 "Workflows"). ID `shop:{shop_id}`; started (or woken) by the OAuth callback and TikTok's webhooks through
 signal-with-start.
 
@@ -26,20 +26,20 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeUpdate
 from temporalio.exceptions import ActivityError, ApplicationError
 
+from workflows import search_attributes
+from workflows.calls import call
+
 with workflow.unsafe.imports_passed_through():
     from activities import contracts
+    from creatorflow.names import ShopMessage
     from creatorflow.shops import (
         ShopAuthorizationEvent,
         ShopConnected,
         ShopInput,
         ShopLifecycle,
-        ShopMessage,
         ShopState,
         TokenExpiries,
     )
-    from workflows import shared
-
-RECORD_RETRY = RetryPolicy(initial_interval=timedelta(seconds=1), maximum_interval=timedelta(minutes=1))
 
 # Recording NEEDS_REAUTHORIZATION in the store is a new command after released refused refreshes.
 RECORD_REAUTHORIZATION_PATCH = "record-needs-reauthorization-v1"
@@ -122,10 +122,9 @@ class ShopWorkflow:
         connection = self.s.connections
         self.s.last_attempt_at = workflow.now()
         try:
-            expiries: TokenExpiries = await workflow.execute_activity(
+            expiries = await call(
                 contracts.REFRESH_TOKENS,
                 contracts.ShopRef(shop_id=self.s.shop_id),
-                result_type=TokenExpiries,
                 start_to_close_timeout=self.policy.activity_timeout,
                 retry_policy=RetryPolicy(
                     initial_interval=self.policy.retry_initial,
@@ -174,7 +173,7 @@ class ShopWorkflow:
     async def _record_shop(self) -> None:
         self.s.store_outdated = False
         status = STORE_STATUS[self.s.status]
-        await workflow.execute_activity(
+        await call(
             contracts.RECORD_SHOP,
             contracts.ShopRecordUpdate(
                 shop_id=self.s.shop_id,
@@ -182,7 +181,6 @@ class ShopWorkflow:
                 authorization_expires_at=self.s.authorization_ends_at,
             ),
             start_to_close_timeout=self.policy.activity_timeout,
-            retry_policy=RECORD_RETRY,
             summary=f"record shop {status}",
         )
 
@@ -257,14 +255,14 @@ class ShopWorkflow:
             return
         self._published = visible
         updates: list[SearchAttributeUpdate[Any]] = [
-            shared.SHOP_ID.value_set(s.shop_id),
-            shared.SHOP_STATUS.value_set(s.status.value),
-            shared.ATTENTION_REASON.value_set(s.attention_reason)
+            search_attributes.SHOP_ID.value_set(s.shop_id),
+            search_attributes.SHOP_STATUS.value_set(s.status.value),
+            search_attributes.ATTENTION_REASON.value_set(s.attention_reason)
             if s.attention_reason
-            else shared.ATTENTION_REASON.value_unset(),
+            else search_attributes.ATTENTION_REASON.value_unset(),
         ]
         if ends is not None:
-            updates.append(shared.AUTHORIZATION_EXPIRES_AT.value_set(ends))
+            updates.append(search_attributes.AUTHORIZATION_EXPIRES_AT.value_set(ends))
         workflow.upsert_search_attributes(updates)
         workflow.set_current_details(self._details())
 

@@ -15,11 +15,11 @@ from typing import Literal, NoReturn
 
 from temporalio import workflow
 
+from workflows.calls import call
+
 with workflow.unsafe.imports_passed_through():
     from activities import contracts
-    from creatorflow.sync import ChangePage, DeliveryReport, OrderChange, SweepState, SyncProgress
-    from workflows import shared
-    from workflows.order import RETRY_FOREVER
+    from creatorflow.sync import DeliveryReport, OrderChange, SweepState, SyncProgress
 
 SEARCH_TIMEOUT = timedelta(seconds=30)
 # One page (up to 100 orders) per delivery; it heartbeats after each order.
@@ -56,13 +56,10 @@ class Sweep:
         state, progress = self.state, self.state.progress
         while state.searches:
             search = state.searches[0]
-            page: ChangePage = await workflow.execute_activity(
+            page = await call(
                 contracts.SEARCH_CHANGES,
                 search,
-                result_type=ChangePage,
-                task_queue=shared.TIKTOK_TASK_QUEUE,
                 start_to_close_timeout=SEARCH_TIMEOUT,
-                retry_policy=RETRY_FOREVER,
                 summary=f"{search.kind} page {progress.pages + 1}",
             )
             for change in page.changes:
@@ -84,16 +81,12 @@ class Sweep:
                 continue_as_new(state)
 
     async def _hand_over(self, changes: list[OrderChange]) -> DeliveryReport:
-        report: DeliveryReport = await workflow.execute_activity(
+        return await call(
             contracts.DELIVER_ORDER_CHANGES,
             contracts.OrderChangeBatch(
                 shop_id=self._shop_id, source=self._source, changes=changes, window=self._window
             ),
-            result_type=DeliveryReport,
-            task_queue=shared.ORDERS_TASK_QUEUE,
             start_to_close_timeout=DELIVERY_TIMEOUT,
             heartbeat_timeout=DELIVERY_HEARTBEAT,
-            retry_policy=RETRY_FOREVER,
             summary=f"hand {len(changes)} orders to their workflows",
         )
-        return report

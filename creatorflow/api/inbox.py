@@ -1,7 +1,7 @@
 """The webhook inbox: verify, record, then forward to the workflow that owns the event.
 
 Recording comes before forwarding, and forwarding is retried from the record, so an event we answered
-200 is never lost, even when Temporal is down at that moment (DESIGN.md, "Never lose a webhook").
+200 is never lost, even when Temporal is down at that moment (docs/design.md, "Never lose a webhook").
 Transport (FastAPI) and orchestration (Temporal) are both outside this module: it speaks to Temporal
 through the `EventGateway` protocol.
 """
@@ -13,18 +13,19 @@ import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Protocol
 
 from pydantic import BaseModel
 
 from creatorflow.config import TikTokSettings
 from creatorflow.domain import OtherCarrierEvent, Provider
-from creatorflow.inventory import CatalogChange, CatalogMessage
+from creatorflow.gateway import EventGateway, WorkflowClosedError
+from creatorflow.inventory import CatalogChange
 from creatorflow.metrics import WEBHOOKS, Metrics, NoMetrics
-from creatorflow.orders import CarrierTrackingEvent, OrderMessage, TikTokOrderEvent
+from creatorflow.names import CatalogMessage, OrderMessage, ShopMessage
+from creatorflow.orders import CarrierTrackingEvent, TikTokOrderEvent
 from creatorflow.shipping.base import Carrier, WebhookDelivery
 from creatorflow.shipping.errors import MalformedWebhookError, WebhookRejectedError
-from creatorflow.shops import ShopAuthorizationEvent, ShopGateway, ShopMessage
+from creatorflow.shops import ShopAuthorizationEvent
 from creatorflow.store import Store
 from creatorflow.store.shops import ShopNotFoundError
 from creatorflow.store.tables import Shop, ShopStatus, WebhookRow, WebhookStatus, utcnow
@@ -49,26 +50,6 @@ log = logging.getLogger(__name__)
 UNKNOWN = "unknown"  # the event type of a webhook that could not be read
 
 
-class WorkflowClosedError(Exception):
-    """The order's workflow has finished; a late event for it has nothing left to change."""
-
-
-class EventGateway(ShopGateway, Protocol):
-    """How the inbox reaches workflows; implemented on Temporal in `workers.gateway`."""
-
-    async def signal_order(
-        self, shop_id: str, order_id: str, signal: str, payload: BaseModel, *, start: bool
-    ) -> str:
-        """Signal the order's workflow (starting it first if `start`); returns its workflow id."""
-        ...
-
-    async def signal_catalog(self, shop_id: str, change: CatalogChange) -> str:
-        """Tell the shop's catalog workflow (starting it if needed); returns its workflow id."""
-        ...
-
-    async def ready(self) -> bool: ...
-
-
 class Outcome(StrEnum):
     ACCEPTED = "accepted"
     DUPLICATE = "duplicate"
@@ -76,7 +57,8 @@ class Outcome(StrEnum):
     MALFORMED = "malformed"
 
 
-# Product status change, information change, creation (reference §7.3): the shop's catalog re-syncs.
+# Product status change, information change, creation (docs/reference/tiktok-shop-api.md §7.3): the shop's
+# catalog re-syncs.
 PRODUCT_TOPICS = frozenset(
     {WebhookType.PRODUCT_STATUS_CHANGE, WebhookType.PRODUCT_INFORMATION_CHANGE, WebhookType.PRODUCT_CREATION}
 )

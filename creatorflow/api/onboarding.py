@@ -20,14 +20,14 @@ from enum import StrEnum
 from pydantic import BaseModel
 
 from creatorflow.config import TikTokSettings
-from creatorflow.metrics import Metrics, NoMetrics, count_tiktok_error
+from creatorflow.metrics import Metrics, NoMetrics
 from creatorflow.shops import ShopConnected, ShopGateway
 from creatorflow.store import Store
 from creatorflow.store.shops import StateCheck
 from creatorflow.store.tables import Shop
 from creatorflow.tiktok.auth import TikTokAuthClient
 from creatorflow.tiktok.client import TikTokShopClient
-from creatorflow.tiktok.errors import TikTokError
+from creatorflow.tiktok.errors import TikTokError, count_tiktok_error
 from creatorflow.tiktok.models import TokenGrant
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from creatorflow.domain import Provider, RateExplanation
+from creatorflow.metrics import SHIPPING_API_ERRORS, Metrics
 
 
 class ShippingError(Exception):
@@ -131,3 +132,11 @@ def unreadable_response(provider: Provider, detail: str, *, buying: bool = False
     """An answer we could not parse. After a buy the label may exist, so the outcome is unknown."""
     kind = AmbiguousPurchaseError if buying else ProviderContractError
     return kind(f"unreadable answer: {detail}", provider=provider)
+
+
+def count_shipping_error(metrics: Metrics, exc: ShippingError) -> None:
+    """By provider (`none` for an error about no single one: none could quote, no rate fits) and kind:
+    `ambiguous` (a buy whose outcome is unknown), `retryable` or `non_retryable`."""
+    kind = "ambiguous" if exc.ambiguous else "retryable" if exc.retryable else "non_retryable"
+    provider = exc.provider.value if exc.provider else "none"
+    metrics.add(SHIPPING_API_ERRORS, provider=provider, kind=kind, error=type(exc).__name__)

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from creatorflow.metrics import TIKTOK_API_ERRORS, Metrics
+
 RATE_LIMITED = 36009002
 INTERNAL_ERROR = 36009003
 INVALID_REQUEST = 36009004  # many "invalid/missing" cases; the message tells them apart
@@ -149,3 +151,9 @@ def error_for(code: int, message: str, *, request_id: str | None, http_status: i
 def _mentions_token(message: str) -> bool:
     lowered = message.lower()
     return "access_token" in lowered or "access-token" in lowered
+
+
+def count_tiktok_error(metrics: Metrics, exc: TikTokError) -> None:
+    """By TikTok's code, or by HTTP status where TikTok's answer had none (`http_none`: no answer at all)."""
+    code = str(exc.code) if exc.code is not None else f"http_{exc.http_status or 'none'}"
+    metrics.add(TIKTOK_API_ERRORS, code=code, error=type(exc).__name__)

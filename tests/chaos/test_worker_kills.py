@@ -24,6 +24,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.testing import WorkflowEnvironment
 
 from activities import contracts
+from creatorflow.names import order_workflow_id
 from devstack.fast import FAST_ORDERS
 from devstack.polling import eventually
 from devstack.stack import Stack, connect_sandbox_shop
@@ -31,7 +32,6 @@ from emulators.faults import FaultRule
 from tests.e2e.conftest import e2e_stack
 from tests.e2e.test_order_lifecycle import all_in, labels_sold, projections, ship_calls, shipped_path
 from tests.processes import kill, running_worker, worker_env
-from workflows.shared import order_workflow_id
 
 ORDERS = 200
 ROUNDS = 10  # each: a wave of orders, then one kill and a restart
@@ -144,7 +144,7 @@ async def buy_attempt(stack: Stack, workflow_id: str) -> int:
         event.event_id
         for event in history.events
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-        and event.activity_task_scheduled_event_attributes.activity_type.name == contracts.BUY_LABEL
+        and event.activity_task_scheduled_event_attributes.activity_type.name == contracts.BUY_LABEL.name
     }
     return max(
         event.activity_task_started_event_attributes.attempt

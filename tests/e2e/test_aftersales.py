@@ -8,13 +8,14 @@ from decimal import Decimal
 import httpx
 
 from creatorflow.aftersales import RETURN_NEEDS_DECISION
+from creatorflow.order_requests import ApproveRequest, HoldRequest
 from creatorflow.orders import FulfillmentState
 from creatorflow.store.tables import LabelStatus
 from devstack.polling import eventually
 from devstack.stack import SandboxShop, Stack
 from tests.e2e.test_order_lifecycle import carriers_at_work, labels_sold, shipped_path
 from tests.e2e.test_webhooks_and_operators import handle_of, state_of, status_is
-from workflows.order import ApproveRequest, HoldRequest, OrderWorkflow
+from workflows.order import OrderWorkflow
 
 
 async def decisions(stack: Stack, what: str) -> list[dict[str, object]]:

@@ -8,12 +8,12 @@ from typing import Any
 
 from temporalio.testing import WorkflowEnvironment
 
+from creatorflow.names import order_workflow_id
 from devstack.polling import eventually
 from devstack.stack import SandboxShop, Stack
 from tests.e2e.test_order_lifecycle import projections
 from tests.processes import creatorflow, worker_env
 from workers.schedules import delete_reconcile_schedule
-from workflows.shared import order_workflow_id
 
 
 async def test_backfill_command_detaches_reports_status_and_a_second_run_starts_nothing(

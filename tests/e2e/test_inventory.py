@@ -15,6 +15,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.inventory import OUT_OF_STOCK, CatalogChange, StockLevel
+from creatorflow.names import catalog_workflow_id
 from creatorflow.store.tables import WebhookStatus
 from creatorflow.tiktok.client import TikTokShopClient
 from devstack.fast import FAST_ORDERS, FAST_TIKTOK
@@ -28,7 +29,6 @@ from tests.e2e.webhooks import post, signed
 from tests.workflows.conftest import low_stock_alert
 from workers.catalog import signal_catalog
 from workflows.order import OrderWorkflow
-from workflows.shared import catalog_workflow_id
 
 INVENTORY_UPDATES = "/product/202309/products/*/inventory/update"
 
@@ -103,7 +103,7 @@ async def test_viral_spike_sells_no_more_than_the_shelf_and_cancellations_restor
     await eventually(lambda: low_stock_alert(stack.client, shop.shop_id), lambda low: low is True)
     parked = [row.order_id for row in stack.store.orders(shop.shop_id, state="NEEDS_ATTENTION")]
     held = [row.order_id for row in stack.store.orders(shop.shop_id, state="ON_HOLD")]
-    some_parked = await handle_of(stack, shop, parked[0]).query(OrderWorkflow.state)
+    some_parked = await handle_of(stack, shop, parked[0]).query(OrderWorkflow.current_state)
     assert some_parked.attention is not None and some_parked.attention.reason == OUT_OF_STOCK
 
     # TikTok ends the remorse window of ten orders with stock and ten without: only the first ten ship.

@@ -22,6 +22,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from creatorflow import logs
 from creatorflow.config import TemporalSettings, TikTokSettings
+from creatorflow.names import ids_of_workflow, order_workflow_id
 from creatorflow.tiktok.errors import AUTH_RECORD_NOT_FOUND, INTERNAL_ERROR
 from creatorflow.tiktok.signing import sign_webhook
 from creatorflow.tiktok.webhooks import WebhookType
@@ -33,7 +34,6 @@ from tests.e2e.conftest import e2e_stack, free_port, set_carrier_faults
 from tests.e2e.test_order_lifecycle import paid_until_shipped, shipped_path
 from tests.keys import TEST_KEYRING, TEST_KEYS
 from workers.client import connect, sdk_runtime
-from workflows.shared import ids_of_workflow, order_workflow_id
 
 _SAMPLE = re.compile(r"^(?P<name>\w+)(?:\{(?P<labels>.*)\})? (?P<value>\S+)$")
 ORDER_STATUS_CHANGE = WebhookType.ORDER_STATUS_CHANGE.name  # as the API labels its webhooks' type

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 import pytest
 
+from creatorflow.names import order_workflow_id
 from devstack.fast import FAST_TIKTOK
 from devstack.polling import eventually
 from devstack.stack import Stack, connect_sandbox_shop, running_emulators, running_stack
@@ -20,7 +21,6 @@ from tests.e2e.conftest import e2e_settings, free_port
 from tests.keys import TEST_KEYRING
 from tests.system_tools import missing_system_tool
 from workers.devserver import start_dev_server
-from workflows.shared import order_workflow_id
 
 
 @pytest.fixture

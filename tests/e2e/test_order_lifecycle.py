@@ -10,13 +10,14 @@ from typing import Any
 
 import httpx
 
+from creatorflow.names import order_workflow_id
 from creatorflow.orders import FulfillmentMode
 from creatorflow.store.tables import OrderRecord
 from creatorflow.tiktok.client import MARK_PACKAGE_SHIPPED
 from devstack.polling import eventually
 from devstack.stack import SandboxShop, Stack
 from emulators.traffic import carriers_at_work
-from workflows.shared import (
+from workflows.search_attributes import (
     CARRIER,
     FULFILLMENT_MODE,
     FULFILLMENT_STATE,
@@ -27,7 +28,6 @@ from workflows.shared import (
     SHOP_ID,
     TIKTOK_STATUS,
     TRACKING_NUMBER,
-    order_workflow_id,
 )
 
 

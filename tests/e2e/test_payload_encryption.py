@@ -13,13 +13,13 @@ from typing import Any
 import httpx
 from temporalio.testing import WorkflowEnvironment
 
+from creatorflow.names import order_workflow_id
 from creatorflow.orders import FulfillmentState
 from devstack.polling import eventually
 from devstack.stack import SandboxShop, Stack
 from starter import runtime
 from tests.e2e.test_webhooks_and_operators import handle_of, state_of, status_is
 from workers.devserver import temporal_binary
-from workflows.shared import order_workflow_id
 
 
 async def temporal_workflow_show(env: WorkflowEnvironment, workflow_id: str, *codec: str) -> str:

@@ -10,6 +10,7 @@ from temporalio.client import Client, ScheduleIntervalSpec
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.testing import WorkflowEnvironment
 
+from creatorflow.names import order_workflow_id, reconcile_schedule_id
 from creatorflow.orders import RETURN_STATES
 from creatorflow.sync import RECONCILE_CURSOR, SyncPolicy
 from devstack.polling import eventually
@@ -23,7 +24,6 @@ from workers.schedules import (
     run_reconcile_now,
 )
 from workflows.order import OrderWorkflow
-from workflows.shared import order_workflow_id, reconcile_schedule_id
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ async def test_a_return_whose_webhook_was_lost_reaches_the_order_workflow(
     )
     # The order reads the request from TikTok and the after-sales policy takes it from there.
     state = await eventually(
-        lambda: handle.query(OrderWorkflow.state), lambda found: found.return_request is not None
+        lambda: handle.query(OrderWorkflow.current_state), lambda found: found.return_request is not None
     )
     assert f"reconcile:return:{opened['return_id']}:{opened['update_time']}" in state.seen_event_ids
     assert state.return_request is not None and state.return_request.request_id == opened["return_id"]

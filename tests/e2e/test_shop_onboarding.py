@@ -11,18 +11,12 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from creatorflow.api.onboarding import Connection, OnboardingFailure, state_hash
+from creatorflow.names import order_workflow_id, reconcile_schedule_id, shop_workflow_id
 from creatorflow.shops import AUTHORIZATION_EXPIRING, SHOP_DEAUTHORIZED, ShopLifecycle, ShopState
 from creatorflow.store.tables import OAuthState, ShopStatus, WebhookRow, WebhookStatus
 from devstack.polling import eventually
 from devstack.stack import SandboxShop, Stack, authorize_on_tiktok, oauth_callback
-from workflows.shared import (
-    ATTENTION_REASON,
-    AUTHORIZATION_EXPIRES_AT,
-    SHOP_STATUS,
-    order_workflow_id,
-    reconcile_schedule_id,
-    shop_workflow_id,
-)
+from workflows.search_attributes import ATTENTION_REASON, AUTHORIZATION_EXPIRES_AT, SHOP_STATUS
 from workflows.shop import ShopWorkflow
 
 

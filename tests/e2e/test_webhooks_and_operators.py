@@ -10,14 +10,15 @@ from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
 
 from creatorflow.domain import Address
+from creatorflow.names import order_workflow_id
+from creatorflow.order_requests import CancelRequest, RetryRequest
 from creatorflow.orders import FulfillmentState, OrderState
 from creatorflow.store.tables import LabelStatus, WebhookStatus
 from devstack.polling import eventually
 from devstack.stack import SandboxShop, Stack
 from tests.e2e.test_order_lifecycle import labels_sold
 from tests.e2e.webhooks import forger, post, signed
-from workflows.order import CancelRequest, OrderWorkflow, RetryRequest
-from workflows.shared import order_workflow_id
+from workflows.order import OrderWorkflow
 
 
 def handle_of(stack: Stack, shop: SandboxShop, order_id: str) -> WorkflowHandle[OrderWorkflow, OrderState]:
@@ -26,7 +27,7 @@ def handle_of(stack: Stack, shop: SandboxShop, order_id: str) -> WorkflowHandle[
 
 async def state_of(handle: WorkflowHandle[OrderWorkflow, OrderState]) -> OrderState | None:
     try:
-        return await handle.query(OrderWorkflow.state)
+        return await handle.query(OrderWorkflow.current_state)
     except RPCError:
         return None  # not started yet
 

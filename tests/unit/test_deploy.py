@@ -16,7 +16,7 @@ import yaml
 from temporalio.api.enums.v1 import IndexedValueType
 
 from tests.system_tools import missing_system_tool
-from workflows.shared import SEARCH_ATTRIBUTES
+from workflows.search_attributes import SEARCH_ATTRIBUTES
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE: dict[str, Any] = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

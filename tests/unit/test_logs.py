@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from creatorflow.logs import JsonFormatter
-from workflows.shared import (
+from creatorflow.names import (
     backfill_workflow_id,
     catalog_workflow_id,
     ids_of_workflow,

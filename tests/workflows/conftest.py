@@ -39,6 +39,13 @@ from creatorflow.domain import (
     TrackingStatus,
 )
 from creatorflow.inventory import InventoryPolicy, Reservation
+from creatorflow.names import (
+    ORDERS_TASK_QUEUE,
+    TIKTOK_TASK_QUEUE,
+    catalog_workflow_id,
+    order_workflow_id,
+    shop_workflow_id,
+)
 from creatorflow.orders import (
     FulfillmentMode,
     OrderInput,
@@ -60,15 +67,7 @@ from workers.devserver import SQLITE_ARGS, TIME_SKIPPING, start_dev_server, temp
 from workers.gateway import TemporalGateway
 from workers.worker import running_workers
 from workflows.order import OrderWorkflow
-from workflows.shared import (
-    LOW_STOCK,
-    ORDERS_TASK_QUEUE,
-    SEARCH_ATTRIBUTES,
-    TIKTOK_TASK_QUEUE,
-    catalog_workflow_id,
-    order_workflow_id,
-    shop_workflow_id,
-)
+from workflows.search_attributes import LOW_STOCK, SEARCH_ATTRIBUTES
 from workflows.shop import ShopWorkflow
 
 GOOD_ADDRESS = Address(
@@ -125,13 +124,13 @@ class FakeWorld:
             delivery_days=2,
         )
 
-    @activity.defn(name=contracts.FETCH_ORDER)
+    @activity.defn(name=contracts.FETCH_ORDER.name)
     async def fetch_order(self, ref: contracts.OrderRef) -> OrderSnapshot:
         self.calls["fetch"] += 1
         queued = self.first_reads.get(ref.order_id)
         return queued.pop(0) if queued else self.orders[ref.order_id]
 
-    @activity.defn(name=contracts.CHOOSE_RATE)
+    @activity.defn(name=contracts.CHOOSE_RATE.name)
     async def choose_rate(self, query: contracts.RateQuery) -> RateChoice:
         self.calls["choose"] += 1
         if query.to_address.postal_code == "00000":
@@ -147,7 +146,7 @@ class FakeWorld:
         )
         return RateChoice(rate=rate, explanation=explanation)
 
-    @activity.defn(name=contracts.BUY_LABEL)
+    @activity.defn(name=contracts.BUY_LABEL.name)
     async def buy_label(self, request: contracts.BuyLabelRequest) -> Label:
         self.purchases[request.idempotency_key] += 1
         rate = request.choice.rate
@@ -159,12 +158,12 @@ class FakeWorld:
             idempotency_key=request.idempotency_key,
         )
 
-    @activity.defn(name=contracts.SHIP_PACKAGE)
+    @activity.defn(name=contracts.SHIP_PACKAGE.name)
     async def ship_package(self, request: contracts.ShipPackageRequest) -> contracts.ShipPackageResult:
         self.shipped[request.order_id] = request.tracking_number
         return contracts.ShipPackageResult(package_id=f"pkg-{request.order_id}", shipping_provider_id="usps")
 
-    @activity.defn(name=contracts.ARRANGE_TIKTOK_SHIPMENT)
+    @activity.defn(name=contracts.ARRANGE_TIKTOK_SHIPMENT.name)
     async def arrange_tiktok_shipment(self, ref: contracts.OrderRef) -> contracts.TikTokLabel:
         self.shipped[ref.order_id] = f"TT-{ref.order_id}"
         return contracts.TikTokLabel(
@@ -173,18 +172,18 @@ class FakeWorld:
             tracking_number=f"TT-{ref.order_id}",
         )
 
-    @activity.defn(name=contracts.CANCEL_ORDER)
+    @activity.defn(name=contracts.CANCEL_ORDER.name)
     async def cancel_order(self, request: contracts.CancelOrderRequest) -> None:
         self.cancelled_on_tiktok.append(request.order_id)
 
-    @activity.defn(name=contracts.REFUND_LABEL)
+    @activity.defn(name=contracts.REFUND_LABEL.name)
     async def refund_label(self, label: Label) -> LabelRefund:
         self.refunded.append(label.label_id)
         return LabelRefund(
             provider=label.rate.provider, label_id=label.label_id, status=RefundStatus.REFUNDED
         )
 
-    @activity.defn(name=contracts.TRACK_LABEL)
+    @activity.defn(name=contracts.TRACK_LABEL.name)
     async def track_label(self, label: Label) -> Tracking:
         self.calls["track"] += 1
         return Tracking(
@@ -195,40 +194,40 @@ class FakeWorld:
             events=[],
         )
 
-    @activity.defn(name=contracts.RECORD_ORDER)
+    @activity.defn(name=contracts.RECORD_ORDER.name)
     async def record_order(self, update: contracts.OrderRecordUpdate) -> None:
         self.recorded_states.append(update.state)
 
-    @activity.defn(name=contracts.RESERVE_STOCK)
+    @activity.defn(name=contracts.RESERVE_STOCK.name)
     async def reserve_stock(self, request: contracts.StockRequest) -> Reservation:
         self.calls["reserve"] += 1
         short = [item.sku_id for item in request.items if item.sku_id in self.out_of_stock]
         return Reservation(reserved=not short, short=short)
 
-    @activity.defn(name=contracts.FETCH_AFTERSALES)
+    @activity.defn(name=contracts.FETCH_AFTERSALES.name)
     async def fetch_aftersales(self, ref: contracts.OrderRef) -> contracts.AfterSales:
         return self.aftersales.get(ref.order_id, contracts.AfterSales())
 
-    @activity.defn(name=contracts.DECIDE_AFTERSALE)
+    @activity.defn(name=contracts.DECIDE_AFTERSALE.name)
     async def decide_aftersale(self, verdict: contracts.AfterSaleVerdict) -> None:
         self.verdicts.append(verdict)
 
-    @activity.defn(name=contracts.RECORD_RETURN)
+    @activity.defn(name=contracts.RECORD_RETURN.name)
     async def record_return(self, update: contracts.ReturnRecordUpdate) -> None:
         self.calls["record_return"] += 1
 
-    @activity.defn(name=contracts.REQUIRE_AUTHORIZED_SHOP)
+    @activity.defn(name=contracts.REQUIRE_AUTHORIZED_SHOP.name)
     async def require_authorized_shop(self, ref: contracts.ShopRef) -> None:
         self.calls["shop_check"] += 1
         reason = self.unauthorized_shops.get(ref.shop_id)
         if reason is not None:
             raise ApplicationError(f"shop {ref.shop_id}: {reason}", type=reason, non_retryable=True)
 
-    @activity.defn(name=contracts.RECORD_LABEL)
+    @activity.defn(name=contracts.RECORD_LABEL.name)
     async def record_label(self, record: contracts.LabelRecord) -> None:
         self.calls["record_label"] += 1
 
-    @activity.defn(name=contracts.RECORD_LABEL_REFUND)
+    @activity.defn(name=contracts.RECORD_LABEL_REFUND.name)
     async def record_label_refund(self, record: contracts.LabelRefundRecord) -> None:
         self.calls["record_refund"] += 1
 

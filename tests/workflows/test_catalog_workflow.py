@@ -18,6 +18,7 @@ from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.inventory import CatalogChange, InventoryPolicy, StockLevel
+from creatorflow.names import catalog_workflow_id, shop_workflow_id
 from creatorflow.shops import ShopPolicy
 from creatorflow.tiktok.client import TikTokShopClient
 from creatorflow.tiktok.models import Product
@@ -27,7 +28,6 @@ from tests.workflows.conftest import World, low_stock_alert
 from workers.catalog import signal_catalog
 from workers.worker import build_workers, running_workers
 from workflows.catalog import CatalogWorkflow
-from workflows.shared import catalog_workflow_id, shop_workflow_id
 
 # Only what a test triggers happens in real time: pushes come hourly, syncs every six hours.
 POLICY = InventoryPolicy(

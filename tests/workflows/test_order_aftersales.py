@@ -10,10 +10,11 @@ from temporalio.client import WorkflowUpdateFailedError
 from activities import contracts
 from creatorflow.aftersales import RETURN_NEEDS_DECISION, AfterSaleRequest
 from creatorflow.inventory import OUT_OF_STOCK
+from creatorflow.order_requests import ApproveRequest, RejectRequest, RetryRequest
 from creatorflow.orders import FulfillmentState, TikTokOrderEvent
 from tests.workflows.conftest import Harness, snapshot
 from tests.workflows.test_order_workflow import status_is, until
-from workflows.order import ApproveRequest, OrderWorkflow, RejectRequest, RetryRequest
+from workflows.order import OrderWorkflow
 
 State = FulfillmentState
 

@@ -13,7 +13,7 @@ from creatorflow.orders import FulfillmentState, OrderPolicy, OrderState
 from tests.workflows.conftest import UNDELIVERABLE, FakeWorld, Harness, snapshot, start_time_skipping_server
 from tests.workflows.test_order_workflow import until
 from workers.worker import running_workers
-from workflows.shared import LATE_SHIPMENT_RISK
+from workflows.search_attributes import LATE_SHIPMENT_RISK
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,11 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
 from activities import contracts
 from creatorflow.domain import Provider, TrackingStatus
+from creatorflow.order_requests import CancelRequest, HoldRequest, ReshipRequest, RetryRequest
 from creatorflow.orders import CarrierTrackingEvent, FulfillmentState, OrderState, TikTokOrderEvent
 from tests.workflows.conftest import FAST, UNDELIVERABLE, Harness, snapshot
-from workflows.order import CancelRequest, HoldRequest, OrderWorkflow, ReshipRequest, RetryRequest
-from workflows.shared import ATTENTION_REASON, LATE_SHIPMENT_RISK
+from workflows.order import OrderWorkflow
+from workflows.search_attributes import ATTENTION_REASON, LATE_SHIPMENT_RISK
 
 State = FulfillmentState
 
@@ -25,7 +26,7 @@ async def until(
     """Query the order until `check` holds; fail with the last state seen."""
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
-        state = await handle.query(OrderWorkflow.state)
+        state = await handle.query(OrderWorkflow.current_state)
         if check(state):
             return state
         if asyncio.get_running_loop().time() > deadline:
@@ -171,7 +172,7 @@ async def test_orders_waiting_for_their_seller_ship_by_themselves_once_the_app_i
     await eventually(lambda: harness.world.calls["shop_check"] >= 6)
     assert not harness.world.purchases
     for handle in handles:
-        assert (await handle.query(OrderWorkflow.state)).status is State.NEEDS_ATTENTION
+        assert (await handle.query(OrderWorkflow.current_state)).status is State.NEEDS_ATTENTION
 
     del harness.world.unauthorized_shops["shop-1"]  # the seller authorizes the app again
     for order_id, handle in zip(order_ids, handles, strict=True):
@@ -245,7 +246,7 @@ async def test_hold_stops_the_purchase_and_release_resumes_it(harness: Harness) 
     await handle.signal(OrderWorkflow.tiktok_event, event("e-ready", "AWAITING_SHIPMENT", 200))
     await until(handle, lambda s: s.stage is State.READY)
     await asyncio.sleep(0.3)
-    assert (await handle.query(OrderWorkflow.state)).status is State.HELD
+    assert (await handle.query(OrderWorkflow.current_state)).status is State.HELD
     assert not harness.world.purchases
 
     await handle.execute_update(OrderWorkflow.release)

@@ -19,13 +19,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities import contracts
 from activities.shops import ShopActivities
+from creatorflow.names import ShopMessage
 from creatorflow.orders import OrderPolicy
 from creatorflow.shops import (
     REAUTHORIZATION_REQUIRED,
     TOKEN_REFRESH_FAILING,
     ShopAuthorizationEvent,
     ShopLifecycle,
-    ShopMessage,
     ShopPolicy,
     ShopState,
 )
@@ -34,7 +34,7 @@ from devstack.polling import eventually
 from tests.workflows.conftest import ShopHandle, World
 from workers.gateway import TemporalGateway
 from workers.worker import build_workers, running_workers
-from workflows.shared import ATTENTION_REASON, SHOP_STATUS
+from workflows.search_attributes import ATTENTION_REASON, SHOP_STATUS
 from workflows.shop import ShopWorkflow
 
 REFRESH_PATH = "/api/v2/token/refresh"

@@ -15,6 +15,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities import contracts
+from creatorflow.names import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
 from creatorflow.sync import (
     BackfillInput,
     ChangePage,
@@ -29,7 +30,6 @@ from creatorflow.sync import (
 from workers.worker import running_workers
 from workflows.backfill import BackfillWorkflow
 from workflows.reconcile import ReconcileWorkflow
-from workflows.shared import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
 
 PAGE = 5
 OCT_1 = int(datetime(2026, 10, 1, tzinfo=UTC).timestamp())
@@ -49,7 +49,7 @@ class FakeShop:
     search_runs: set[str] = field(default_factory=set)  # run ids of the workflow that searched
     cursor: int = 0
 
-    @activity.defn(name=contracts.SEARCH_CHANGES)
+    @activity.defn(name=contracts.SEARCH_CHANGES.name)
     async def search(self, search: ChangeSearch) -> ChangePage:
         self.searches.append(search)
         self.search_runs.add(activity.info().workflow_run_id or "")
@@ -71,7 +71,7 @@ class FakeShop:
             total_count=len(found),
         )
 
-    @activity.defn(name=contracts.DELIVER_ORDER_CHANGES)
+    @activity.defn(name=contracts.DELIVER_ORDER_CHANGES.name)
     async def deliver(self, batch: contracts.OrderChangeBatch) -> DeliveryReport:
         report = DeliveryReport()
         for change in batch.changes:
@@ -85,11 +85,11 @@ class FakeShop:
                 report.count(Delivery.STARTED)
         return report
 
-    @activity.defn(name=contracts.LOAD_SYNC_CURSOR)
+    @activity.defn(name=contracts.LOAD_SYNC_CURSOR.name)
     async def load_cursor(self, ref: contracts.SyncCursorRef) -> int:
         return self.cursor
 
-    @activity.defn(name=contracts.ADVANCE_SYNC_CURSOR)
+    @activity.defn(name=contracts.ADVANCE_SYNC_CURSOR.name)
     async def advance_cursor(self, update: contracts.SyncCursorUpdate) -> int:
         self.cursor = max(self.cursor, update.value)
         return self.cursor

@@ -22,11 +22,11 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from bench.bare import NOOP, noop
 from creatorflow.config import Settings, TikTokSettings
+from creatorflow.names import TIKTOK_TASK_QUEUE
 from tests.keys import TEST_KEYRING
 from tests.rates import busiest_second
 from workers.devserver import start_dev_server
 from workers.worker import running_workers, tiktok_worker
-from workflows.shared import TIKTOK_TASK_QUEUE
 
 LIMIT = 5.0
 COUNT = 30

@@ -21,16 +21,19 @@ from pydantic import BaseModel, SecretStr
 from sqlalchemy.exc import OperationalError
 
 from creatorflow.api.app import create_app
-from creatorflow.api.inbox import WebhookInbox, WorkflowClosedError
+from creatorflow.api.inbox import WebhookInbox
 from creatorflow.api.onboarding import Onboarding
 from creatorflow.config import ShippoSettings, TikTokSettings
 from creatorflow.crypto import Keyring
 from creatorflow.domain import Provider
+from creatorflow.gateway import WorkflowClosedError
 from creatorflow.inventory import CatalogChange
 from creatorflow.logs import JsonFormatter
-from creatorflow.orders import OrderMessage, TikTokOrderEvent
-from creatorflow.shipping import Carrier, ShippoCarrier
-from creatorflow.shops import ShopAuthorizationEvent, ShopConnected, ShopMessage
+from creatorflow.names import OrderMessage, ShopMessage
+from creatorflow.orders import TikTokOrderEvent
+from creatorflow.shipping.base import Carrier
+from creatorflow.shipping.shippo import ShippoCarrier
+from creatorflow.shops import ShopAuthorizationEvent, ShopConnected
 from creatorflow.store import Store
 from creatorflow.store.db import create_schema, make_engine
 from creatorflow.store.tables import ShopStatus, WebhookRow, WebhookStatus

@@ -15,7 +15,9 @@ from pydantic import SecretStr
 from shipping_helpers import EASYPOST_SECRET, FAULT_HANG, SDK_TIMEOUT, SHIPPO_TOKEN, Emulator
 
 from creatorflow.config import EasyPostSettings, ShippoSettings
-from creatorflow.shipping import EasyPostCarrier, ShippoCarrier, WebhookDelivery
+from creatorflow.shipping.base import WebhookDelivery
+from creatorflow.shipping.easypost import EasyPostCarrier
+from creatorflow.shipping.shippo import ShippoCarrier
 from devstack.background_server import BackgroundServer
 from emulators.carriers import easypost as easypost_sandbox
 from emulators.carriers import shippo as shippo_sandbox

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from creatorflow.domain import Address, Parcel
-from creatorflow.shipping import ShipmentRequest
+from creatorflow.shipping.base import ShipmentRequest
 from emulators.faults import FaultRule
 
 # Generous enough for a loaded CI box, short enough to keep the suite fast: a "timeout" fault must outlast

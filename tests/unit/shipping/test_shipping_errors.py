@@ -10,16 +10,15 @@ from shipping_helpers import BUYER, FAULT_HANG, SDK_TIMEOUT, Emulator, shipment_
 
 from creatorflow.config import EasyPostSettings, ShippoSettings
 from creatorflow.domain import Provider
-from creatorflow.shipping import (
+from creatorflow.shipping.base import Carrier, PurchaseRequest
+from creatorflow.shipping.easypost import EasyPostCarrier
+from creatorflow.shipping.errors import (
     AmbiguousPurchaseError,
-    Carrier,
-    EasyPostCarrier,
     NonRetryableShippingError,
-    PurchaseRequest,
     RateLimitedError,
     RetryableShippingError,
-    ShippoCarrier,
 )
+from creatorflow.shipping.shippo import ShippoCarrier
 from emulators.faults import FaultRule
 from starter.serving import bind_socket
 

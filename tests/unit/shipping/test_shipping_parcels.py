@@ -6,8 +6,15 @@ from decimal import Decimal
 
 import pytest
 
-from creatorflow.shipping import ItemToPack, PackageSpec, ParcelDefaults, ParcelTooHeavyError, build_parcel
-from creatorflow.shipping.parcels import LengthUnit, WeightUnit
+from creatorflow.shipping.errors import ParcelTooHeavyError
+from creatorflow.shipping.parcels import (
+    ItemToPack,
+    LengthUnit,
+    PackageSpec,
+    ParcelDefaults,
+    WeightUnit,
+    build_parcel,
+)
 
 MUG = PackageSpec(weight=Decimal(14), length=Decimal(4), width=Decimal(6), height=Decimal(5))  # oz, in
 TEE = PackageSpec(

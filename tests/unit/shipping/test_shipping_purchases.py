@@ -18,17 +18,15 @@ import pytest
 from shipping_helpers import BUYER, NOWHERE, Emulator, shipment_to
 
 from creatorflow.domain import Address, Label, Provider, RefundStatus
-from creatorflow.shipping import (
+from creatorflow.shipping.base import Carrier, PurchaseRequest
+from creatorflow.shipping.easypost import EasyPostCarrier
+from creatorflow.shipping.errors import (
     AmbiguousPurchaseError,
-    Carrier,
-    EasyPostCarrier,
     NonRetryableShippingError,
     PurchaseRejectedError,
-    PurchaseRequest,
-    RatePolicy,
-    ShippoCarrier,
-    select_rate,
 )
+from creatorflow.shipping.policy import RatePolicy, select_rate
+from creatorflow.shipping.shippo import ShippoCarrier
 from emulators.faults import FaultRule
 
 SHIPPO_BUY = "/transactions"

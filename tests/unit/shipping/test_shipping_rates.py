@@ -11,19 +11,17 @@ from shipping_helpers import BOX, BUYER, NOWHERE, WAREHOUSE, Emulator, shipment_
 
 from creatorflow.config import EasyPostSettings, Settings, ShippoSettings
 from creatorflow.domain import Address, Parcel, Provider
-from creatorflow.shipping import (
-    EasyPostCarrier,
+from creatorflow.shipping.base import ShipmentRequest
+from creatorflow.shipping.easypost import EasyPostCarrier
+from creatorflow.shipping.errors import (
     InvalidAddressError,
     NoEligibleRateError,
     NonRetryableShippingError,
     ProvidersUnavailableError,
-    RatePolicy,
-    ShipmentRequest,
-    ShippoCarrier,
-    carrier_for,
-    enabled_carriers,
-    select_rate,
 )
+from creatorflow.shipping.policy import RatePolicy, select_rate
+from creatorflow.shipping.providers import carrier_for, enabled_carriers
+from creatorflow.shipping.shippo import ShippoCarrier
 from emulators.faults import FaultRule
 
 TODAY = date(2025, 3, 3)

@@ -11,7 +11,8 @@ from shipping_helpers import BUYER, SDK_TIMEOUT, shipment_to
 
 from creatorflow.config import EasyPostSettings, Settings, ShippoSettings
 from creatorflow.domain import Provider
-from creatorflow.shipping import NonRetryableShippingError, carrier_for
+from creatorflow.shipping.errors import NonRetryableShippingError
+from creatorflow.shipping.providers import carrier_for
 from tests.sandbox_cli import sandbox_process
 
 API_KEYS = {Provider.SHIPPO: "shippo_test_cli", Provider.EASYPOST: "EZTK_cli"}

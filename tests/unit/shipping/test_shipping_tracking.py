@@ -8,15 +8,10 @@ import pytest
 from shipping_helpers import BUYER, EASYPOST_SECRET, SHIPPO_TOKEN, Emulator, shipment_to
 
 from creatorflow.domain import Label, OtherCarrierEvent, TrackingStatus
-from creatorflow.shipping import (
-    Carrier,
-    EasyPostCarrier,
-    MalformedWebhookError,
-    PurchaseRequest,
-    ShippoCarrier,
-    WebhookDelivery,
-    WebhookRejectedError,
-)
+from creatorflow.shipping.base import Carrier, PurchaseRequest, WebhookDelivery
+from creatorflow.shipping.easypost import EasyPostCarrier
+from creatorflow.shipping.errors import MalformedWebhookError, WebhookRejectedError
+from creatorflow.shipping.shippo import ShippoCarrier
 from emulators.carriers.easypost import sign
 
 Inbox = tuple[str, list[WebhookDelivery]]

@@ -1,0 +1,20 @@
+"""Every patch id of `OrderWorkflow`, with the new command it guards.
+
+A command added on a path that released histories took must be guarded by `workflow.patched(ID)`, or
+those workflows fail to replay (docs/reference/temporal.md §B8). An id is never reused or renamed: it is
+in the histories of the workflows that took the new path.
+"""
+
+# Reading TikTok's cancellation and return requests (an activity) on paths released histories took: their
+# cancellation events.
+AFTERSALES_PATCH = "aftersales-v1"
+# Holding stock for a paid order (an activity) before anything else is done for it, on every released path.
+STOCK_PATCH = "stock-reservation-v1"
+# Watching TikTok's ship-by: a timer that ends a wait when the order becomes at risk, and the search
+# attribute that publishes it.
+LATE_SHIPMENT_PATCH = "late-shipment-v1"
+# Asking whether the seller still authorizes the app (an activity) before every released purchase.
+SHOP_CHECK_PATCH = "shop-authorized-before-label-v1"
+# Asking again, on a timer, while parked for the shop's authorization: a timer and an activity on that
+# parked path.
+SHOP_RECHECK_PATCH = "shop-recheck-while-parked-v1"
