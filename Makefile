@@ -37,7 +37,7 @@ pytest: bytecode
 
 # Temporal's workflow sandbox imports the workflow modules afresh for every workflow run: without bytecode
 # on disk (PYTHONDONTWRITEBYTECODE is set on some machines) each run compiles them from source, about
-# 10 ms for workflows/order.py alone. compileall only rewrites what changed.
+# several ms per module of workflows/order/. compileall only rewrites what changed.
 bytecode: $(STAMP)
 	$(BIN)/python -m compileall -q creatorflow workflows activities workers starter emulators devstack bench
 
