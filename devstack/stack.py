@@ -26,6 +26,7 @@ from emulators.carriers.shippo import create_app as shippo_app
 from emulators.tiktok.admin_client import TikTokSandboxControl
 from emulators.tiktok.app import TikTokEmulatorConfig
 from emulators.tiktok.app import create_app as tiktok_app
+from emulators.traffic import CarrierTraffic, carriers_at_work
 from starter import runtime
 from starter.serving import serving
 from workers.catalog import ensure_catalog
@@ -209,3 +210,10 @@ async def connect_sandbox_shop(stack: Stack, seller_name: str = "Glow Lab Cosmet
     )
     await ensure_catalog(stack.client, shop.id, stack.settings.inventory)
     return SandboxShop(seller_id=seller.id, shop_id=shop.id, sku_id=product.skus[0].id)
+
+
+def carrier_traffic(
+    stack: Stack, *shop_ids: str, tick_seconds: float = 0.3
+) -> contextlib.AbstractAsyncContextManager[CarrierTraffic]:
+    """The carriers scanning every label the stack's shops bought, while the block runs."""
+    return carriers_at_work(stack.control, stack.emulators.carrier_urls, shop_ids, tick_seconds=tick_seconds)

@@ -12,12 +12,11 @@ from typing import Any
 import httpx
 
 from devstack.polling import eventually
-from devstack.stack import SandboxShop, Stack
+from devstack.stack import SandboxShop, Stack, carrier_traffic
 from emulators.faults import FaultRule
 from tests.e2e.conftest import set_carrier_faults
 from tests.e2e.test_order_lifecycle import (
     all_in,
-    carriers_at_work,
     labels_sold,
     projections,
     ship_calls,
@@ -56,7 +55,7 @@ async def test_orders_complete_when_every_provider_fails_a_fifth_of_its_calls(
 
     created = await stack.control.create_orders(shop.shop_id, shop.sku_id, count=ORDERS)
     await eventually(lambda: projections(stack, shop.shop_id), all_in("SHIPPED", ORDERS), timeout=240)
-    async with carriers_at_work(stack, shop):
+    async with carrier_traffic(stack, shop.shop_id):
         await eventually(lambda: projections(stack, shop.shop_id), all_in("DELIVERED", ORDERS), timeout=240)
 
     # The faults really were there: on every provider, of every kind, answers lost after the work too.

@@ -19,10 +19,9 @@ from fastapi import FastAPI, Request, Response
 from creatorflow.config import Settings
 from creatorflow.store.tables import WebhookRow, WebhookStatus
 from devstack.polling import eventually
-from devstack.stack import Stack, aim_webhooks, connect_sandbox_shop
+from devstack.stack import Stack, aim_webhooks, carrier_traffic, connect_sandbox_shop
 from starter.serving import serving
 from tests.e2e.test_order_lifecycle import (
-    carriers_at_work,
     labels_sold,
     projections,
     ship_calls,
@@ -200,7 +199,7 @@ async def test_every_event_three_times_shuffled_among_forged_and_malformed_ones(
             await stack.control.cancel_by_buyer(order["id"])
         expected = {order["id"]: "DELIVERED" for order in shipped}
         expected |= {order["id"]: "CANCELLED" for order in cancelled}
-        async with carriers_at_work(stack, shop):
+        async with carrier_traffic(stack, shop.shop_id):
             await eventually(lambda: states(stack, shop.shop_id), expected.__eq__, timeout=240)
         await eventually(lambda: undelivered(stack), lambda outcomes: outcomes == [], timeout=60)
 

@@ -12,8 +12,8 @@ from creatorflow.order_requests import ApproveRequest, HoldRequest
 from creatorflow.orders import FulfillmentState
 from creatorflow.store.tables import LabelStatus
 from devstack.polling import eventually
-from devstack.stack import SandboxShop, Stack
-from tests.e2e.test_order_lifecycle import carriers_at_work, labels_sold, shipped_path
+from devstack.stack import SandboxShop, Stack, carrier_traffic
+from tests.e2e.test_order_lifecycle import labels_sold, shipped_path
 from tests.e2e.test_webhooks_and_operators import handle_of, state_of, status_is
 from workflows.order import OrderWorkflow
 
@@ -111,7 +111,7 @@ async def test_return_and_refund_gets_a_return_label_and_is_refunded_once_receiv
 ) -> None:
     [order] = await stack.control.create_orders(shop.shop_id, shop.sku_id)
     handle = handle_of(stack, shop, order["id"])
-    async with carriers_at_work(stack, shop):
+    async with carrier_traffic(stack, shop.shop_id):
         await eventually(lambda: state_of(handle), status_is(FulfillmentState.DELIVERED))
 
     [delivered] = stack.store.stock_levels(shop.shop_id)

@@ -15,8 +15,7 @@ from creatorflow.orders import FulfillmentMode
 from creatorflow.store.tables import OrderRecord
 from creatorflow.tiktok.client import MARK_PACKAGE_SHIPPED
 from devstack.polling import eventually
-from devstack.stack import SandboxShop, Stack
-from emulators.traffic import carriers_at_work
+from devstack.stack import SandboxShop, Stack, carrier_traffic
 from workflows.search_attributes import (
     CARRIER,
     FULFILLMENT_MODE,
@@ -101,9 +100,7 @@ async def test_fifty_paid_orders_each_get_one_label_are_shipped_on_tiktok_and_de
     assert sum(sold.values()) == 50 and set(sold.values()) == {1}
     assert await ship_calls(stack) == Counter(shipped_path(order_id) for order_id in order_ids)
 
-    async with carriers_at_work(
-        stack.control, stack.emulators.carrier_urls, [shop.shop_id], tick_seconds=0.3
-    ):
+    async with carrier_traffic(stack, shop.shop_id):
         await eventually(lambda: projections(stack, shop.shop_id), all_in("DELIVERED", 50), timeout=90)
     assert sum((await labels_sold(stack)).values()) == 50
 
