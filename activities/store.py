@@ -38,6 +38,8 @@ class StoreActivities:
     @activity.defn(name=contracts.RECORD_LABEL.name)
     async def record_label(self, record: contracts.LabelRecord) -> None:
         label = record.label
+        explanation = label.explanation
+        baseline = explanation.baseline if explanation else None
         await asyncio.to_thread(
             self._store.save_label,
             LabelRow(
@@ -54,7 +56,10 @@ class StoreActivities:
                 currency=label.rate.currency,
                 tracking_number=label.tracking_number,
                 label_url=label.label_url,
-                choice_reason=label.explanation.summary if label.explanation else "",
+                choice_reason=explanation.summary if explanation else "",
+                baseline_cost=baseline.amount if baseline else None,
+                baseline_service=baseline.service if baseline else None,
+                decided_by=explanation.decided_by if explanation else None,
             ),
         )
 

@@ -77,6 +77,10 @@ class RateExplanation(DomainModel):
     deliver_by: date | None
     verdicts: list[RateVerdict]
     unavailable: dict[Provider, str] = Field(default_factory=dict, description="provider -> error")
+    decided_by: str | None = Field(default=None, description="the seller's rule that made the pick, if any")
+    baseline: Rate | None = Field(
+        default=None, description="the seller's default service as quoted, before any rule: what it saved"
+    )
 
 
 class Label(DomainModel):

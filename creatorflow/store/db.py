@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
 from sqlmodel import SQLModel, create_engine
 
@@ -36,8 +36,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def create_schema(engine: Engine) -> None:
+    """New tables, and the nullable columns added to existing ones since a database was created."""
     SQLModel.metadata.create_all(engine)
+    _add_new_columns(engine)
     if engine.dialect.name == "postgresql":
         # PostgreSQL keeps ShopStatus as an enum type that create_all never changes once it exists.
         with engine.begin() as connection:
             connection.execute(text("ALTER TYPE shopstatus ADD VALUE IF NOT EXISTS 'NEEDS_REAUTHORIZATION'"))
+
+
+def _add_new_columns(engine: Engine) -> None:
+    """`create_all` never alters a table that exists; a column added to a table since is added here. Only
+    nullable columns are ever added after release, so existing rows need no value."""
+    existing = inspect(engine)
+    with engine.begin() as connection:
+        for table in SQLModel.metadata.sorted_tables:
+            if not existing.has_table(table.name):
+                continue
+            present = {column["name"] for column in existing.get_columns(table.name)}
+            for column in table.columns:
+                if column.name in present:
+                    continue
+                if not column.nullable:
+                    raise RuntimeError(f"{table.name}.{column.name} is new and NOT NULL: write a migration")
+                kind = column.type.compile(dialect=engine.dialect)
+                connection.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))

@@ -132,6 +132,11 @@ class LabelRow(SQLModel, table=True):
     tracking_number: str = Field(default="", index=True)
     label_url: str = ""
     choice_reason: str = ""
+    # What the seller's default service cost on the same quote, before any rule (None: not quoted, or no
+    # default service set), and the rule that decided; added after release, so nullable (create_schema).
+    baseline_cost: Decimal | None = Field(default=None, sa_column=Column(Numeric(12, 2), nullable=True))
+    baseline_service: str | None = None
+    decided_by: str | None = None
     status: LabelStatus = LabelStatus.PURCHASED
     created_at: datetime = when(default_factory=utcnow)
 
