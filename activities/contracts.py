@@ -25,6 +25,9 @@ from creatorflow.sync import ChangePage, ChangeSearch, DeliveryReport, OrderChan
 # NEEDS_ATTENTION (with the type as AttentionReason) instead of failing the workflow.
 ADDRESS_INVALID = "AddressInvalid"
 NO_ELIGIBLE_RATE = "NoEligibleRate"
+PACKAGE_UNKNOWN = "PackageUnknown"  # a SKU with neither TikTok package data nor the seller's override
+ITEM_TOO_LARGE = "ItemTooLarge"  # an item none of the shop's boxes holds
+SPLIT_NEEDED = "SplitNeeded"  # the order needs several boxes (or is over one parcel's weight limit)
 PURCHASE_REJECTED = "PurchaseRejected"
 SHIPPING_CONTRACT = "ShippingContract"
 TIKTOK_REFUSED = "TikTokRefused"
@@ -77,7 +80,12 @@ class RateQuery(_Message):
     """Everything needed to pick a rate for one order's package."""
 
     reference: str  # the order-side key stored on the provider's shipment
+    # The shop whose packages, boxes and rules apply; "" only in queries made before it was sent, whose
+    # `reference` (the order workflow's id) names the shop.
+    shop_id: str = ""
     to_address: Address
+    order_value: Decimal | None = None  # TikTok's total, for rules on order value
+    currency: str = ""  # the order's; rates in another currency are not bought ("": not checked)
     # A return label: from `to_address` (the buyer) back to our warehouse.
     returning: bool = False
     items: list[OrderItem]

@@ -17,6 +17,7 @@ from temporalio.exceptions import ApplicationError
 from activities import contracts
 from creatorflow.metrics import MeterMetrics
 from creatorflow.shipping import errors as shipping
+from creatorflow.shipping import parcels
 from creatorflow.shipping.errors import count_shipping_error
 from creatorflow.store.shops import ShopNotFoundError
 from creatorflow.tiktok import errors as tiktok
@@ -71,6 +72,12 @@ def from_shipping(exc: shipping.ShippingError) -> ApplicationError:
         return _give_up(exc, contracts.ADDRESS_INVALID)
     if isinstance(exc, shipping.NoEligibleRateError):
         return _give_up(exc, contracts.NO_ELIGIBLE_RATE)
+    if isinstance(exc, parcels.PackageUnknownError):
+        return _give_up(exc, contracts.PACKAGE_UNKNOWN)
+    if isinstance(exc, parcels.ItemTooLargeError):
+        return _give_up(exc, contracts.ITEM_TOO_LARGE)
+    if isinstance(exc, parcels.SplitNeededError | shipping.ParcelTooHeavyError):
+        return _give_up(exc, contracts.SPLIT_NEEDED)
     if isinstance(exc, shipping.PurchaseRejectedError):
         return _give_up(exc, contracts.PURCHASE_REJECTED)
     return _give_up(exc, contracts.SHIPPING_CONTRACT)

@@ -5,6 +5,7 @@ The SDK adapters are synchronous underneath and run in threads, so these activit
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
@@ -12,28 +13,31 @@ from temporalio import activity
 
 from activities import contracts
 from activities.errors import activity_errors
-from creatorflow.domain import Address, Label, LabelRefund, Provider, Tracking
+from creatorflow.domain import Address, Label, LabelRefund, Parcel, Provider, Tracking
+from creatorflow.names import ids_of_workflow
 from creatorflow.orders import RateChoice
 from creatorflow.shipping.base import Carrier, PurchaseRequest, ShipmentRequest
 from creatorflow.shipping.errors import ShippingError
-from creatorflow.shipping.parcels import ItemToPack, build_parcel
-from creatorflow.shipping.policy import RatePolicy, select_rate
+from creatorflow.shipping.parcels import ItemToPack, parcel_for_order
+from creatorflow.shipping.rules import RuleBook, RuleContext
+from creatorflow.shipping.selection import select_rate
+from creatorflow.store import Store
 
 
 class ShippingActivities:
     def __init__(
         self,
         carriers: Sequence[Carrier],
+        store: Store,
         *,
         ship_from: Address,
-        policy: RatePolicy,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if not carriers:
             raise ValueError("enable at least one shipping provider")
         self._carriers = {carrier.provider: carrier for carrier in carriers}
+        self._store = store
         self._ship_from = ship_from
-        self._policy = policy
         self._clock = clock
 
     def _carrier(self, provider: Provider) -> Carrier:
@@ -44,30 +48,38 @@ class ShippingActivities:
 
     @activity.defn(name=contracts.CHOOSE_RATE.name)
     async def choose_rate(self, query: contracts.RateQuery) -> RateChoice:
-        """Validate the address, build the parcel, quote every provider (or the pinned one), choose."""
+        """Validate the address, pack the order as its shop packs it, quote every provider (or the pinned
+        one), and let the shop's rules choose. A SKU without package data, an item no box holds, or an
+        order needing several boxes parks the order (non-retryable) instead of being quoted as a guess."""
         carriers = [self._carrier(query.provider)] if query.provider else list(self._carriers.values())
-        policy = self._policy
-        if query.service:
-            policy = policy.model_copy(update={"allow_services": frozenset({query.service.casefold()})})
+        shop_id = query.shop_id or ids_of_workflow(query.reference).get("shop_id", "")
         with activity_errors():
+            parcel, book = await asyncio.to_thread(self._packed, shop_id, query)
             buyer = await self._validated(carriers, query.to_address)
-            parcel = build_parcel(
-                [ItemToPack(sku=item.sku_id, quantity=item.quantity) for item in query.items], {}
-            )
             origin, destination = (buyer, self._ship_from) if query.returning else (self._ship_from, buyer)
-            selection = await select_rate(
-                carriers,
-                ShipmentRequest(
-                    from_address=origin,
-                    to_address=destination,
-                    parcel=parcel,
-                    reference=query.reference,
-                ),
-                policy,
+            context = RuleContext(
+                weight_oz=parcel.weight_oz,
+                country=destination.country,
+                state=destination.state or "",
+                order_value=query.order_value,
+                currency=query.currency or None,
+                skus=frozenset(item.sku_id for item in query.items),
                 ship_on=self._clock().date(),
                 deliver_by=query.deliver_by.date() if query.deliver_by else None,
             )
+            shipment = ShipmentRequest(
+                from_address=origin, to_address=destination, parcel=parcel, reference=query.reference
+            )
+            selection = await select_rate(
+                carriers, shipment, book.pinned(query.provider, query.service), context
+            )
         return RateChoice(rate=selection.rate, explanation=selection.explanation)
+
+    def _packed(self, shop_id: str, query: contracts.RateQuery) -> tuple[Parcel, RuleBook]:
+        """The order's parcel from its SKUs' package data and the shop's boxes, and the shop's rules."""
+        items = [ItemToPack(sku=item.sku_id, quantity=item.quantity) for item in query.items]
+        packages = self._store.packages(shop_id, {item.sku for item in items})
+        return parcel_for_order(items, packages, self._store.boxes(shop_id)), self._store.rule_book(shop_id)
 
     async def _validated(self, carriers: Sequence[Carrier], address: Address) -> Address:
         """The first provider that answers decides; a provider being down is not a verdict."""

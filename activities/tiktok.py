@@ -18,7 +18,7 @@ from creatorflow.inventory import CatalogSummary, ProductPush, low_stock, plan_s
 from creatorflow.orders import OrderSnapshot, snapshot_of
 from creatorflow.store import Store
 from creatorflow.sync import ChangePage, ChangeSearch, OrderChange
-from creatorflow.tiktok.client import TikTokShopClient, pages
+from creatorflow.tiktok.client import TikTokShopClient, chunks, pages
 from creatorflow.tiktok.errors import PackageAlreadyShippedError
 from creatorflow.tiktok.models import (
     AfterSaleSearch,
@@ -27,6 +27,7 @@ from creatorflow.tiktok.models import (
     Order,
     OrderPage,
     OrderSearch,
+    Product,
     ProductStatus,
     ReturnPage,
     ShopCredentials,
@@ -37,6 +38,8 @@ from creatorflow.tiktok.models import (
 # The largest page each search allows (docs/reference/tiktok-shop-api.md §5.2, §5.6).
 ORDER_PAGE_SIZE = 100
 AFTERSALE_PAGE_SIZE = 50
+# Get Product calls in flight at once while reading package data (the client's limiter paces them).
+PACKAGE_READS_AT_ONCE = 10
 
 
 class TikTokActivities:
@@ -183,9 +186,9 @@ class TikTokActivities:
 
     @activity.defn(name=contracts.SYNC_CATALOG.name)
     async def sync_catalog(self, request: contracts.CatalogRequest) -> CatalogSummary:
-        """Every product, its status, SKUs, warehouses and stock, into the store. Inactive ones too: a
-        product TikTok or the seller deactivated must be marked so, or its stock would still be pushed
-        (and refused)."""
+        """Every product, its status, SKUs, warehouses, stock and package data, into the store. Inactive
+        ones too: a product TikTok or the seller deactivated must be marked so, or its stock would still be
+        pushed (and refused)."""
         with activity_errors():
             shop = await self._shop(request.shop_id)
             products = [
@@ -198,12 +201,22 @@ class TikTokActivities:
                 for product in page.products
             ]
         skus = await asyncio.to_thread(self._store.sync_catalog, request.shop_id, products)
+        await self._read_packages(shop, request.shop_id, products)
         levels = await asyncio.to_thread(self._store.stock_levels, request.shop_id)
         return CatalogSummary(
             products=len(products),
             skus=skus,
             low_stock=[level.seller_sku or level.sku_id for level in low_stock(levels, request.policy)],
         )
+
+    async def _read_packages(self, shop: ShopCredentials, shop_id: str, products: list[Product]) -> None:
+        """Package data is on Get Product only: read it for the products TikTok changed since we last did,
+        a batch at a time and each batch kept, so a retried sync of a large catalog goes on where it was."""
+        stale = await asyncio.to_thread(self._store.products_without_current_package, shop_id, products)
+        for batch in chunks(stale, PACKAGE_READS_AT_ONCE):
+            with activity_errors():
+                details = await asyncio.gather(*(self._client.get_product(shop, pid) for pid in batch))
+            await asyncio.to_thread(self._store.record_packages, shop_id, details)
 
     @activity.defn(name=contracts.PUSH_STOCK.name)
     async def push_stock(self, request: contracts.CatalogRequest) -> CatalogSummary:

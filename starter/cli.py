@@ -13,6 +13,7 @@ from starter import reconcile, services
 from starter.backfill import backfill_app
 from starter.inventory import inventory_app
 from starter.report import report_app
+from starter.rules import rules_app
 
 app = typer.Typer(
     help="CreatorFlow: TikTok Shop fulfillment on Temporal.",
@@ -22,6 +23,7 @@ app = typer.Typer(
 app.add_typer(report_app, name="report")
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(backfill_app, name="backfill")
+app.add_typer(rules_app, name="rules")
 app.command()(services.worker)
 app.command()(services.api)
 app.command()(reconcile.reconcile)

@@ -20,7 +20,6 @@ from activities.tiktok import TikTokActivities
 from creatorflow.config import Settings
 from creatorflow.names import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
 from creatorflow.shipping.base import Carrier
-from creatorflow.shipping.policy import RatePolicy
 from creatorflow.shipping.providers import enabled_carriers
 from creatorflow.store import Store
 from creatorflow.tiktok.client import TikTokShopClient
@@ -65,8 +64,8 @@ def activities_by_queue(
     """Every activity implementation, on the task queue its definition (`activities.contracts`) names."""
     shipping = ShippingActivities(
         carriers if carriers is not None else enabled_carriers(settings),
+        store,
         ship_from=settings.shipping.ship_from,
-        policy=RatePolicy(),
     )
     store_activities = StoreActivities(store)
     tiktok_activities = TikTokActivities(store, tiktok)

@@ -369,38 +369,40 @@ def billable_weight_oz(parcel: Parcel, carrier: str) -> Decimal:
     return (weight / _OUNCES_PER_POUND).quantize(Decimal(1), rounding=ROUND_CEILING) * _OUNCES_PER_POUND
 
 
-# --- Today's caller ------------------------------------------------------------------------------------
+# --- Without box presets: the items' own packages, stacked -------------------------------------------------
 
 
-class ParcelDefaults(DomainModel):
-    item: PackageSpec = PackageSpec(weight=Decimal(8), length=Decimal(6), width=Decimal(4), height=Decimal(2))
-    packaging_oz: Decimal = Field(default=Decimal(2), ge=0, description="box and fill")
+class Stacking(DomainModel):
+    """How an order ships when its shop has no box presets: its items' own packages stacked."""
+
+    packaging_oz: Decimal = Field(default=Decimal(2), ge=0, description="tape, label and fill")
     max_weight_oz: Decimal = Field(default=Decimal(70 * 16), gt=0, description="USPS's 70 lb limit")
 
 
-def build_parcel(
-    items: Sequence[ItemToPack],
-    packages: Mapping[str, PackageSpec],
-    defaults: ParcelDefaults = ParcelDefaults(),
+def stacked_parcel(
+    items: Sequence[ItemToPack], packages: Mapping[str, PackageSpec], stacking: Stacking = Stacking()
 ) -> Parcel:
-    """One parcel holding every item; `packages` maps SKU to its spec, missing SKUs use the default.
+    """One parcel of every item as packed for shipping (a single item: exactly its package).
 
-    Items are stacked: the box is as long and wide as the largest item (each laid on its flattest side)
-    and as tall as all of them together, plus packaging weight.
+    Items are stacked: the parcel is as long and wide as the largest item (each laid on its flattest side)
+    and as tall as all of them together, plus packaging weight. Raises `PackageUnknownError` naming every
+    SKU without package data.
     """
     if not items:
         raise ValueError("an order needs at least one item to pack")
+    unknown = [item.sku for item in items if item.sku not in packages]
+    if unknown:
+        raise PackageUnknownError(unknown)
     length = width = height = Decimal(0)
-    weight = defaults.packaging_oz
+    weight = stacking.packaging_oz
     for item in items:
-        spec = packages.get(item.sku, defaults.item)
-        longest, middle, shortest = spec.sides_in
+        longest, middle, shortest = packages[item.sku].sides_in
         length, width = max(length, longest), max(width, middle)
         height += shortest * item.quantity
-        weight += spec.weight_oz * item.quantity
-    if weight > defaults.max_weight_oz:
+        weight += packages[item.sku].weight_oz * item.quantity
+    if weight > stacking.max_weight_oz:
         raise ParcelTooHeavyError(
-            f"{weight:.1f} oz is over the {defaults.max_weight_oz} oz limit for one parcel; split the order"
+            f"{weight:.1f} oz is over the {stacking.max_weight_oz} oz limit for one parcel; split the order"
         )
     return Parcel(
         length_in=_round_up(length),
@@ -408,6 +410,30 @@ def build_parcel(
         height_in=_round_up(height),
         weight_oz=_round_up(weight),
     )
+
+
+class SplitNeededError(NonRetryableShippingError):
+    """The order's items need several boxes. One label per order is what ships today: an operator splits
+    the order on TikTok (then each package ships on its own) or packs it by hand and retries."""
+
+    def __init__(self, plan: Sequence[PlannedParcel]) -> None:
+        self.plan = list(plan)
+        boxes = ", ".join(f"{parcel.box} ({sum(i.quantity for i in parcel.items)} items)" for parcel in plan)
+        super().__init__(f"the order's items need {len(plan)} boxes: {boxes}; one label ships one box")
+
+
+def parcel_for_order(
+    items: Sequence[ItemToPack], packages: Mapping[str, PackageSpec], boxes: Sequence[BoxPreset]
+) -> Parcel:
+    """The one parcel an order ships as: the smallest of the shop's boxes its items fit, or without box
+    presets its items' own packages stacked. Raises `PackageUnknownError`, `ItemTooLargeError` or
+    `SplitNeededError` (all non-retryable: the order parks with the reason) instead of guessing."""
+    if not boxes:
+        return stacked_parcel(items, packages)
+    plan = plan_parcels(items, packages, boxes)
+    if len(plan) > 1:
+        raise SplitNeededError(plan)
+    return plan[0].parcel
 
 
 def _round_up(value: Decimal) -> Decimal:

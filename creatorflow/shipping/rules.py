@@ -41,8 +41,8 @@ class RuleContext(DomainModel):
     weight_oz: Decimal = Field(gt=0, description="the order's packed weight")
     country: str = Field(pattern=r"^[A-Z]{2}$", description="destination, ISO 3166-1 alpha-2")
     state: str = Field(default="", description="destination state or province code")
-    order_value: Decimal = Field(ge=0)
-    currency: str = "USD"
+    order_value: Decimal | None = Field(ge=0, description="None: TikTok gave no total; value rules skip it")
+    currency: str | None = Field(default=None, description="the order's; None: rates in any currency")
     skus: frozenset[str] = frozenset()
     ship_on: date
     deliver_by: date | None = None
@@ -133,8 +133,8 @@ class ShippingRule(DomainModel):
             and (self.weight_under_oz is None or weight < self.weight_under_oz)
             and (not self.countries or context.country in self.countries)
             and (not self.states or context.state.upper() in self.states)
-            and (self.value_at_least is None or value >= self.value_at_least)
-            and (self.value_under is None or value < self.value_under)
+            and (self.value_at_least is None or (value is not None and value >= self.value_at_least))
+            and (self.value_under is None or (value is not None and value < self.value_under))
             and (not self.skus or bool(self.skus & context.skus))
         )
 
@@ -206,7 +206,12 @@ class RateDecision(DomainModel):
             RateVerdict(rate=loss.rate, rejected_because=loss.describe()) for loss in self.losers
         ]
         return RateExplanation(
-            summary=self.summary(), ship_on=context.ship_on, deliver_by=context.deliver_by, verdicts=verdicts
+            summary=self.summary(),
+            ship_on=context.ship_on,
+            deliver_by=context.deliver_by,
+            verdicts=verdicts,
+            decided_by=self.decided_by,
+            baseline=self.baseline,
         )
 
 
@@ -225,6 +230,17 @@ class RuleBook(DomainModel):
         if twice:
             raise ValueError(f"rule names must differ: {twice}")
         return rules
+
+    def pinned(self, provider: Provider | None, service: str | None) -> RuleBook:
+        """The book with an operator's reship choice first: only that provider (and service) may win."""
+        if provider is None and service is None:
+            return self
+        operator = ShippingRule(
+            name="operator reship",
+            allow_providers=frozenset({provider}) if provider else frozenset(),
+            allow_services=frozenset({service}) if service else frozenset(),
+        )
+        return self.model_copy(update={"rules": (operator, *self.rules)})
 
     def choose(self, rates: Sequence[Rate], context: RuleContext) -> RateDecision:
         """The rate to buy. Raises `NoEligibleRateError` (with every rate's reason) when none passes."""

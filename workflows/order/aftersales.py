@@ -210,7 +210,7 @@ class OrderAfterSales(OrderShipping):
         key = f"{workflow.info().workflow_id}:return-label:{request.request_id}"
         if self.state.return_rate is None:
             self.state.return_rate = await self._choose_rate(
-                contracts.RateQuery(reference=key, to_address=address, items=order.items, returning=True)
+                self._rate_query(key, address, order).model_copy(update={"returning": True})
             )
             await self._publish()  # the choice is in history before any money is spent
         label = await self._buy(self.state.return_rate, key)

@@ -16,7 +16,7 @@ from workflows.order.visibility import OrderVisibility
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts
-    from creatorflow.domain import Label, LabelRefund, RefundStatus, Tracking, TrackingStatus
+    from creatorflow.domain import Address, Label, LabelRefund, RefundStatus, Tracking, TrackingStatus
     from creatorflow.inventory import OUT_OF_STOCK, Reservation
     from creatorflow.metrics import LABEL_SPEND, LABELS_BOUGHT
     from creatorflow.orders import (
@@ -70,14 +70,13 @@ class OrderShipping(OrderVisibility):
             )
         if self.state.rate is None:
             self.state.rate = await self._choose_rate(
-                contracts.RateQuery(
-                    reference=self._label_key(),
-                    to_address=address,
-                    items=order.items,
-                    ship_by=order.ship_by,
-                    deliver_by=order.deliver_by,
-                    provider=self.state.pinned_provider,
-                    service=self.state.pinned_service,
+                self._rate_query(self._label_key(), address, order).model_copy(
+                    update={
+                        "ship_by": order.ship_by,
+                        "deliver_by": order.deliver_by,
+                        "provider": self.state.pinned_provider,
+                        "service": self.state.pinned_service,
+                    }
                 )
             )
             await self._publish()  # the choice is in history before any money is spent
@@ -92,6 +91,17 @@ class OrderShipping(OrderVisibility):
             FulfillmentState.LABEL_PURCHASED, f"label {label.tracking_number} via {label.rate.provider}"
         )
         await self._record_label(label)
+
+    def _rate_query(self, reference: str, address: Address, order: OrderSnapshot) -> contracts.RateQuery:
+        """What any label for this order is chosen on: the shop's packages and rules, the order's items."""
+        return contracts.RateQuery(
+            reference=reference,
+            shop_id=self.state.shop_id,
+            to_address=address,
+            items=order.items,
+            order_value=order.total,
+            currency=order.currency,
+        )
 
     async def _choose_rate(self, query: contracts.RateQuery) -> RateChoice:
         return await self._call(

@@ -148,6 +148,8 @@ class OrderVisibility(OrderBase):
             lines.append(
                 f"Label: {rate.carrier} {rate.service} {rate.amount} {rate.currency} ({rate.provider.value})"
             )
+        if s.rate is not None:  # why this rate, what lost and to which rule, what the default would cost
+            lines.append(f"Choice: {s.rate.explanation.summary}")
         if s.tracking_number:
             lines.append(
                 f"Tracking: {s.tracking_number}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -11,6 +12,7 @@ import httpx
 
 from creatorflow.domain import Address, Parcel
 from creatorflow.shipping.base import ShipmentRequest
+from creatorflow.shipping.rules import RuleContext
 from emulators.faults import FaultRule
 
 # Generous enough for a loaded CI box, short enough to keep the suite fast: a "timeout" fault must outlast
@@ -75,3 +77,16 @@ BOX = Parcel(length_in=Decimal(10), width_in=Decimal(6), height_in=Decimal(4), w
 
 def shipment_to(address: Address, reference: str = "order-1") -> ShipmentRequest:
     return ShipmentRequest(from_address=WAREHOUSE, to_address=address, parcel=BOX, reference=reference)
+
+
+def order_context(ship_on: date, deliver_by: date | None = None) -> RuleContext:
+    """What the rules see of an order shipping `BOX` to `BUYER` in dollars."""
+    return RuleContext(
+        weight_oz=BOX.weight_oz,
+        country=BUYER.country,
+        state=BUYER.state,
+        order_value=None,
+        currency="USD",
+        ship_on=ship_on,
+        deliver_by=deliver_by,
+    )

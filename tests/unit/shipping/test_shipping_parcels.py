@@ -1,4 +1,4 @@
-"""Building the box from line items and product package data."""
+"""The parcel an order ships as, from its line items, their package data and the shop's boxes."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ import pytest
 
 from creatorflow.shipping.errors import ParcelTooHeavyError
 from creatorflow.shipping.parcels import (
+    BoxPreset,
     ItemToPack,
     LengthUnit,
     PackageSpec,
-    ParcelDefaults,
+    PackageUnknownError,
+    SplitNeededError,
+    Stacking,
     WeightUnit,
-    build_parcel,
+    parcel_for_order,
+    stacked_parcel,
 )
 
 MUG = PackageSpec(weight=Decimal(14), length=Decimal(4), width=Decimal(6), height=Decimal(5))  # oz, in
@@ -28,7 +32,7 @@ TEE = PackageSpec(
 
 
 def test_items_are_stacked_flat_and_weighed_with_the_packaging() -> None:
-    parcel = build_parcel(
+    parcel = stacked_parcel(
         [ItemToPack(sku="mug", quantity=2), ItemToPack(sku="tee", quantity=1)], {"mug": MUG, "tee": TEE}
     )
 
@@ -36,23 +40,58 @@ def test_items_are_stacked_flat_and_weighed_with_the_packaging() -> None:
     assert parcel.length_in == Decimal("11.82")
     assert parcel.width_in == Decimal("9.85")
     assert parcel.height_in == Decimal("4") * 2 + Decimal("0.79")  # mugs lie on their 6 x 5 side
-    assert parcel.weight_oz == Decimal(14) * 2 + Decimal("7.06") + ParcelDefaults().packaging_oz
+    assert parcel.weight_oz == Decimal(14) * 2 + Decimal("7.06") + Stacking().packaging_oz
 
 
-def test_products_without_package_data_use_the_defaults() -> None:
-    defaults = ParcelDefaults()
-    parcel = build_parcel([ItemToPack(sku="unknown", quantity=3)], {})
-    assert parcel.weight_oz == defaults.item.weight_oz * 3 + defaults.packaging_oz
-    assert (parcel.length_in, parcel.width_in, parcel.height_in) == (Decimal(6), Decimal(4), Decimal(6))
+def test_products_without_package_data_are_named_never_guessed() -> None:
+    items = [
+        ItemToPack(sku="mug", quantity=1),
+        ItemToPack(sku="blender", quantity=1),
+        ItemToPack(sku="x", quantity=2),
+    ]
+    for build in (
+        lambda: stacked_parcel(items, {"mug": MUG}),
+        lambda: parcel_for_order(items, {"mug": MUG}, [SHOEBOX]),
+    ):
+        with pytest.raises(
+            PackageUnknownError, match="no package weight and dimensions for SKU blender, x"
+        ) as e:
+            build()
+        assert not e.value.retryable and e.value.skus == ["blender", "x"]
+
+
+SHOEBOX = BoxPreset(
+    name="shoebox",
+    length=Decimal(14),
+    width=Decimal(8),
+    height=Decimal(5),
+    empty_weight=Decimal(6),
+    max_weight=Decimal(320),
+)
+
+
+def test_an_order_ships_in_the_smallest_box_it_fits_or_its_own_packages_without_boxes() -> None:
+    one_mug = [ItemToPack(sku="mug", quantity=1)]
+    assert parcel_for_order(one_mug, {"mug": MUG}, []) == stacked_parcel(one_mug, {"mug": MUG})
+    parcel = parcel_for_order(one_mug, {"mug": MUG}, [SHOEBOX])
+    assert (parcel.length_in, parcel.width_in, parcel.height_in) == (Decimal(14), Decimal(8), Decimal(5))
+    assert parcel.weight_oz == MUG.weight_oz + SHOEBOX.empty_oz
+
+
+def test_an_order_that_needs_several_boxes_is_refused_with_the_plan() -> None:
+    with pytest.raises(SplitNeededError, match=r"need 3 boxes: shoebox \(2 items\), shoebox") as raised:
+        parcel_for_order([ItemToPack(sku="mug", quantity=6)], {"mug": MUG}, [SHOEBOX])
+    assert not raised.value.retryable
+    assert sum(item.quantity for parcel in raised.value.plan for item in parcel.items) == 6
 
 
 def test_bad_input_gets_a_clear_error() -> None:
     with pytest.raises(ValueError, match="at least one item"):
-        build_parcel([], {"mug": MUG})
+        stacked_parcel([], {"mug": MUG})
     with pytest.raises(ValueError, match="greater than or equal to 1"):
         ItemToPack(sku="mug", quantity=0)
     with pytest.raises(ValueError, match="greater than 0"):
         PackageSpec(weight=Decimal(0), length=Decimal(1), width=Decimal(1), height=Decimal(1))
     with pytest.raises(ParcelTooHeavyError, match="over the 1120 oz limit") as raised:
-        build_parcel([ItemToPack(sku="mug", quantity=100)], {"mug": MUG})
+        stacked_parcel([ItemToPack(sku="mug", quantity=100)], {"mug": MUG})
     assert not raised.value.retryable

@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 import httpx
 import pytest
-from shipping_helpers import BUYER, NOWHERE, Emulator, shipment_to
+from shipping_helpers import BUYER, NOWHERE, Emulator, order_context, shipment_to
 
 from creatorflow.domain import Address, Label, Provider, RefundStatus
 from creatorflow.shipping.base import Carrier, PurchaseRequest
@@ -25,7 +25,8 @@ from creatorflow.shipping.errors import (
     NonRetryableShippingError,
     PurchaseRejectedError,
 )
-from creatorflow.shipping.policy import RatePolicy, select_rate
+from creatorflow.shipping.rules import RuleBook
+from creatorflow.shipping.selection import select_rate
 from creatorflow.shipping.shippo import ShippoCarrier
 from emulators.faults import FaultRule
 
@@ -67,7 +68,7 @@ async def test_100_purchases_with_every_first_answer_lost_end_with_exactly_100_l
     selections = await asyncio.gather(
         *(
             select_rate(
-                [carriers[n % 2]], shipment_to(BUYER, f"order-{n}"), RatePolicy(), ship_on=date.today()
+                [carriers[n % 2]], shipment_to(BUYER, f"order-{n}"), RuleBook(), order_context(date.today())
             )
             for n in range(PURCHASES)
         )
@@ -169,7 +170,9 @@ async def test_buying_again_after_success_returns_the_same_label(
 
 
 async def test_the_explanation_stays_with_the_label(shippo: ShippoCarrier, easypost: EasyPostCarrier) -> None:
-    selection = await select_rate([shippo, easypost], shipment_to(BUYER), RatePolicy(), ship_on=date.today())
+    selection = await select_rate(
+        [shippo, easypost], shipment_to(BUYER), RuleBook(), order_context(date.today())
+    )
     carrier = shippo if selection.rate.provider is Provider.SHIPPO else easypost
     label = await carrier.buy_label(selection.purchase("order-1"))
     assert label.explanation == selection.explanation

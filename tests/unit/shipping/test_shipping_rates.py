@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 from pydantic import SecretStr
-from shipping_helpers import BOX, BUYER, NOWHERE, WAREHOUSE, Emulator, shipment_to
+from shipping_helpers import BOX, BUYER, NOWHERE, WAREHOUSE, Emulator, order_context, shipment_to
 
 from creatorflow.config import EasyPostSettings, Settings, ShippoSettings
 from creatorflow.domain import Address, Parcel, Provider
@@ -19,8 +19,9 @@ from creatorflow.shipping.errors import (
     NonRetryableShippingError,
     ProvidersUnavailableError,
 )
-from creatorflow.shipping.policy import RatePolicy, select_rate
 from creatorflow.shipping.providers import carrier_for, enabled_carriers
+from creatorflow.shipping.rules import RuleBook, ShippingRule
+from creatorflow.shipping.selection import select_rate
 from creatorflow.shipping.shippo import ShippoCarrier
 from emulators.faults import FaultRule
 
@@ -46,7 +47,7 @@ async def test_chooses_the_cheapest_rate_that_arrives_by_the_deadline(
 ) -> None:
     deliver_by = TODAY + timedelta(days=2)
     selection = await select_rate(
-        [shippo, easypost], shipment_to(BUYER), RatePolicy(), ship_on=TODAY, deliver_by=deliver_by
+        [shippo, easypost], shipment_to(BUYER), RuleBook(), order_context(TODAY, deliver_by)
     )
 
     verdicts = selection.explanation.verdicts
@@ -62,16 +63,26 @@ async def test_chooses_the_cheapest_rate_that_arrives_by_the_deadline(
 async def test_allow_and_deny_lists_of_carriers_and_services(
     shippo: ShippoCarrier, easypost: EasyPostCarrier
 ) -> None:
-    no_usps = RatePolicy(deny_carriers=frozenset({"usps"}))
-    selection = await select_rate([shippo, easypost], shipment_to(BUYER), no_usps, ship_on=TODAY)
+    no_usps = RuleBook(rules=(ShippingRule(name="no USPS", deny_carriers=frozenset({"usps"})),))
+    selection = await select_rate([shippo, easypost], shipment_to(BUYER), no_usps, order_context(TODAY))
     assert selection.rate.carrier != "USPS"
     denied = [v for v in selection.explanation.verdicts if v.rate.carrier == "USPS"]
-    assert denied and all(v.rejected_because == "carrier USPS is denied" for v in denied)
-
-    fedex_2day_only = RatePolicy(
-        allow_carriers=frozenset({"FedEx"}), allow_services=frozenset({"fedex_2_day"})
+    assert denied and all(
+        (v.rejected_because or "").endswith("carrier USPS is denied by rule 'no USPS'") for v in denied
     )
-    selection = await select_rate([shippo, easypost], shipment_to(BUYER), fedex_2day_only, ship_on=TODAY)
+
+    fedex_2day_only = RuleBook(
+        rules=(
+            ShippingRule(
+                name="FedEx 2Day",
+                allow_carriers=frozenset({"FedEx"}),
+                allow_services=frozenset({"fedex_2_day"}),
+            ),
+        )
+    )
+    selection = await select_rate(
+        [shippo, easypost], shipment_to(BUYER), fedex_2day_only, order_context(TODAY)
+    )
     assert (selection.rate.provider, selection.rate.carrier, selection.rate.service) == (
         Provider.EASYPOST,
         "FedEx",
@@ -82,11 +93,11 @@ async def test_allow_and_deny_lists_of_carriers_and_services(
 async def test_falls_back_to_easypost_when_shippo_answers_503_to_everything(
     shippo: ShippoCarrier, easypost: EasyPostCarrier, shippo_emulator: Emulator
 ) -> None:
-    both_up = await select_rate([shippo, easypost], shipment_to(BUYER), RatePolicy(), ship_on=TODAY)
+    both_up = await select_rate([shippo, easypost], shipment_to(BUYER), RuleBook(), order_context(TODAY))
     assert both_up.rate.provider is Provider.SHIPPO  # its account is cheaper, when it answers
 
     shippo_emulator.fail(EVERYTHING_DOWN)
-    selection = await select_rate([shippo, easypost], shipment_to(BUYER), RatePolicy(), ship_on=TODAY)
+    selection = await select_rate([shippo, easypost], shipment_to(BUYER), RuleBook(), order_context(TODAY))
 
     assert selection.rate.provider is Provider.EASYPOST
     assert {v.rate.provider for v in selection.explanation.verdicts} == {Provider.EASYPOST}
@@ -103,7 +114,7 @@ async def test_every_provider_down_is_retryable(
     shippo_emulator.fail(EVERYTHING_DOWN)
     easypost_emulator.fail(EVERYTHING_DOWN)
     with pytest.raises(ProvidersUnavailableError) as raised:
-        await select_rate([shippo, easypost], shipment_to(BUYER), RatePolicy(), ship_on=TODAY)
+        await select_rate([shippo, easypost], shipment_to(BUYER), RuleBook(), order_context(TODAY))
     assert raised.value.retryable
     assert set(raised.value.failures) == {Provider.SHIPPO, Provider.EASYPOST}
 
@@ -111,13 +122,13 @@ async def test_every_provider_down_is_retryable(
 async def test_no_rate_fits_the_policy_is_not_retryable_and_says_why(
     shippo: ShippoCarrier, easypost: EasyPostCarrier
 ) -> None:
-    nobody_ships = RatePolicy(allow_carriers=frozenset({"DHL"}))
+    nobody_ships = RuleBook(rules=(ShippingRule(name="DHL only", allow_carriers=frozenset({"DHL"})),))
     with pytest.raises(NoEligibleRateError) as raised:
-        await select_rate([shippo, easypost], shipment_to(BUYER), nobody_ships, ship_on=TODAY)
+        await select_rate([shippo, easypost], shipment_to(BUYER), nobody_ships, order_context(TODAY))
     assert not raised.value.retryable
     assert raised.value.explanation.verdicts
     assert all(
-        v.rejected_because == f"carrier {v.rate.carrier} is not allowed"
+        (v.rejected_because or "").endswith(f"carrier {v.rate.carrier} is not allowed by rule 'DHL only'")
         for v in raised.value.explanation.verdicts
     )
 
@@ -125,7 +136,7 @@ async def test_no_rate_fits_the_policy_is_not_retryable_and_says_why(
 async def test_a_permanent_failure_everywhere_surfaces_as_is(shippo_emulator: Emulator) -> None:
     settings = ShippoSettings(base_url=shippo_emulator.url, api_key=SecretStr("shippo_test_revoked"))
     with pytest.raises(NonRetryableShippingError) as raised:
-        await select_rate([ShippoCarrier(settings)], shipment_to(BUYER), RatePolicy(), ship_on=TODAY)
+        await select_rate([ShippoCarrier(settings)], shipment_to(BUYER), RuleBook(), order_context(TODAY))
     assert (raised.value.provider, raised.value.http_status) == (Provider.SHIPPO, 401)
 
 
