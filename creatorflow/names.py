@@ -40,6 +40,11 @@ def reconcile_schedule_id(shop_id: str) -> str:
     return f"reconcile:{shop_id}"
 
 
+# An order's return label is bought under `{order workflow id}:return-label:{request id}`
+# (workflows/order/aftersales.py), its outbound labels under `{order workflow id}:label:{generation}`.
+RETURN_LABEL_KEY_PART = ":return-label:"
+
+
 # A Schedule names each run it starts by its ID plus "-" and the scheduled time (RFC 3339, in UTC).
 _SCHEDULED_RUN = re.compile(r"-\d{4}-\d{2}-\d{2}T[\d:.]+Z$")
 _SHOP_SCOPED = ("shop", "catalog", "backfill", "reconcile")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from decimal import Decimal
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel
 
 from creatorflow.aftersales import RETURN_DONE
-from creatorflow.store.tables import ReturnRecord
+from creatorflow.names import RETURN_LABEL_KEY_PART
+from creatorflow.store import Store
+from creatorflow.store.tables import LabelRow, LabelStatus, ReturnRecord
 
 
 class ReasonLine(BaseModel):
@@ -57,3 +61,142 @@ def _totals(rows: Sequence[ReturnRecord]) -> dict[str, object]:
         "refunded_amount": sum((row.amount or Decimal(0) for row in refunded), Decimal(0)),
         "avg_days_to_refund": round(sum(days) / len(days), 2) if days else None,
     }
+
+
+# --- shipping: labels, spend, savings against the seller's default service ---------------------------
+
+CENT = Decimal("0.01")
+TENTH = Decimal("0.1")
+ADJUSTMENTS = (
+    "carrier adjustments are not reported: our Shippo and EasyPost adapters read no adjustment data "
+    "(docs/reference/shipping.md documents none), so spend is what each label cost when it was bought"
+)
+
+LabelKind = Literal["outbound", "return"]
+Key = TypeVar("Key", bound=Hashable)
+
+
+class LabelFigures(BaseModel):
+    """What some labels cost and what their baselines (the seller's default service, quoted on the same
+    request before any rule) would have. All amounts are in one currency."""
+
+    bought: int
+    bought_cost: Decimal
+    refunded: int  # voided, money back
+    refunded_cost: Decimal
+    refund_pending: int  # void requested, money not back yet: the provider may still refuse it
+    refund_pending_cost: Decimal
+    net_spend: Decimal  # bought minus refunded
+    average_cost: Decimal | None  # net spend per label not refunded
+    with_baseline: int  # labels not refunded whose baseline is known: the savings figures cover these
+    without_baseline: int  # labels not refunded bought before baselines were kept, or with no default service
+    spend_with_baseline: Decimal
+    baseline_cost: Decimal
+    savings: Decimal  # baseline_cost - spend_with_baseline; negative when the rules chose dearer
+    savings_percent: Decimal | None  # of baseline_cost
+
+
+class ServiceLine(LabelFigures):
+    provider: str
+    carrier: str
+    service: str
+
+
+class LabelGroup(LabelFigures):
+    """One shop's outbound or return labels in one currency; currencies are never added together."""
+
+    shop_id: str
+    currency: str
+    kind: LabelKind
+    by_service: list[ServiceLine]
+
+
+class ShippingReport(BaseModel):
+    """Labels, spend and savings against the baseline, per shop, currency and kind of label."""
+
+    shop_id: str | None
+    since: datetime | None
+    groups: list[LabelGroup]
+    adjustments: str
+
+
+def shipping_report(
+    store: Store, shop_id: str | None = None, since: datetime | None = None
+) -> ShippingReport:
+    """Labels bought at or after `since`. Refunded labels cost nothing, so they are left out of the net
+    spend and the savings; labels with no baseline are in the spend only, and counted as such."""
+    groups = _grouped(
+        store.labels(shop_id, since=since), lambda label: (label.shop_id, label.currency, _kind(label))
+    )
+    return ShippingReport(
+        shop_id=shop_id,
+        since=since,
+        groups=[
+            LabelGroup(
+                shop_id=shop,
+                currency=currency,
+                kind=kind,
+                **_figures(labels),
+                by_service=_by_service(labels),
+            )
+            for (shop, currency, kind), labels in sorted(groups.items())
+        ],
+        adjustments=ADJUSTMENTS,
+    )
+
+
+def _kind(label: LabelRow) -> LabelKind:
+    return "return" if RETURN_LABEL_KEY_PART in label.idempotency_key else "outbound"
+
+
+def _by_service(labels: Sequence[LabelRow]) -> list[ServiceLine]:
+    """Most-bought first."""
+    services = _grouped(labels, lambda label: (label.provider, label.carrier, label.service))
+    lines = [
+        ServiceLine(provider=provider, carrier=carrier, service=service, **_figures(rows))
+        for (provider, carrier, service), rows in services.items()
+    ]
+    return sorted(lines, key=lambda line: (-line.bought, line.provider, line.carrier, line.service))
+
+
+def _grouped(labels: Sequence[LabelRow], key: Callable[[LabelRow], Key]) -> dict[Key, list[LabelRow]]:
+    groups: dict[Key, list[LabelRow]] = {}
+    for label in labels:
+        groups.setdefault(key(label), []).append(label)
+    return groups
+
+
+def _figures(labels: Sequence[LabelRow]) -> dict[str, object]:
+    refunded = [label for label in labels if label.status == LabelStatus.REFUNDED]
+    pending = [label for label in labels if label.status == LabelStatus.REFUND_REQUESTED]
+    kept = [label for label in labels if label.status != LabelStatus.REFUNDED]
+    compared = [label for label in kept if label.baseline_cost is not None]
+    net_spend = _total(label.cost for label in kept)
+    spend_with_baseline = _total(label.cost for label in compared)
+    baseline_cost = _total(label.baseline_cost or Decimal(0) for label in compared)
+    savings = baseline_cost - spend_with_baseline
+    return {
+        "bought": len(labels),
+        "bought_cost": _total(label.cost for label in labels),
+        "refunded": len(refunded),
+        "refunded_cost": _total(label.cost for label in refunded),
+        "refund_pending": len(pending),
+        "refund_pending_cost": _total(label.cost for label in pending),
+        "net_spend": net_spend,
+        "average_cost": _rounded(net_spend / len(kept), CENT) if kept else None,
+        "with_baseline": len(compared),
+        "without_baseline": len(kept) - len(compared),
+        "spend_with_baseline": spend_with_baseline,
+        "baseline_cost": baseline_cost,
+        "savings": savings,
+        "savings_percent": _rounded(savings * 100 / baseline_cost, TENTH) if baseline_cost else None,
+    }
+
+
+def _total(amounts: Iterable[Decimal]) -> Decimal:
+    return _rounded(sum(amounts, Decimal(0)), CENT)
+
+
+def _rounded(amount: Decimal, step: Decimal) -> Decimal:
+    """Half a cent rounds up, as on an invoice (Decimal's own default rounds half to even)."""
+    return amount.quantize(step, rounding=ROUND_HALF_UP)

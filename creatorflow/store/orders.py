@@ -1,6 +1,9 @@
-"""The projection of each order, the labels bought for it, and its returns (for the returns report)."""
+"""The projection of each order, the labels bought for it and its returns (for the shipping and returns
+reports)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
@@ -76,13 +79,18 @@ class OrderRepository(Repository):
             )
             return session.exec(query).first()
 
-    def labels(self, shop_id: str | None = None, order_id: str | None = None) -> list[LabelRow]:
+    def labels(
+        self, shop_id: str | None = None, order_id: str | None = None, since: datetime | None = None
+    ) -> list[LabelRow]:
+        """Labels in the order they were bought; `since`: bought at or after that time."""
         with Session(self.engine) as session:
             query = select(LabelRow).order_by(col(LabelRow.id))
             if shop_id is not None:
                 query = query.where(LabelRow.shop_id == shop_id)
             if order_id is not None:
                 query = query.where(LabelRow.order_id == order_id)
+            if since is not None:
+                query = query.where(col(LabelRow.created_at) >= since)
             return list(session.exec(query))
 
     def set_label_status(self, idempotency_key: str, status: LabelStatus) -> LabelRow:

@@ -1,7 +1,10 @@
-"""`creatorflow inventory show|set` and `creatorflow report returns` on a store of their own."""
+"""`creatorflow inventory show|set` and `creatorflow report returns|shipping` on a store of their own."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -12,7 +15,7 @@ from typer.testing import CliRunner
 from creatorflow.config import get_settings
 from creatorflow.crypto import Keyring
 from creatorflow.store import Store
-from creatorflow.store.tables import ReturnRecord
+from creatorflow.store.tables import LabelRow, LabelStatus, ReturnRecord
 from creatorflow.tiktok.models import Product, ProductStatus, Sku, WarehouseStock
 from starter import runtime
 from starter.cli import app
@@ -77,3 +80,78 @@ def test_the_returns_report_lists_reasons(store: Store) -> None:
     assert report.exit_code == 0, report.output
     assert "1 requests, 1 refunded (24.00), avg 1.00 days to refund" in report.output
     assert "Arrived late" in report.output
+
+
+def bought(
+    key: str, carrier: str, service: str, cost: str, baseline: str | None, **fields: object
+) -> LabelRow:
+    return LabelRow.model_validate(
+        {
+            "idempotency_key": key,
+            "shop_id": "shop-1",
+            "order_id": key.split(":")[2],
+            "provider": "shippo",
+            "provider_label_id": f"lbl-{key}",
+            "carrier": carrier,
+            "service": service,
+            "cost": Decimal(cost),
+            "baseline_cost": None if baseline is None else Decimal(baseline),
+            **fields,
+        }
+    )
+
+
+@pytest.fixture
+def labels(store: Store) -> Store:
+    for label in (
+        bought("order:shop-1:o1:label:0", "USPS", "Priority", "8.00", "10.00"),
+        bought("order:shop-1:o2:label:0", "USPS", "Priority", "6.00", None),
+        bought("order:shop-1:o3:label:0", "UPS", "Ground", "9.00", "9.00", status=LabelStatus.REFUNDED),
+        bought("order:shop-1:o4:label:0", "RoyalMail", "Tracked48", "3.20", "4.00", currency="GBP"),
+    ):
+        store.save_label(label)
+    return store
+
+
+def test_the_shipping_report_prints_a_table_per_shop_and_currency(labels: Store) -> None:
+    shown = CliRunner().invoke(app, ["report", "shipping", "--shop", "shop-1"], env={"COLUMNS": "160"})
+    assert shown.exit_code == 0, shown.output
+    lines = shown.output.splitlines()
+    assert "shop-1 · outbound labels · GBP" in lines[0]
+    [priority] = [line for line in lines if "Priority" in line]
+    # labels, net spend, average, compared, saved, %
+    assert priority.split()[-6:] == ["2", "14.00", "7.00", "1", "2.00", "20.0"]
+    [usd] = [line.split() for line in lines if line.split()[:1] == ["all"] and "7.00" in line]
+    assert usd == ["all", "3", "14.00", "7.00", "1", "2.00", "20.0"]
+    assert "compared: 1, cost 8.00; the seller's default service would have cost 10.00" in shown.output
+    assert "refunded: 1 (9.00 back), not in the net spend" in shown.output
+    assert "no baseline: 1 (bought before" in shown.output
+    assert "carrier adjustments are not reported" in shown.output
+
+    later = CliRunner().invoke(app, ["report", "shipping", "--since", "2999-01-01"])
+    assert later.exit_code == 0 and later.output.startswith("no labels")
+
+
+def test_the_shipping_report_as_json_and_csv(labels: Store) -> None:
+    as_json = CliRunner().invoke(app, ["report", "shipping", "--json"])
+    assert as_json.exit_code == 0, as_json.output
+    report = json.loads(as_json.output)
+    assert [
+        (g["currency"], g["net_spend"], g["savings"], g["without_baseline"]) for g in report["groups"]
+    ] == [
+        ("GBP", "3.20", "0.80", 0),
+        ("USD", "14.00", "2.00", 1),
+    ]
+
+    as_csv = CliRunner().invoke(app, ["report", "shipping", "--csv"])
+    assert as_csv.exit_code == 0, as_csv.output
+    rows = list(csv.DictReader(io.StringIO(as_csv.output)))
+    assert [(r["currency"], r["carrier"], r["service"], r["bought"], r["net_spend"]) for r in rows] == [
+        ("GBP", "RoyalMail", "Tracked48", "1", "3.20"),
+        ("USD", "USPS", "Priority", "2", "14.00"),
+        ("USD", "UPS", "Ground", "1", "0.00"),
+    ]
+    assert rows[1]["savings_percent"] == "20.0" and rows[2]["average_cost"] == ""
+
+    both = CliRunner().invoke(app, ["report", "shipping", "--json", "--csv"])
+    assert both.exit_code == 2 and "not both" in both.output
