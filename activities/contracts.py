@@ -95,6 +95,13 @@ class RateQuery(_Message):
     service: str | None = None
 
 
+class PackagesRequest(_Message):
+    """Make sure the store has TikTok's package data for these products (read the ones it lacks)."""
+
+    shop_id: str
+    product_ids: list[str]
+
+
 class BuyLabelRequest(_Message):
     """Buy exactly `choice.rate` under `idempotency_key`; retried unchanged until it answers."""
 
@@ -236,6 +243,7 @@ DECIDE_AFTERSALE = ActivityDef("tiktok.decide_aftersale", AfterSaleVerdict, type
 SYNC_CATALOG = ActivityDef("tiktok.sync_catalog", CatalogRequest, CatalogSummary, TIKTOK_TASK_QUEUE)
 PUSH_STOCK = ActivityDef("tiktok.push_stock", CatalogRequest, CatalogSummary, TIKTOK_TASK_QUEUE)
 SEARCH_CHANGES = ActivityDef("tiktok.search_changes", ChangeSearch, ChangePage, TIKTOK_TASK_QUEUE)
+READ_PACKAGES = ActivityDef("tiktok.read_packages", PackagesRequest, type(None), TIKTOK_TASK_QUEUE)
 
 # Order workflows, reached through the event gateway.
 DELIVER_ORDER_CHANGES = ActivityDef(

@@ -78,7 +78,7 @@ class ShippingActivities:
     def _packed(self, shop_id: str, query: contracts.RateQuery) -> tuple[Parcel, RuleBook]:
         """The order's parcel from its SKUs' package data and the shop's boxes, and the shop's rules."""
         items = [ItemToPack(sku=item.sku_id, quantity=item.quantity) for item in query.items]
-        packages = self._store.packages(shop_id, {item.sku for item in items})
+        packages = self._store.packages(shop_id, {item.sku_id: item.product_id for item in query.items})
         return parcel_for_order(items, packages, self._store.boxes(shop_id)), self._store.rule_book(shop_id)
 
     async def _validated(self, carriers: Sequence[Carrier], address: Address) -> Address:

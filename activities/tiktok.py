@@ -27,7 +27,6 @@ from creatorflow.tiktok.models import (
     Order,
     OrderPage,
     OrderSearch,
-    Product,
     ProductStatus,
     ReturnPage,
     ShopCredentials,
@@ -201,7 +200,10 @@ class TikTokActivities:
                 for product in page.products
             ]
         skus = await asyncio.to_thread(self._store.sync_catalog, request.shop_id, products)
-        await self._read_packages(shop, request.shop_id, products)
+        changed = await asyncio.to_thread(
+            self._store.products_without_current_package, request.shop_id, products
+        )
+        await self._read_packages(shop, request.shop_id, changed)
         levels = await asyncio.to_thread(self._store.stock_levels, request.shop_id)
         return CatalogSummary(
             products=len(products),
@@ -209,11 +211,22 @@ class TikTokActivities:
             low_stock=[level.seller_sku or level.sku_id for level in low_stock(levels, request.policy)],
         )
 
-    async def _read_packages(self, shop: ShopCredentials, shop_id: str, products: list[Product]) -> None:
-        """Package data is on Get Product only: read it for the products TikTok changed since we last did,
-        a batch at a time and each batch kept, so a retried sync of a large catalog goes on where it was."""
-        stale = await asyncio.to_thread(self._store.products_without_current_package, shop_id, products)
-        for batch in chunks(stale, PACKAGE_READS_AT_ONCE):
+    @activity.defn(name=contracts.READ_PACKAGES.name)
+    async def read_packages(self, request: contracts.PackagesRequest) -> None:
+        """An order's products: the ones whose package data the store lacks are read now, so an order for
+        a product listed since the last catalog sync is packed from TikTok's data, not parked."""
+        missing = await asyncio.to_thread(
+            self._store.products_without_package, request.shop_id, request.product_ids
+        )
+        if missing:
+            with activity_errors():
+                shop = await self._shop(request.shop_id)
+            await self._read_packages(shop, request.shop_id, missing)
+
+    async def _read_packages(self, shop: ShopCredentials, shop_id: str, product_ids: list[str]) -> None:
+        """Package data is on Get Product only: read a batch at a time and keep each batch, so a retried
+        read of a large catalog goes on where it was."""
+        for batch in chunks(product_ids, PACKAGE_READS_AT_ONCE):
             with activity_errors():
                 details = await asyncio.gather(*(self._client.get_product(shop, pid) for pid in batch))
             await asyncio.to_thread(self._store.record_packages, shop_id, details)

@@ -186,11 +186,17 @@ async def oauth_callback(api_url: str, redirect: dict[str, str]) -> httpx.Respon
         return await http.get(f"{api_url}{OAUTH_CALLBACK_PATH}", params=redirect)
 
 
-# The sandbox product's packed unit, as the seller entered it on TikTok: labels are quoted for it.
-SERUM_PACKAGE = {
-    "package_weight": {"value": "0.35", "unit": "POUND"},
-    "package_dimensions": {"length": "6", "width": "2.5", "height": "2.5", "unit": "INCH"},
-}
+def tiktok_package(pounds: str, inches: tuple[str, str, str]) -> dict[str, Any]:
+    """A product's packed unit as a US seller enters it on TikTok (`TikTokSandboxControl.create_product`)."""
+    length, width, height = inches
+    return {
+        "package_weight": {"value": pounds, "unit": "POUND"},
+        "package_dimensions": {"length": length, "width": width, "height": height, "unit": "INCH"},
+    }
+
+
+# The sandbox product's packed unit: labels are quoted for it.
+SERUM_PACKAGE = tiktok_package("0.35", ("6", "2.5", "2.5"))
 
 
 async def connect_sandbox_shop(stack: Stack, seller_name: str = "Glow Lab Cosmetics") -> SandboxShop:

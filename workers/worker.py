@@ -103,6 +103,7 @@ def activities_by_queue(
             tiktok_activities.sync_catalog,
             tiktok_activities.push_stock,
             tiktok_activities.search_changes,
+            tiktok_activities.read_packages,
         ],
     }
 

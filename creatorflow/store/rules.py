@@ -6,7 +6,7 @@ validates; a bad rule is refused with pydantic's message before anything is writ
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -16,7 +16,6 @@ from creatorflow.shipping.rules import RuleBook, ShippingRule
 from creatorflow.store.repository import Repository
 from creatorflow.store.tables import (
     BoxPresetRow,
-    CatalogSku,
     ProductPackageRow,
     ShippingRuleRow,
     ShippingSettingsRow,
@@ -136,22 +135,21 @@ class RulesRepository(Repository):
             rows = session.exec(select(SkuPackageOverrideRow).where(SkuPackageOverrideRow.shop_id == shop_id))
             return {row.sku: PackageSpec.model_validate_json(row.body) for row in rows}
 
-    def packages(self, shop_id: str, skus: Collection[str]) -> dict[str, PackageSpec]:
-        """Each of `skus` that has a packed unit: the seller's override, else TikTok's product data.
-        A SKU missing from the answer has neither (the order cannot be packed; it must not be guessed)."""
+    def packages(self, shop_id: str, product_of: Mapping[str, str]) -> dict[str, PackageSpec]:
+        """Each SKU of `product_of` (SKU id -> its product id, as order lines carry them) that has a packed
+        unit: the seller's override, else TikTok's data for its product. A SKU missing from the answer has
+        neither: the order cannot be packed, and its parcel must not be guessed."""
         with Session(self.engine) as session:
-            tiktok = session.exec(
-                select(CatalogSku.sku_id, ProductPackageRow.body)
-                .join(
-                    ProductPackageRow,
-                    (col(ProductPackageRow.shop_id) == col(CatalogSku.shop_id))
-                    & (col(ProductPackageRow.product_id) == col(CatalogSku.product_id)),
+            rows = session.exec(
+                select(ProductPackageRow).where(
+                    ProductPackageRow.shop_id == shop_id,
+                    col(ProductPackageRow.product_id).in_(set(product_of.values())),
                 )
-                .where(CatalogSku.shop_id == shop_id, col(CatalogSku.sku_id).in_(list(skus)))
             ).all()
-        found = {sku: PackageData.model_validate_json(body) for sku, body in tiktok if body is not None}
-        overrides = {sku: spec for sku, spec in self.package_overrides(shop_id).items() if sku in skus}
-        return resolve_packages(found, overrides)
+        by_product = {row.product_id: PackageData.model_validate_json(row.body) for row in rows if row.body}
+        tiktok = {sku: by_product[product] for sku, product in product_of.items() if product in by_product}
+        overrides = {sku: spec for sku, spec in self.package_overrides(shop_id).items() if sku in product_of}
+        return resolve_packages(tiktok, overrides)
 
     def set_package(self, shop_id: str, sku: str, spec: PackageSpec) -> None:
         """The seller's packed size and weight for `sku`; it wins over TikTok's product data."""

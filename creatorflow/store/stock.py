@@ -68,6 +68,21 @@ class StockRepository(Repository):
             }
         return [product.id for product in products if known.get(product.id) != product.update_time]
 
+    def products_without_package(self, shop_id: str, product_ids: Sequence[str]) -> list[str]:
+        """Of `product_ids`, those with no package data kept: never read, or TikTok had none when read
+        (the seller may have added it since)."""
+        with Session(self.engine) as session:
+            known = set(
+                session.exec(
+                    select(ProductPackageRow.product_id).where(
+                        ProductPackageRow.shop_id == shop_id,
+                        col(ProductPackageRow.product_id).in_(product_ids),
+                        col(ProductPackageRow.body).is_not(None),
+                    )
+                )
+            )
+        return [product_id for product_id in product_ids if product_id not in known]
+
     def record_packages(self, shop_id: str, details: Sequence[Product]) -> None:
         """Keep each product's package data from Get Product; a product without any is kept as such."""
         with Session(self.engine) as session:

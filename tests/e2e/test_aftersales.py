@@ -12,7 +12,7 @@ from creatorflow.order_requests import ApproveRequest, HoldRequest
 from creatorflow.orders import FulfillmentState
 from creatorflow.store.tables import LabelStatus
 from devstack.polling import eventually
-from devstack.stack import SandboxShop, Stack, carrier_traffic
+from devstack.stack import SandboxShop, Stack, carrier_traffic, tiktok_package
 from tests.e2e.test_order_lifecycle import labels_sold, shipped_path
 from tests.e2e.test_webhooks_and_operators import handle_of, state_of, status_is
 from workflows.order import OrderWorkflow
@@ -149,7 +149,10 @@ async def test_refund_over_the_threshold_waits_for_an_operator_who_approves(
     stack: Stack, shop: SandboxShop
 ) -> None:
     product = await stack.control.create_product(
-        shop.shop_id, "Glow Gift Set", [{"seller_sku": "GIFT-SET", "price": "150.00", "stock": 50}]
+        shop.shop_id,
+        "Glow Gift Set",
+        [{"seller_sku": "GIFT-SET", "price": "150.00", "stock": 50}],
+        tiktok_package("1.4", ("10", "8", "4")),
     )
     [order] = await stack.control.create_orders(shop.shop_id, product.skus[0].id)
     handle = handle_of(stack, shop, order["id"])

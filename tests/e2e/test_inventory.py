@@ -20,7 +20,7 @@ from creatorflow.store.tables import WebhookStatus
 from creatorflow.tiktok.client import TikTokShopClient
 from devstack.fast import FAST_ORDERS, FAST_TIKTOK
 from devstack.polling import eventually
-from devstack.stack import SandboxShop, Stack, connect_sandbox_shop
+from devstack.stack import SandboxShop, Stack, connect_sandbox_shop, tiktok_package
 from emulators.tiktok.webhook_events import Notification
 from tests.e2e.conftest import e2e_stack
 from tests.e2e.test_order_lifecycle import labels_sold, projections
@@ -66,7 +66,10 @@ async def test_viral_spike_sells_no_more_than_the_shelf_and_cancellations_restor
     stack, buffer = spike, spike.settings.inventory.safety_buffer
     shop = await connect_sandbox_shop(stack)
     product = await stack.control.create_product(
-        shop.shop_id, "Viral Lip Oil", [{"seller_sku": "LIP-OIL", "price": "12.00", "stock": 500}]
+        shop.shop_id,
+        "Viral Lip Oil",
+        [{"seller_sku": "LIP-OIL", "price": "12.00", "stock": 500}],
+        tiktok_package("0.2", ("4", "1.5", "1.5")),
     )
     await stack.control.set_product_status(product.id, "ACTIVATE")  # TikTok's type-5 webhook: re-sync
     synced = await eventually(
@@ -154,7 +157,10 @@ async def test_product_webhooks_resync_the_shops_catalog(stack: Stack, shop: San
         lambda level: level is not None and level.tiktok_quantity == listed,
     )
     cream = await stack.control.create_product(
-        shop.shop_id, "Night Cream", [{"seller_sku": "CREAM", "price": "30.00", "stock": 40}]
+        shop.shop_id,
+        "Night Cream",
+        [{"seller_sku": "CREAM", "price": "30.00", "stock": 40}],
+        tiktok_package("0.6", ("4", "4", "3")),
     )
 
     async def cream_once(check: Callable[[StockLevel], bool]) -> StockLevel:

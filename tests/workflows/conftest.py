@@ -84,7 +84,7 @@ def snapshot(order_id: str, status: str, update_time: int, **changes: object) ->
         "update_time": update_time,
         "mode": FulfillmentMode.SELLER_SHIPPED,
         "package_ids": [f"pkg-{order_id}"],
-        "items": [OrderItem(sku_id="sku-1", quantity=2)],
+        "items": [OrderItem(sku_id="sku-1", product_id="product-1", quantity=2)],
         "recipient": None if status in ("UNPAID", "ON_HOLD") else GOOD_ADDRESS,
         "ship_by": datetime(2026, 12, 1, tzinfo=UTC),
     }
@@ -105,6 +105,7 @@ class FakeWorld:
     cancelled_on_tiktok: list[str] = field(default_factory=list)
     tracking_status: TrackingStatus = TrackingStatus.PRE_TRANSIT
     no_rate_for: set[str] = field(default_factory=set)  # providers that quote nothing eligible
+    unpacked_skus: set[str] = field(default_factory=set)  # SKUs with no package data, until "overridden"
     recorded_states: list[str] = field(default_factory=list)
     out_of_stock: set[str] = field(default_factory=set)  # SKUs with nothing left to reserve
     aftersales: dict[str, contracts.AfterSales] = field(default_factory=dict)  # order id -> its requests
@@ -135,6 +136,13 @@ class FakeWorld:
         self.calls["choose"] += 1
         if query.to_address.postal_code == "00000":
             raise ApplicationError("no such ZIP", type=contracts.ADDRESS_INVALID, non_retryable=True)
+        unknown = sorted(item.sku_id for item in query.items if item.sku_id in self.unpacked_skus)
+        if unknown:
+            raise ApplicationError(
+                f"no package weight and dimensions for SKU {', '.join(unknown)}",
+                type=contracts.PACKAGE_UNKNOWN,
+                non_retryable=True,
+            )
         provider = query.provider or Provider.SHIPPO
         if provider.value in self.no_rate_for:
             raise ApplicationError(
@@ -145,6 +153,10 @@ class FakeWorld:
             summary="cheapest", ship_on=date(2026, 11, 23), deliver_by=None, verdicts=[]
         )
         return RateChoice(rate=rate, explanation=explanation)
+
+    @activity.defn(name=contracts.READ_PACKAGES.name)
+    async def read_packages(self, request: contracts.PackagesRequest) -> None:
+        self.calls["read_packages"] += 1
 
     @activity.defn(name=contracts.BUY_LABEL.name)
     async def buy_label(self, request: contracts.BuyLabelRequest) -> Label:
@@ -234,6 +246,7 @@ class FakeWorld:
     def workers(self, client: Client) -> list[Worker]:
         tiktok: list[Callable[..., Any]] = [
             self.fetch_order,
+            self.read_packages,
             self.ship_package,
             self.arrange_tiktok_shipment,
             self.cancel_order,

@@ -270,6 +270,25 @@ async def test_reship_with_another_provider_uses_a_new_purchase_key(harness: Har
     assert harness.world.purchases == {f"order:shop-1:{order_id}:label:1": 1}
 
 
+async def test_a_sku_without_package_data_parks_the_order_until_an_operator_retries_after_setting_it(
+    harness: Harness,
+) -> None:
+    order_id = harness.new_order_id()
+    order = snapshot(order_id, "AWAITING_SHIPMENT", 100)
+    harness.world.unpacked_skus = {order.items[0].sku_id}
+    harness.world.orders[order_id] = order
+    handle = await harness.start(order_id)
+    parked = await until(handle, status_is(State.NEEDS_ATTENTION))
+    assert parked.attention is not None and parked.attention.reason == contracts.PACKAGE_UNKNOWN
+    assert order.items[0].sku_id in parked.attention.message and not harness.world.purchases
+    assert harness.world.calls["read_packages"] >= 1  # TikTok was asked before giving up
+
+    harness.world.unpacked_skus = set()  # the seller set the SKU's package (`creatorflow rules packages set`)
+    await handle.execute_update(OrderWorkflow.retry, RetryRequest())
+    await until(handle, status_is(State.SHIPPED))
+    assert sum(harness.world.purchases.values()) == 1
+
+
 async def test_operators_cannot_reship_after_tiktok_has_the_tracking_number(harness: Harness) -> None:
     order_id = harness.new_order_id()
     harness.world.orders[order_id] = snapshot(order_id, "AWAITING_SHIPMENT", 100)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 from workflows.order.base import HANDOVER, NeedsAttention
-from workflows.order.patches import SHOP_CHECK_PATCH
+from workflows.order.patches import PACKAGE_DATA_PATCH, SHOP_CHECK_PATCH
 from workflows.order.visibility import OrderVisibility
 
 with workflow.unsafe.imports_passed_through():
@@ -104,6 +104,13 @@ class OrderShipping(OrderVisibility):
         )
 
     async def _choose_rate(self, query: contracts.RateQuery) -> RateChoice:
+        product_ids = sorted({item.product_id for item in query.items if item.product_id})
+        if workflow.patched(PACKAGE_DATA_PATCH) and product_ids:
+            await self._call(
+                contracts.READ_PACKAGES,
+                contracts.PackagesRequest(shop_id=self.state.shop_id, product_ids=product_ids),
+                summary="read the products' package data from TikTok",
+            )
         return await self._call(
             contracts.CHOOSE_RATE,
             query,

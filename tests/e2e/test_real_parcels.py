@@ -1,0 +1,89 @@
+"""Labels for the real parcel, chosen by the shop's rules: through the real API, workflows, activities and
+emulators (TikTok Shop's package data, Shippo and EasyPost pricing by weight, size and distance)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from activities import contracts
+from creatorflow.order_requests import RetryRequest
+from creatorflow.orders import FulfillmentState
+from creatorflow.reports import shipping_report
+from creatorflow.shipping.parcels import PackageSpec
+from creatorflow.shipping.rules import ShippingRule
+from devstack.polling import eventually
+from devstack.stack import SandboxShop, Stack, tiktok_package
+from tests.e2e.test_webhooks_and_operators import handle_of, state_of, status_is
+from workflows.order import OrderWorkflow
+
+
+async def test_an_order_for_a_product_without_package_data_parks_until_the_seller_sets_it(
+    stack: Stack, shop: SandboxShop
+) -> None:
+    product = await stack.control.create_product(
+        shop.shop_id, "Mystery Box", [{"seller_sku": "MYSTERY", "price": "40.00", "stock": 10}]
+    )  # listed on TikTok without package weight or dimensions, after the catalog was synced
+    sku_id = product.skus[0].id
+    [order] = await stack.control.create_orders(shop.shop_id, sku_id)
+    handle = handle_of(stack, shop, order["id"])
+    parked = await eventually(lambda: state_of(handle), status_is(FulfillmentState.NEEDS_ATTENTION))
+    assert parked is not None and parked.attention is not None
+    assert parked.attention.reason == contracts.PACKAGE_UNKNOWN and sku_id in parked.attention.message
+    assert stack.store.labels(order_id=order["id"]) == []
+
+    # `creatorflow rules packages set`: a 3 lb box of 12 x 10 x 8 in; then an operator retries.
+    stack.store.set_package(
+        shop.shop_id,
+        sku_id,
+        PackageSpec(weight=Decimal(48), length=Decimal(12), width=Decimal(10), height=Decimal(8)),
+    )
+    await handle.execute_update(OrderWorkflow.retry, RetryRequest())
+    shipped = await eventually(lambda: state_of(handle), status_is(FulfillmentState.SHIPPED))
+    assert shipped is not None and shipped.label is not None
+
+
+async def test_a_heavier_product_costs_more_and_the_shops_rules_choose_and_say_why(
+    stack: Stack, shop: SandboxShop
+) -> None:
+    kettle = await stack.control.create_product(
+        shop.shop_id,
+        "Steel Kettle",
+        [{"seller_sku": "KETTLE", "price": "60.00", "stock": 10}],
+        tiktok_package("4.5", ("10", "9", "9")),
+    )
+    stack.store.set_default_service(shop.shop_id, "usps_priority")  # the seller's usual service
+    stack.store.add_rule(shop.shop_id, ShippingRule(name="no UPS", deny_carriers=frozenset({"UPS"})))
+
+    [light] = await stack.control.create_orders(shop.shop_id, shop.sku_id)
+    [heavy] = await stack.control.create_orders(shop.shop_id, kettle.skus[0].id)
+    states = []
+    for order in (light, heavy):
+        handle = handle_of(stack, shop, order["id"])
+        state = await eventually(
+            lambda h=handle: state_of(h), status_is(FulfillmentState.SHIPPED), timeout=60
+        )
+        assert state is not None and state.label is not None and state.rate is not None
+        states.append(state)
+    light_label, heavy_label = (state.label for state in states if state.label)
+    assert heavy_label.rate.amount > light_label.rate.amount  # the 4.5 lb kettle is not quoted as a serum
+    for state in states:
+        assert state.label is not None and state.label.rate.carrier != "UPS" and state.rate is not None
+        ups = [v for v in state.rate.explanation.verdicts if v.rate.carrier == "UPS"]
+        assert ups and all((v.rejected_because or "").endswith("by rule 'no UPS'") for v in ups)
+        assert state.rate.explanation.summary.startswith(f"chose {state.label.rate.carrier}")
+        baseline = state.rate.explanation.baseline  # the default service, as quoted before any rule
+        assert baseline is not None and baseline.service == "usps_priority"
+
+    # What the choice saved against the seller's usual service, per label and in the report.
+    rows = {row.order_id: row for row in stack.store.labels(shop_id=shop.shop_id)}
+    for order, state in zip((light, heavy), states, strict=True):
+        row = rows[order["id"]]
+        assert state.rate is not None and state.rate.explanation.baseline is not None
+        assert row.baseline_cost == state.rate.explanation.baseline.amount
+        assert row.baseline_cost is not None and row.baseline_cost >= row.cost
+    [outbound] = shipping_report(stack.store, shop_id=shop.shop_id).groups
+    assert outbound.with_baseline == 2 and outbound.without_baseline == 0
+    assert outbound.baseline_cost == sum(
+        (rows[o["id"]].baseline_cost or 0 for o in (light, heavy)), Decimal(0)
+    )
+    assert outbound.savings == outbound.baseline_cost - outbound.spend_with_baseline > 0
