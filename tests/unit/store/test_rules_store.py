@@ -120,11 +120,13 @@ def test_a_skus_package_is_the_sellers_override_else_tiktoks_else_unknown(rules:
 
     tee = PackageSpec(weight=Decimal(5), length=Decimal(10), width=Decimal(8), height=Decimal(1))
     rules.set_package("shop-1", "tee", tee)
-    packages = rules.packages("shop-1", ["blender", "tee", "mug"])
+    packages = rules.packages("shop-1", {sku: f"p-{sku}" for sku in ("blender", "tee", "mug")})
     assert packages["tee"] == tee  # TikTok has none: the seller's
     assert packages["blender"].weight_oz == to_ounces(Decimal("2.3"), WeightUnit.KILOGRAM)  # TikTok's
     assert packages["blender"].sides_in == tuple(
         to_inches(Decimal(side), LengthUnit.CENTIMETER) for side in (40, 30, 20)
     )
     assert "mug" not in packages  # neither: unknown, never a default
-    assert rules.packages("shop-2", ["blender"]) == {}
+    assert rules.packages("shop-2", {"blender": "p-blender"}) == {}
+    # Asked for by an order: TikTok had no package data for these when read, or was never asked.
+    assert rules.products_without_package("shop-1", ["p-blender", "p-tee", "p-new"]) == ["p-tee", "p-new"]
