@@ -12,9 +12,9 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Literal
 
-import pycountry
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, computed_field
+from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from creatorflow.addresses import AddressUnusableError, address_from_tiktok
 from creatorflow.aftersales import AfterSaleRequest, AfterSalesPolicy
 from creatorflow.domain import Address, Label, Provider, Rate, RateExplanation, TrackingStatus
 from creatorflow.journal import Journal
@@ -199,32 +199,22 @@ def _recipient(address: RecipientAddress | None) -> tuple[Address | None, str | 
     districts = {d.address_level_name.lower(): d.address_name for d in address.district_info}
     try:
         return (
-            Address(
+            address_from_tiktok(
+                "recipient",
                 name=address.name,
-                street1=address.address_line1 or address.full_address,
-                street2=address.address_line2 or None,
+                line1=address.address_line1,
+                line2=address.address_line2,
+                full_address=address.full_address,
                 city=districts.get("city", ""),
-                state=subdivision_code(address.region_code, districts.get("state", "")),
+                state=districts.get("state", ""),
                 postal_code=address.postal_code,
-                country=address.region_code,
-                phone=address.phone_number or None,
+                region_code=address.region_code,
+                phone=address.phone_number,
             ),
             None,
         )
-    except ValidationError as exc:
-        fields = ", ".join(str(error["loc"][0]) for error in exc.errors())
-        return None, f"TikTok's recipient address is missing or has an invalid {fields}"
-
-
-def subdivision_code(country: str, state: str) -> str:
-    """`CA` for ("US", "California"): carriers want ISO 3166-2 codes where TikTok sends names."""
-    if len(state) <= 3:
-        return state.upper()
-    wanted = state.casefold()
-    for subdivision in pycountry.subdivisions.get(country_code=country.upper()) or []:
-        if subdivision.name.casefold() == wanted:
-            return str(subdivision.code).split("-", 1)[1]
-    return state
+    except AddressUnusableError as exc:
+        return None, str(exc)
 
 
 class TikTokOrderEvent(BaseModel):

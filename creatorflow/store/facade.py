@@ -1,6 +1,6 @@
 """`Store`: every read and write of the app database behind one object, built from one repository per
 aggregate so each concern reads on its own (`shops`, `inbox`, `orders`, `stock`,
-`cursors`, and the seller's shipping `rules`)."""
+`cursors`, the seller's shipping `rules`, and the shops' `warehouses`)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,17 @@ from creatorflow.store.orders import OrderRepository
 from creatorflow.store.rules import RulesRepository
 from creatorflow.store.shops import ShopRepository
 from creatorflow.store.stock import StockRepository
+from creatorflow.store.warehouses import WarehouseRepository
 
 
 class Store(
-    ShopRepository, InboxRepository, OrderRepository, StockRepository, CursorRepository, RulesRepository
+    ShopRepository,
+    InboxRepository,
+    OrderRepository,
+    StockRepository,
+    CursorRepository,
+    RulesRepository,
+    WarehouseRepository,
 ):
     """What callers construct, once per process; the keyring decrypts shop tokens."""
 

@@ -1,7 +1,7 @@
 """`Repository`: what every aggregate's reads and writes stand on, one engine with short transactions.
 
-Each aggregate (`shops`, `inbox`, `orders`, `stock`, `cursors`) is a mixin of this class; `Store` in
-`facade.py` puts them together over one engine, so callers keep a single object.
+Each aggregate (`shops`, `inbox`, `orders`, `stock`, `cursors`, `rules`, `warehouses`) is a mixin of this
+class; `Store` in `facade.py` puts them together over one engine, so callers keep a single object.
 """
 
 from __future__ import annotations

@@ -310,3 +310,22 @@ class ProductPackageRow(SQLModel, table=True):
     update_time: int
     body: str | None = Field(default=None, sa_type=Text, description="creatorflow.shipping.PackageData JSON")
     updated_at: datetime = when(default_factory=utcnow)
+
+
+class ShopWarehouseRow(SQLModel, table=True):
+    """One warehouse of a shop as TikTok's Get Warehouse List gave it at `synced_at`: where a label ships
+    from (the order's `warehouse_id`) and where returns go. `address` is the
+    `creatorflow.domain.Address` as JSON, or None with `address_problem` saying why TikTok's could not be
+    used (kept, so the order shipping from it parks with that reason instead of a vague "unknown")."""
+
+    __tablename__ = "shop_warehouse"
+
+    shop_id: str = Field(primary_key=True)
+    warehouse_id: str = Field(primary_key=True)
+    name: str = ""
+    type: str  # creatorflow.tiktok.models.WarehouseType
+    effect_status: str = ""
+    is_default: bool = False
+    address: str | None = Field(default=None, sa_type=Text, description="creatorflow.domain.Address JSON")
+    address_problem: str | None = None
+    synced_at: datetime = when(default_factory=utcnow)

@@ -240,15 +240,43 @@ class ShippingDocument(TikTokModel):
     tracking_number: str = ""
 
 
+class WarehouseAddress(TikTokModel):
+    """A warehouse's address on Get Warehouse List. The reference lists only `address{…}`; these fields
+    are the ones the emulator serves (also in third-party SDKs' models of the 202309 response). `state` and
+    `city` are names, `region_code` the ISO country code, as on a recipient address."""
+
+    region: str = ""
+    region_code: str = ""
+    state: str = ""
+    city: str = ""
+    postal_code: str = ""
+    address_line1: str = ""
+    address_line2: str = ""
+    full_address: str = ""
+    contact_person: str = ""
+    phone_number: str = ""
+
+
+class WarehouseType(StrEnum):
+    SALES_WAREHOUSE = "SALES_WAREHOUSE"
+    RETURN_WAREHOUSE = "RETURN_WAREHOUSE"
+
+
+class WarehouseStatus(StrEnum):
+    """`effect_status`: only ENABLED warehouses take orders or returns (DISABLED, RESTRICTED otherwise)."""
+
+    ENABLED = "ENABLED"
+
+
 class Warehouse(TikTokModel):
     id: str
     name: str = ""
     entity_id: str = ""
     effect_status: str = ""
-    type: str = ""
+    type: str = ""  # WarehouseType
     sub_type: str = ""
     is_default: bool = False
-    address: dict[str, Any] = Field(default_factory=dict)
+    address: WarehouseAddress = Field(default_factory=WarehouseAddress)
 
 
 class DeliveryOption(TikTokModel):

@@ -29,6 +29,13 @@ class SandboxSeller(BaseModel):
     shops: list[SandboxShop]
 
 
+class SandboxWarehouse(BaseModel):
+    id: str
+    name: str
+    type: str
+    is_default: bool
+
+
 class SandboxSku(BaseModel):
     id: str
     seller_sku: str
@@ -59,10 +66,24 @@ class TikTokSandboxControl:
 
     # --- sellers and OAuth ---------------------------------------------------------------------
 
-    async def create_seller(self, name: str = "Sandbox Seller", shops: int = 1) -> SandboxSeller:
-        return SandboxSeller.model_validate(
-            await self._send("POST", "/sellers", {"name": name, "shops": shops})
-        )
+    async def create_seller(
+        self, name: str = "Sandbox Seller", shops: int = 1, base_region: str = "US"
+    ) -> SandboxSeller:
+        """`base_region` US or GB: it sets the shops' warehouse sites, buyers and currency (USD, GBP)."""
+        body = {"name": name, "shops": shops, "base_region": base_region}
+        return SandboxSeller.model_validate(await self._send("POST", "/sellers", body))
+
+    async def add_warehouse(
+        self,
+        shop_id: str,
+        name: str = "Second warehouse",
+        type: Literal["SALES_WAREHOUSE", "RETURN_WAREHOUSE"] = "SALES_WAREHOUSE",
+        address: dict[str, Any] | None = None,
+    ) -> SandboxWarehouse:
+        """The seller adds a warehouse (not the default); `address` in TikTok's warehouse shape, or None for
+        a second site in the shop's region. Orders and products choose it by `warehouse_id`."""
+        body = {"name": name, "type": type, "address": address}
+        return SandboxWarehouse.model_validate(await self._send("POST", f"/shops/{shop_id}/warehouses", body))
 
     async def sellers(self) -> list[SandboxSeller]:
         return [SandboxSeller.model_validate(seller) for seller in await self._send("GET", "/sellers")]
@@ -92,11 +113,19 @@ class TikTokSandboxControl:
     # --- catalogue and orders ------------------------------------------------------------------
 
     async def create_product(
-        self, shop_id: str, title: str, skus: list[dict[str, Any]], package: dict[str, Any] | None = None
+        self,
+        shop_id: str,
+        title: str,
+        skus: list[dict[str, Any]],
+        package: dict[str, Any] | None = None,
+        warehouse_id: str | None = None,
     ) -> SandboxProduct:
         """`package`: `{"package_weight": {...}, "package_dimensions": {...}}` in TikTok's shape, or None for
-        a product listed without package data."""
-        body = {"shop_id": shop_id, "title": title, "skus": skus} | (package or {})
+        a product listed without package data. `warehouse_id`: the sales warehouse stocking it (default:
+        the shop's default one)."""
+        body = {"shop_id": shop_id, "title": title, "skus": skus, "warehouse_id": warehouse_id} | (
+            package or {}
+        )
         return SandboxProduct.model_validate(await self._send("POST", "/products", body))
 
     async def edit_product(self, product_id: str, title: str) -> dict[str, Any]:
@@ -112,7 +141,8 @@ class TikTokSandboxControl:
         self, shop_id: str, sku_id: str, count: int = 1, **options: Any
     ) -> list[dict[str, Any]]:
         """Orders as buyers place them (`options`: paid, on_hold, shipping_type, undeliverable_address,
-        or status/create_time/update_time for history); returns the orders as TikTok would show them."""
+        warehouse_id to ship from a warehouse other than the default, or status/create_time/update_time
+        for history); returns the orders as TikTok would show them."""
         created: list[dict[str, Any]] = []
         while count > 0:
             batch = min(count, 1000)

@@ -35,6 +35,9 @@ from emulators.tiktok.wire_models import (
     Seller,
     SellerRejection,
     ShippingType,
+    Warehouse,
+    WarehouseAddress,
+    WarehouseType,
 )
 from emulators.tiktok.wire_schemas import TokenData
 from emulators.tiktok.world import World
@@ -86,6 +89,7 @@ class CreateProduct(BaseModel):
     # What the seller entered on TikTok; both or neither (TikTok asks for them together).
     package_weight: PackageWeight | None = None
     package_dimensions: PackageDimensions | None = None
+    warehouse_id: str | None = Field(default=None, description="the sales warehouse stocking it")
 
     @model_validator(mode="after")
     def _package_whole(self) -> CreateProduct:
@@ -119,6 +123,7 @@ class CreateOrders(BaseModel):
     on_hold: bool = True
     undeliverable_address: bool = False
     buyer_message: str = ""
+    warehouse_id: str | None = Field(default=None, description="the sales warehouse it ships from")
     status: OrderStatus | None = Field(
         default=None, description="backfill: create the order already in this status"
     )
@@ -132,6 +137,14 @@ class CreateOrders(BaseModel):
         if self.create_time and self.update_time and self.update_time < self.create_time:
             raise ValueError("update_time must not be before create_time")
         return self
+
+
+class NewWarehouse(BaseModel):
+    """A warehouse the seller adds in Seller Center; without an address, at the region's second site."""
+
+    name: str = Field(min_length=1)
+    type: WarehouseType = "SALES_WAREHOUSE"
+    address: WarehouseAddress | None = None
 
 
 class AdminOrder(BaseModel):
@@ -257,6 +270,10 @@ def admin_router(
     async def expire_token(access_token: str) -> None:
         world.auth.expire(access_token)
 
+    @router.post("/shops/{shop_id}/warehouses", status_code=201)
+    async def add_warehouse(shop_id: str, body: NewWarehouse) -> Warehouse:
+        return catalog.add_warehouse(catalog.shop(shop_id), body.name, body.type, body.address)
+
     # --- products ------------------------------------------------------------------------------------------
 
     @router.post("/products", status_code=201)
@@ -267,7 +284,8 @@ def admin_router(
             if body.package_weight and body.package_dimensions
             else None
         )
-        return catalog.create_product(catalog.shop(body.shop_id), body.title, skus, body.status, package)
+        shop = catalog.shop(body.shop_id)
+        return catalog.create_product(shop, body.title, skus, body.status, package, body.warehouse_id)
 
     def listed_product(product_id: str) -> Product:
         product = catalog.products.get(product_id)
@@ -300,11 +318,23 @@ def admin_router(
             if body.status is not None:
                 create_time = body.create_time or world.clock.now()
                 order = world.backfill(
-                    shop, lines, body.shipping_type, body.status, create_time, body.update_time or create_time
+                    shop,
+                    lines,
+                    body.shipping_type,
+                    body.status,
+                    create_time,
+                    body.update_time or create_time,
+                    body.warehouse_id,
                 )
             else:
                 order = orders.place(
-                    shop, lines, body.shipping_type, body.on_hold, body.undeliverable_address
+                    shop,
+                    lines,
+                    body.shipping_type,
+                    body.on_hold,
+                    body.undeliverable_address,
+                    body.buyer_message,
+                    body.warehouse_id,
                 )
                 if body.paid:
                     orders.pay(order)

@@ -16,7 +16,6 @@ DAY = 24 * 3600
 class WorldSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    currency: str = "USD"
     hold_window_seconds: int = Field(
         default=3600, ge=0, description="ON_HOLD -> AWAITING_SHIPMENT after this"
     )

@@ -130,6 +130,7 @@ class DeliveryOption(BaseModel):
 
 class WarehouseAddress(BaseModel):
     region: str
+    region_code: str  # ISO 3166-1 alpha-2, as on a recipient address
     state: str
     city: str
     postal_code: str
@@ -139,11 +140,14 @@ class WarehouseAddress(BaseModel):
     full_address: str
 
 
+WarehouseType = Literal["SALES_WAREHOUSE", "RETURN_WAREHOUSE"]
+
+
 class Warehouse(BaseModel):
     id: str
     name: str
     effect_status: Literal["ENABLED", "DISABLED", "RESTRICTED"] = "ENABLED"
-    type: Literal["SALES_WAREHOUSE", "RETURN_WAREHOUSE"]
+    type: WarehouseType
     sub_type: str = "DOMESTIC_WAREHOUSE"
     is_default: bool
     address: WarehouseAddress

@@ -69,13 +69,14 @@ class World:
         status: OrderStatus,
         create_time: int,
         update_time: int,
+        warehouse_id: str | None = None,
     ) -> Order:
         """An order from before anyone listened: walked to `status` without webhooks, then dated back."""
         if status == OrderStatus.PARTIALLY_SHIPPING:
             raise Conflict("backfill cannot make PARTIALLY_SHIPPING orders: create one and ship part of it")
         orders, fulfillment = self.orders, self.fulfillment
         with self._publisher.muted():
-            order = orders.place(shop, lines, shipping_type)
+            order = orders.place(shop, lines, shipping_type, warehouse_id=warehouse_id)
             if status == OrderStatus.CANCELLED:
                 orders.cancel(order, Role.BUYER, "Buyer changed their mind")
             life = (orders.pay, orders.release_hold, fulfillment.ship_whole, fulfillment.carrier_scan)

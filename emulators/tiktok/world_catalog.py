@@ -2,7 +2,8 @@
 
 A seller may own several shops (cross-border sellers do); one access token covers them all (reference §3.3).
 Every shop gets a default sales warehouse, which offers TikTok Shipping and "send by seller" delivery
-options, and a return warehouse.
+options, and a return warehouse, both at its region's main site (`world_regions`); the seller may add
+more warehouses. Prices are in the shop's region's currency.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from emulators.tiktok.wire_models import (
     Sku,
     Warehouse,
     WarehouseAddress,
+    WarehouseType,
     WebhookSubscription,
 )
 from emulators.tiktok.wire_schemas import (
@@ -39,6 +41,7 @@ from emulators.tiktok.wire_schemas import (
     WarehouseError,
 )
 from emulators.tiktok.world_context import WorldContext, WorldPart
+from emulators.tiktok.world_regions import region
 
 # Real carrier names with fixed (emulator-chosen) ids, so logs stay comparable between runs.
 CARRIERS = (
@@ -70,6 +73,7 @@ class Catalog(WorldPart):
     def create_seller(
         self, name: str, base_region: str, shop_count: int, seller_type: str = "LOCAL", user_type: int = 0
     ) -> Seller:
+        home = region(base_region)
         seller = Seller(
             id=self._ids.numeric("7494"),
             name=name,
@@ -77,6 +81,7 @@ class Catalog(WorldPart):
             user_type=user_type,
             open_id=self._ids.opaque("", 43),
         )
+        main = home.warehouse_address(home.sites[0])
         for number in range(1, shop_count + 1):
             shop = Shop(
                 id=self._ids.numeric("7495"),
@@ -86,31 +91,38 @@ class Catalog(WorldPart):
                 cipher=self._ids.opaque("ROW_", 40),
                 code=f"{base_region}LC{self._ids.opaque('', 6).upper()}",
                 seller_id=seller.id,
-                warehouses=self._new_warehouses(base_region),
+                warehouses=[
+                    self._new_warehouse("Main warehouse", "SALES_WAREHOUSE", True, main),
+                    self._new_warehouse("Returns", "RETURN_WAREHOUSE", True, main),
+                ],
             )
             self.shops[shop.id] = shop
             seller.shop_ids.append(shop.id)
         self.sellers[seller.id] = seller
         return seller
 
-    def _new_warehouses(self, region: str) -> list[Warehouse]:
-        address = WarehouseAddress(
-            region=region,
-            state="California",
-            city="Los Angeles",
-            postal_code="90021",
-            address_line1="1200 S Alameda St",
-            contact_person="Warehouse Desk",
-            phone_number="(+1)2135550100",
-            full_address="1200 S Alameda St, Los Angeles, CA 90021",
-        )
-        sales = Warehouse(
-            id=self._ids.numeric("7281"),
-            name="Main warehouse",
-            type="SALES_WAREHOUSE",
-            is_default=True,
-            address=address,
-            delivery_options=[
+    def add_warehouse(
+        self,
+        shop: Shop,
+        name: str,
+        type: WarehouseType = "SALES_WAREHOUSE",
+        address: WarehouseAddress | None = None,
+    ) -> Warehouse:
+        """The seller sets up another warehouse in Seller Center (not the default); without an address it
+        stands at the region's second site."""
+        home = region(shop.region)
+        warehouse = self._new_warehouse(name, type, False, address or home.warehouse_address(home.sites[1]))
+        shop.warehouses.append(warehouse)
+        return warehouse
+
+    def _new_warehouse(
+        self, name: str, type: WarehouseType, is_default: bool, address: WarehouseAddress
+    ) -> Warehouse:
+        """A sales warehouse offers TikTok Shipping and "send by seller" delivery options; a return
+        warehouse none."""
+        warehouse_id = self._ids.numeric("7281")
+        options = (
+            [
                 DeliveryOption(
                     id=self._ids.numeric("7286"),
                     name="Standard shipping",
@@ -124,16 +136,18 @@ class Catalog(WorldPart):
                     description="Seller Shipping: upload the tracking number of your own carrier label.",
                     shipping_providers=list(CARRIERS),
                 ),
-            ],
+            ]
+            if type == "SALES_WAREHOUSE"
+            else []
         )
-        returns = Warehouse(
-            id=self._ids.numeric("7281"),
-            name="Returns",
-            type="RETURN_WAREHOUSE",
-            is_default=True,
+        return Warehouse(
+            id=warehouse_id,
+            name=name,
+            type=type,
+            is_default=is_default,
             address=address,
+            delivery_options=options,
         )
-        return [sales, returns]
 
     def seller(self, seller_id: str) -> Seller:
         if seller_id not in self.sellers:
@@ -169,8 +183,18 @@ class Catalog(WorldPart):
             f"Delivery option {option_id} does not belong to this shop.",
         )
 
-    def delivery_option_for(self, shop: Shop, sent_by_seller: bool) -> DeliveryOption:
-        return next(o for o in shop.sales_warehouse.delivery_options if o.sent_by_seller == sent_by_seller)
+    def sales_warehouse(self, shop: Shop, warehouse_id: str | None) -> Warehouse:
+        """Where an order ships from, or a product is stocked: `warehouse_id`, else the shop's default."""
+        if warehouse_id is None:
+            return shop.sales_warehouse
+        warehouse = self.warehouse(shop, warehouse_id)
+        if warehouse.type != "SALES_WAREHOUSE" or warehouse.effect_status != "ENABLED":
+            raise Conflict(f"warehouse {warehouse_id} is not an enabled sales warehouse")
+        return warehouse
+
+    @staticmethod
+    def delivery_option_for(warehouse: Warehouse, sent_by_seller: bool) -> DeliveryOption:
+        return next(o for o in warehouse.delivery_options if o.sent_by_seller == sent_by_seller)
 
     def subscribe(self, shop: Shop, event_type: str, address: str) -> None:
         now = self._clock.now()
@@ -191,10 +215,13 @@ class Catalog(WorldPart):
         skus: Sequence[NewSku],
         status: ProductStatus = ProductStatus.ACTIVATE,
         package: tuple[PackageWeight, PackageDimensions] | None = None,
+        warehouse_id: str | None = None,
     ) -> Product:
-        """`package`: the packed unit the seller entered on TikTok; None lists a product without one."""
+        """`package`: the packed unit the seller entered on TikTok; None lists a product without one.
+        `warehouse_id`: the sales warehouse that stocks it (default: the shop's default one)."""
         now = self._clock.now()
-        warehouse_id = shop.sales_warehouse.id
+        stocked_at = self.sales_warehouse(shop, warehouse_id).id
+        currency = region(shop.region).currency
         product = Product(
             id=self._ids.numeric("1729"),
             title=title,
@@ -204,11 +231,11 @@ class Catalog(WorldPart):
                     id=self._ids.numeric("1729"),
                     seller_sku=sku.seller_sku,
                     price=Price(
-                        currency=self._settings.currency,
+                        currency=currency,
                         tax_exclusive_price=f"{sku.price:.2f}",
                         sale_price=f"{sku.price:.2f}",
                     ),
-                    inventory=[Inventory(warehouse_id=warehouse_id, quantity=sku.stock)],
+                    inventory=[Inventory(warehouse_id=stocked_at, quantity=sku.stock)],
                     sales_attributes=[SalesAttribute(name="Variant", value_name=sku.variant)],
                 )
                 for sku in skus
@@ -291,7 +318,9 @@ class Catalog(WorldPart):
 
     def move_stock(self, sku: Sku, warehouse_id: str, delta: int) -> None:
         """Take stock when a buyer orders (delta < 0) and put it back when the order is cancelled."""
-        level = next(i for i in sku.inventory if i.warehouse_id == warehouse_id)
+        level = next((i for i in sku.inventory if i.warehouse_id == warehouse_id), None)
+        if level is None:
+            raise Conflict(f"SKU {sku.id} is not stocked in warehouse {warehouse_id}")
         if level.quantity + delta < 0:
             raise Conflict(f"SKU {sku.id} has only {level.quantity} in stock")
         level.quantity += delta

@@ -31,9 +31,9 @@ from emulators.tiktok.wire_models import (
     Shop,
     money,
 )
-from emulators.tiktok.world_buyers import BUYER_ADDRESSES, UNDELIVERABLE_ADDRESS, Place, recipient
 from emulators.tiktok.world_catalog import Catalog
 from emulators.tiktok.world_context import WorldContext, WorldPart
+from emulators.tiktok.world_regions import UNDELIVERABLE_ADDRESS, Place, recipient, region
 
 REFUND_COMPLETES = {OrderStatus.AWAITING_COLLECTION, OrderStatus.IN_TRANSIT, OrderStatus.DELIVERED}
 
@@ -78,11 +78,15 @@ class OrderBook(WorldPart):
         on_hold: bool = True,
         undeliverable: bool = False,
         buyer_message: str = "",
+        warehouse_id: str | None = None,
     ) -> Order:
-        """A buyer checks out: the order is created UNPAID and the stock is taken."""
+        """A buyer checks out: the order is created UNPAID and the stock is taken, from `warehouse_id` (a
+        sales warehouse of the shop; default: its default one)."""
         now = self._clock.now()
-        warehouse = shop.sales_warehouse
-        option = self._catalog.delivery_option_for(shop, sent_by_seller=shipping_type == ShippingType.SELLER)
+        warehouse = self._catalog.sales_warehouse(shop, warehouse_id)
+        sent_by_seller = shipping_type == ShippingType.SELLER
+        option = self._catalog.delivery_option_for(warehouse, sent_by_seller)
+        home = region(shop.region)
         package = Package(
             id=self._ids.numeric("1153"),
             shop_id=shop.id,
@@ -95,7 +99,7 @@ class OrderBook(WorldPart):
         )
         items = self._line_items(shop, lines, package.id, warehouse.id)
         package.line_item_ids = [item.id for item in items]
-        name, place = UNDELIVERABLE_ADDRESS if undeliverable else self._rng.choice(BUYER_ADDRESSES)
+        name, place = UNDELIVERABLE_ADDRESS if undeliverable else self._rng.choice(home.buyers)
         sub_total = sum((Decimal(item.sale_price) for item in items), Decimal(0))
         order = Order(
             id=package.order_id,
@@ -112,7 +116,7 @@ class OrderBook(WorldPart):
             is_on_hold_order=on_hold,
             packages=[PackageRef(id=package.id)],
             payment=Payment(
-                currency=self._settings.currency,
+                currency=home.currency,
                 sub_total=money(sub_total),
                 shipping_fee="0.00",
                 seller_discount="0.00",

@@ -27,6 +27,7 @@ def test_every_table_keeps_its_name() -> None:
         "shipping_rule",
         "shipping_settings",
         "shop",
+        "shop_warehouse",
         "shoptoken",
         "sku_package_override",
         "stockdeactivation",

@@ -6,11 +6,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from client_helpers import APP, Seller, settings_for
+from client_helpers import APP, Seller, connect_seller, settings_for
 
-from creatorflow.tiktok.auth import TikTokAuthClient
 from creatorflow.tiktok.client import TikTokShopClient
-from creatorflow.tiktok.models import ShopCredentials
 from devstack.background_server import BackgroundServer
 from emulators.tiktok.admin_client import TikTokSandboxControl
 from emulators.tiktok.app import TikTokEmulatorConfig, create_app
@@ -45,15 +43,9 @@ async def tiktok(emulator_url: str) -> AsyncIterator[TikTokShopClient]:
 @pytest.fixture
 async def seller(emulator_url: str, control: TikTokSandboxControl, tiktok: TikTokShopClient) -> Seller:
     """A seller who authorized the app through TikTok's OAuth page, with one product of two SKUs."""
-    created = await control.create_seller("Glow Lab")
-    async with TikTokAuthClient(settings_for(emulator_url)) as auth:
-        redirect = await control.approve(auth.authorize_url("state-1"), created.id)
-        assert redirect["state"] == "state-1"
-        grant = await auth.get_token(redirect["code"])
-    [shop] = await tiktok.get_authorized_shops(grant.access_token)
-    assert shop.id == created.shops[0].id and shop.cipher == created.shops[0].cipher
+    created, shop, grant = await connect_seller(emulator_url, control, tiktok, "Glow Lab")
     product = await control.create_product(
-        shop.id,
+        shop.shop_id,
         "Lip Oil",
         [
             {"seller_sku": "LIP-1", "price": "12.00", "stock": 5000},
@@ -62,7 +54,7 @@ async def seller(emulator_url: str, control: TikTokSandboxControl, tiktok: TikTo
     )
     return Seller(
         id=created.id,
-        shop=ShopCredentials(shop_id=shop.id, cipher=shop.cipher, access_token=grant.access_token),
+        shop=shop,
         refresh_token=grant.refresh_token,
         sku_ids=[sku.id for sku in product.skus],
         product_id=product.id,
