@@ -25,6 +25,9 @@ from creatorflow.sync import ChangePage, ChangeSearch, DeliveryReport, OrderChan
 # NEEDS_ATTENTION (with the type as AttentionReason) instead of failing the workflow.
 ADDRESS_INVALID = "AddressInvalid"
 NO_ELIGIBLE_RATE = "NoEligibleRate"
+WAREHOUSE_UNKNOWN = (
+    "WarehouseUnknown"  # the order's warehouse (or the shop's return one) is not in TikTok's list
+)
 PACKAGE_UNKNOWN = "PackageUnknown"  # a SKU with neither TikTok package data nor the seller's override
 ITEM_TOO_LARGE = "ItemTooLarge"  # an item none of the shop's boxes holds
 SPLIT_NEEDED = "SplitNeeded"  # the order needs several boxes (or is over one parcel's weight limit)
@@ -83,10 +86,11 @@ class RateQuery(_Message):
     # The shop whose packages, boxes and rules apply; "" only in queries made before it was sent, whose
     # `reference` (the order workflow's id) names the shop.
     shop_id: str = ""
+    warehouse_id: str = ""  # TikTok's warehouse the order ships from: the label's origin
     to_address: Address
     order_value: Decimal | None = None  # TikTok's total, for rules on order value
     currency: str = ""  # the order's; rates in another currency are not bought ("": not checked)
-    # A return label: from `to_address` (the buyer) back to our warehouse.
+    # A return label: from `to_address` (the buyer) back to the shop's return warehouse.
     returning: bool = False
     items: list[OrderItem]
     ship_by: datetime | None = None
@@ -95,11 +99,13 @@ class RateQuery(_Message):
     service: str | None = None
 
 
-class PackagesRequest(_Message):
-    """Make sure the store has TikTok's package data for these products (read the ones it lacks)."""
+class ShipmentFactsRequest(_Message):
+    """Make sure the store has what TikTok knows about an order's shipment: its products' package data and
+    the warehouse it ships from (each read only when the store lacks it)."""
 
     shop_id: str
     product_ids: list[str]
+    warehouse_id: str = ""
 
 
 class BuyLabelRequest(_Message):
@@ -243,7 +249,9 @@ DECIDE_AFTERSALE = ActivityDef("tiktok.decide_aftersale", AfterSaleVerdict, type
 SYNC_CATALOG = ActivityDef("tiktok.sync_catalog", CatalogRequest, CatalogSummary, TIKTOK_TASK_QUEUE)
 PUSH_STOCK = ActivityDef("tiktok.push_stock", CatalogRequest, CatalogSummary, TIKTOK_TASK_QUEUE)
 SEARCH_CHANGES = ActivityDef("tiktok.search_changes", ChangeSearch, ChangePage, TIKTOK_TASK_QUEUE)
-READ_PACKAGES = ActivityDef("tiktok.read_packages", PackagesRequest, type(None), TIKTOK_TASK_QUEUE)
+READ_SHIPMENT_FACTS = ActivityDef(
+    "tiktok.read_shipment_facts", ShipmentFactsRequest, type(None), TIKTOK_TASK_QUEUE
+)
 
 # Order workflows, reached through the event gateway.
 DELIVER_ORDER_CHANGES = ActivityDef(

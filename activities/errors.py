@@ -15,11 +15,13 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from activities import contracts
+from creatorflow.addresses import AddressUnusableError
 from creatorflow.metrics import MeterMetrics
 from creatorflow.shipping import errors as shipping
 from creatorflow.shipping import parcels
 from creatorflow.shipping.errors import count_shipping_error
 from creatorflow.store.shops import ShopNotFoundError
+from creatorflow.store.warehouses import WarehouseUnknownError
 from creatorflow.tiktok import errors as tiktok
 from creatorflow.tiktok.errors import count_tiktok_error
 
@@ -45,6 +47,10 @@ def activity_errors() -> Iterator[None]:
         raise ApplicationError(
             f"shop {exc} is not connected", type=contracts.SHOP_AUTHORIZATION, non_retryable=True
         ) from exc
+    except WarehouseUnknownError as exc:  # read from TikTok just before: a person must look
+        raise _give_up(exc, contracts.WAREHOUSE_UNKNOWN) from exc
+    except AddressUnusableError as exc:  # the warehouse's address, as TikTok gives it
+        raise _give_up(exc, contracts.ADDRESS_INVALID) from exc
 
 
 def from_tiktok(exc: tiktok.TikTokError) -> ApplicationError:

@@ -30,14 +30,12 @@ class ShippingActivities:
         carriers: Sequence[Carrier],
         store: Store,
         *,
-        ship_from: Address,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         if not carriers:
             raise ValueError("enable at least one shipping provider")
         self._carriers = {carrier.provider: carrier for carrier in carriers}
         self._store = store
-        self._ship_from = ship_from
         self._clock = clock
 
     def _carrier(self, provider: Provider) -> Carrier:
@@ -54,9 +52,9 @@ class ShippingActivities:
         carriers = [self._carrier(query.provider)] if query.provider else list(self._carriers.values())
         shop_id = query.shop_id or ids_of_workflow(query.reference).get("shop_id", "")
         with activity_errors():
-            parcel, book = await asyncio.to_thread(self._packed, shop_id, query)
+            parcel, book, warehouse = await asyncio.to_thread(self._shipment_facts, shop_id, query)
             buyer = await self._validated(carriers, query.to_address)
-            origin, destination = (buyer, self._ship_from) if query.returning else (self._ship_from, buyer)
+            origin, destination = (buyer, warehouse) if query.returning else (warehouse, buyer)
             context = RuleContext(
                 weight_oz=parcel.weight_oz,
                 country=destination.country,
@@ -75,11 +73,17 @@ class ShippingActivities:
             )
         return RateChoice(rate=selection.rate, explanation=selection.explanation)
 
-    def _packed(self, shop_id: str, query: contracts.RateQuery) -> tuple[Parcel, RuleBook]:
-        """The order's parcel from its SKUs' package data and the shop's boxes, and the shop's rules."""
+    def _shipment_facts(self, shop_id: str, query: contracts.RateQuery) -> tuple[Parcel, RuleBook, Address]:
+        """The order's parcel from its SKUs' package data and the shop's boxes; the shop's rules; and our
+        end of the shipment: the order's warehouse, or for a return the shop's return warehouse."""
         items = [ItemToPack(sku=item.sku_id, quantity=item.quantity) for item in query.items]
         packages = self._store.packages(shop_id, {item.sku_id: item.product_id for item in query.items})
-        return parcel_for_order(items, packages, self._store.boxes(shop_id)), self._store.rule_book(shop_id)
+        parcel = parcel_for_order(items, packages, self._store.boxes(shop_id))
+        store = self._store
+        warehouse = (
+            store.return_to(shop_id) if query.returning else store.ship_from(shop_id, query.warehouse_id)
+        )
+        return parcel, store.rule_book(shop_id), warehouse
 
     async def _validated(self, carriers: Sequence[Carrier], address: Address) -> Address:
         """The first provider that answers decides; a provider being down is not a verdict."""

@@ -185,9 +185,9 @@ class TikTokActivities:
 
     @activity.defn(name=contracts.SYNC_CATALOG.name)
     async def sync_catalog(self, request: contracts.CatalogRequest) -> CatalogSummary:
-        """Every product, its status, SKUs, warehouses, stock and package data, into the store. Inactive
-        ones too: a product TikTok or the seller deactivated must be marked so, or its stock would still be
-        pushed (and refused)."""
+        """The shop's warehouses, and every product, its status, SKUs, stock and package data, into the
+        store. Inactive products too: one TikTok or the seller deactivated must be marked so, or its stock
+        would still be pushed (and refused)."""
         with activity_errors():
             shop = await self._shop(request.shop_id)
             products = [
@@ -199,6 +199,7 @@ class TikTokActivities:
                 )
                 for product in page.products
             ]
+            await self._sync_warehouses(shop, request.shop_id)
         skus = await asyncio.to_thread(self._store.sync_catalog, request.shop_id, products)
         changed = await asyncio.to_thread(
             self._store.products_without_current_package, request.shop_id, products
@@ -211,17 +212,27 @@ class TikTokActivities:
             low_stock=[level.seller_sku or level.sku_id for level in low_stock(levels, request.policy)],
         )
 
-    @activity.defn(name=contracts.READ_PACKAGES.name)
-    async def read_packages(self, request: contracts.PackagesRequest) -> None:
-        """An order's products: the ones whose package data the store lacks are read now, so an order for
-        a product listed since the last catalog sync is packed from TikTok's data, not parked."""
-        missing = await asyncio.to_thread(
-            self._store.products_without_package, request.shop_id, request.product_ids
+    @activity.defn(name=contracts.READ_SHIPMENT_FACTS.name)
+    async def read_shipment_facts(self, request: contracts.ShipmentFactsRequest) -> None:
+        """An order about to be rated: the package data of its products and the warehouse it ships from
+        are read now when the store lacks them, so an order for a product or warehouse added since the last
+        catalog sync ships from TikTok's data rather than parking."""
+        shop_id = request.shop_id
+        missing = await asyncio.to_thread(self._store.products_without_package, shop_id, request.product_ids)
+        warehouse_known = not request.warehouse_id or await asyncio.to_thread(
+            self._store.knows_warehouse, shop_id, request.warehouse_id
         )
-        if missing:
-            with activity_errors():
-                shop = await self._shop(request.shop_id)
-            await self._read_packages(shop, request.shop_id, missing)
+        if not missing and warehouse_known:
+            return
+        with activity_errors():
+            shop = await self._shop(shop_id)
+            if not warehouse_known:
+                await self._sync_warehouses(shop, shop_id)
+        await self._read_packages(shop, shop_id, missing)
+
+    async def _sync_warehouses(self, shop: ShopCredentials, shop_id: str) -> None:
+        warehouses = await self._client.get_warehouses(shop)
+        await asyncio.to_thread(self._store.sync_warehouses, shop_id, warehouses)
 
     async def _read_packages(self, shop: ShopCredentials, shop_id: str, product_ids: list[str]) -> None:
         """Package data is on Get Product only: read a batch at a time and keep each batch, so a retried

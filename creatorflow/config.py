@@ -14,7 +14,6 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from creatorflow.domain import Address
 from creatorflow.inventory import InventoryPolicy
 from creatorflow.logs import LogFormat
 from creatorflow.orders import OrderPolicy
@@ -72,19 +71,6 @@ class EasyPostSettings(BaseModel):
     webhook_secret: SecretStr = SecretStr("sandbox-easypost-webhook-secret")
 
 
-class ShippingSettings(BaseModel):
-    # Where packages leave from. Production: the seller's warehouse.
-    ship_from: Address = Address(
-        name="CreatorFlow Sandbox Warehouse",
-        street1="215 Clayton St",
-        city="San Francisco",
-        state="CA",
-        postal_code="94117",
-        country="US",
-        phone="4151234567",
-    )
-
-
 class TemporalSettings(BaseModel):
     address: str = "127.0.0.1:7233"
     namespace: str = "default"
@@ -103,7 +89,6 @@ class Settings(BaseSettings):
     shippo: ShippoSettings = ShippoSettings()
     easypost: EasyPostSettings = EasyPostSettings()
     temporal: TemporalSettings = TemporalSettings()
-    shipping: ShippingSettings = ShippingSettings()
     orders: OrderPolicy = OrderPolicy()  # includes the after-sales policy (orders.aftersales)
     shops: ShopPolicy = ShopPolicy()
     inventory: InventoryPolicy = InventoryPolicy()

@@ -62,11 +62,7 @@ def activities_by_queue(
     carriers: Sequence[Carrier] | None = None,
 ) -> dict[str, list[Callable[..., Any]]]:
     """Every activity implementation, on the task queue its definition (`activities.contracts`) names."""
-    shipping = ShippingActivities(
-        carriers if carriers is not None else enabled_carriers(settings),
-        store,
-        ship_from=settings.shipping.ship_from,
-    )
+    shipping = ShippingActivities(carriers if carriers is not None else enabled_carriers(settings), store)
     store_activities = StoreActivities(store)
     tiktok_activities = TikTokActivities(store, tiktok)
     shop_activities = ShopActivities(
@@ -103,7 +99,7 @@ def activities_by_queue(
             tiktok_activities.sync_catalog,
             tiktok_activities.push_stock,
             tiktok_activities.search_changes,
-            tiktok_activities.read_packages,
+            tiktok_activities.read_shipment_facts,
         ],
     }
 

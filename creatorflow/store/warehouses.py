@@ -32,6 +32,10 @@ class WarehouseRepository(Repository):
             session.add_all(_row(shop_id, warehouse, now) for warehouse in warehouses)
             session.commit()
 
+    def knows_warehouse(self, shop_id: str, warehouse_id: str) -> bool:
+        with Session(self.engine) as session:
+            return session.get(ShopWarehouseRow, (shop_id, warehouse_id)) is not None
+
     def ship_from(self, shop_id: str, warehouse_id: str) -> Address:
         """The origin of a label for an order TikTok assigned to `warehouse_id`."""
         with Session(self.engine) as session:

@@ -9,7 +9,9 @@ from activities import contracts
 from creatorflow.order_requests import RetryRequest
 from creatorflow.orders import FulfillmentState
 from creatorflow.reports import shipping_report
-from creatorflow.shipping.parcels import PackageSpec
+from creatorflow.shipping.base import ShipmentRequest
+from creatorflow.shipping.parcels import ItemToPack, PackageSpec, stacked_parcel
+from creatorflow.shipping.providers import carrier_for
 from creatorflow.shipping.rules import ShippingRule
 from devstack.polling import eventually
 from devstack.stack import SandboxShop, Stack, tiktok_package
@@ -64,8 +66,22 @@ async def test_a_heavier_product_costs_more_and_the_shops_rules_choose_and_say_w
         )
         assert state is not None and state.label is not None and state.rate is not None
         states.append(state)
-    light_label, heavy_label = (state.label for state in states if state.label)
-    assert heavy_label.rate.amount > light_label.rate.amount  # the 4.5 lb kettle is not quoted as a serum
+    # The kettle was quoted as a 4.5 lb kettle: the same service costs less for a serum to the same buyer.
+    heavy_state = states[1]
+    assert heavy_state.label is not None and heavy_state.order is not None
+    assert heavy_state.order.recipient is not None
+    serum = PackageSpec(weight=Decimal("5.6"), length=Decimal(6), width=Decimal("2.5"), height=Decimal("2.5"))
+    chosen = heavy_state.label.rate
+    quotes = await carrier_for(chosen.provider, stack.settings).quote(
+        ShipmentRequest(
+            from_address=stack.store.ship_from(shop.shop_id, heavy_state.order.warehouse_id),
+            to_address=heavy_state.order.recipient,
+            parcel=stacked_parcel([ItemToPack(sku="serum", quantity=1)], {"serum": serum}),
+            reference="what a serum would cost",
+        )
+    )
+    [same_service] = [quote for quote in quotes if quote.service == chosen.service]
+    assert same_service.amount < chosen.amount
     for state in states:
         assert state.label is not None and state.label.rate.carrier != "UPS" and state.rate is not None
         ups = [v for v in state.rate.explanation.verdicts if v.rate.carrier == "UPS"]

@@ -154,9 +154,9 @@ class FakeWorld:
         )
         return RateChoice(rate=rate, explanation=explanation)
 
-    @activity.defn(name=contracts.READ_PACKAGES.name)
-    async def read_packages(self, request: contracts.PackagesRequest) -> None:
-        self.calls["read_packages"] += 1
+    @activity.defn(name=contracts.READ_SHIPMENT_FACTS.name)
+    async def read_shipment_facts(self, request: contracts.ShipmentFactsRequest) -> None:
+        self.calls["read_shipment_facts"] += 1
 
     @activity.defn(name=contracts.BUY_LABEL.name)
     async def buy_label(self, request: contracts.BuyLabelRequest) -> Label:
@@ -246,7 +246,7 @@ class FakeWorld:
     def workers(self, client: Client) -> list[Worker]:
         tiktok: list[Callable[..., Any]] = [
             self.fetch_order,
-            self.read_packages,
+            self.read_shipment_facts,
             self.ship_package,
             self.arrange_tiktok_shipment,
             self.cancel_order,

@@ -281,7 +281,7 @@ async def test_a_sku_without_package_data_parks_the_order_until_an_operator_retr
     parked = await until(handle, status_is(State.NEEDS_ATTENTION))
     assert parked.attention is not None and parked.attention.reason == contracts.PACKAGE_UNKNOWN
     assert order.items[0].sku_id in parked.attention.message and not harness.world.purchases
-    assert harness.world.calls["read_packages"] >= 1  # TikTok was asked before giving up
+    assert harness.world.calls["read_shipment_facts"] >= 1  # TikTok was asked before giving up
 
     harness.world.unpacked_skus = set()  # the seller set the SKU's package (`creatorflow rules packages set`)
     await handle.execute_update(OrderWorkflow.retry, RetryRequest())

@@ -18,6 +18,7 @@ SHOP_CHECK_PATCH = "shop-authorized-before-label-v1"
 # Asking again, on a timer, while parked for the shop's authorization: a timer and an activity on that
 # parked path.
 SHOP_RECHECK_PATCH = "shop-recheck-while-parked-v1"
-# Reading the package data of the order's products from TikTok (an activity) before every rate is chosen,
-# so an order for a product new since the last catalog sync is packed from real data.
-PACKAGE_DATA_PATCH = "package-data-before-rate-v1"
+# Reading what TikTok knows of the shipment (an activity: the products' package data, the warehouse) before
+# every rate is chosen, so an order for a product or warehouse new since the last catalog sync ships from
+# real data.
+SHIPMENT_FACTS_PATCH = "shipment-facts-before-rate-v1"

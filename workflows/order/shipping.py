@@ -11,7 +11,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 from workflows.order.base import HANDOVER, NeedsAttention
-from workflows.order.patches import PACKAGE_DATA_PATCH, SHOP_CHECK_PATCH
+from workflows.order.patches import SHIPMENT_FACTS_PATCH, SHOP_CHECK_PATCH
 from workflows.order.visibility import OrderVisibility
 
 with workflow.unsafe.imports_passed_through():
@@ -97,6 +97,7 @@ class OrderShipping(OrderVisibility):
         return contracts.RateQuery(
             reference=reference,
             shop_id=self.state.shop_id,
+            warehouse_id=order.warehouse_id,
             to_address=address,
             items=order.items,
             order_value=order.total,
@@ -104,12 +105,15 @@ class OrderShipping(OrderVisibility):
         )
 
     async def _choose_rate(self, query: contracts.RateQuery) -> RateChoice:
-        product_ids = sorted({item.product_id for item in query.items if item.product_id})
-        if workflow.patched(PACKAGE_DATA_PATCH) and product_ids:
+        if workflow.patched(SHIPMENT_FACTS_PATCH):
             await self._call(
-                contracts.READ_PACKAGES,
-                contracts.PackagesRequest(shop_id=self.state.shop_id, product_ids=product_ids),
-                summary="read the products' package data from TikTok",
+                contracts.READ_SHIPMENT_FACTS,
+                contracts.ShipmentFactsRequest(
+                    shop_id=self.state.shop_id,
+                    product_ids=sorted({item.product_id for item in query.items if item.product_id}),
+                    warehouse_id=query.warehouse_id,
+                ),
+                summary="read the products' package data and the warehouse from TikTok",
             )
         return await self._call(
             contracts.CHOOSE_RATE,
