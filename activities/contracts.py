@@ -87,6 +87,7 @@ class RateQuery(_Message):
     # `reference` (the order workflow's id) names the shop.
     shop_id: str = ""
     warehouse_id: str = ""  # TikTok's warehouse the order ships from: the label's origin
+    delivery_option_id: str = ""  # TikTok's delivery option: only its carriers may carry the label
     to_address: Address
     order_value: Decimal | None = None  # TikTok's total, for rules on order value
     currency: str = ""  # the order's; rates in another currency are not bought ("": not checked)
@@ -100,12 +101,13 @@ class RateQuery(_Message):
 
 
 class ShipmentFactsRequest(_Message):
-    """Make sure the store has what TikTok knows about an order's shipment: its products' package data and
-    the warehouse it ships from (each read only when the store lacks it)."""
+    """Make sure the store has what TikTok knows about an order's shipment: its products' package data, the
+    warehouse it ships from and the carriers its delivery option takes (each read only when lacking)."""
 
     shop_id: str
     product_ids: list[str]
     warehouse_id: str = ""
+    delivery_option_id: str = ""  # whose carriers TikTok takes (seller shipping)
 
 
 class BuyLabelRequest(_Message):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 from temporalio import activity
 
@@ -22,6 +23,17 @@ from creatorflow.shipping.parcels import ItemToPack, parcel_for_order
 from creatorflow.shipping.rules import RuleBook, RuleContext
 from creatorflow.shipping.selection import select_rate
 from creatorflow.store import Store
+
+
+class _ShipmentFacts(NamedTuple):
+    """What a rate is chosen on, from the store: the order's parcel (its SKUs' package data in the shop's
+    boxes), the shop's rules, our end of the shipment (the order's warehouse, or for a return the shop's
+    return warehouse) and the carriers TikTok takes for the order (None: not known)."""
+
+    parcel: Parcel
+    rules: RuleBook
+    warehouse: Address
+    tiktok_carriers: frozenset[str] | None
 
 
 class ShippingActivities:
@@ -52,11 +64,12 @@ class ShippingActivities:
         carriers = [self._carrier(query.provider)] if query.provider else list(self._carriers.values())
         shop_id = query.shop_id or ids_of_workflow(query.reference).get("shop_id", "")
         with activity_errors():
-            parcel, book, warehouse = await asyncio.to_thread(self._shipment_facts, shop_id, query)
+            facts = await asyncio.to_thread(self._shipment_facts, shop_id, query)
             buyer = await self._validated(carriers, query.to_address)
+            warehouse = facts.warehouse
             origin, destination = (buyer, warehouse) if query.returning else (warehouse, buyer)
             context = RuleContext(
-                weight_oz=parcel.weight_oz,
+                weight_oz=facts.parcel.weight_oz,
                 country=destination.country,
                 state=destination.state or "",
                 order_value=query.order_value,
@@ -64,26 +77,31 @@ class ShippingActivities:
                 skus=frozenset(item.sku_id for item in query.items),
                 ship_on=self._clock().date(),
                 deliver_by=query.deliver_by.date() if query.deliver_by else None,
+                tiktok_carriers=facts.tiktok_carriers,
             )
             shipment = ShipmentRequest(
-                from_address=origin, to_address=destination, parcel=parcel, reference=query.reference
+                from_address=origin, to_address=destination, parcel=facts.parcel, reference=query.reference
             )
-            selection = await select_rate(
-                carriers, shipment, book.pinned(query.provider, query.service), context
-            )
+            book = facts.rules.pinned(query.provider, query.service)
+            selection = await select_rate(carriers, shipment, book, context)
         return RateChoice(rate=selection.rate, explanation=selection.explanation)
 
-    def _shipment_facts(self, shop_id: str, query: contracts.RateQuery) -> tuple[Parcel, RuleBook, Address]:
-        """The order's parcel from its SKUs' package data and the shop's boxes; the shop's rules; and our
-        end of the shipment: the order's warehouse, or for a return the shop's return warehouse."""
-        items = [ItemToPack(sku=item.sku_id, quantity=item.quantity) for item in query.items]
-        packages = self._store.packages(shop_id, {item.sku_id: item.product_id for item in query.items})
-        parcel = parcel_for_order(items, packages, self._store.boxes(shop_id))
+    def _shipment_facts(self, shop_id: str, query: contracts.RateQuery) -> _ShipmentFacts:
         store = self._store
-        warehouse = (
-            store.return_to(shop_id) if query.returning else store.ship_from(shop_id, query.warehouse_id)
+        items = [ItemToPack(sku=item.sku_id, quantity=item.quantity) for item in query.items]
+        packages = store.packages(shop_id, {item.sku_id: item.product_id for item in query.items})
+        option = query.delivery_option_id
+        return _ShipmentFacts(
+            parcel=parcel_for_order(items, packages, store.boxes(shop_id)),
+            rules=store.rule_book(shop_id),
+            warehouse=store.return_to(shop_id)
+            if query.returning
+            else store.ship_from(shop_id, query.warehouse_id),
+            # A return comes back by whatever carrier the label names: TikTok ships nothing of it.
+            tiktok_carriers=store.tiktok_carriers(shop_id, option)
+            if option and not query.returning
+            else None,
         )
-        return parcel, store.rule_book(shop_id), warehouse
 
     async def _validated(self, carriers: Sequence[Carrier], address: Address) -> Address:
         """The first provider that answers decides; a provider being down is not a verdict."""

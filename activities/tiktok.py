@@ -14,6 +14,7 @@ from temporalio.exceptions import ApplicationError
 from activities import contracts
 from activities.errors import activity_errors
 from creatorflow.aftersales import from_cancellation, from_return
+from creatorflow.domain import same_carrier
 from creatorflow.inventory import CatalogSummary, ProductPush, low_stock, plan_stock
 from creatorflow.orders import OrderSnapshot, snapshot_of
 from creatorflow.store import Store
@@ -104,9 +105,8 @@ class TikTokActivities:
             providers = await self._client.get_shipping_providers(shop, delivery_option_id)
             self._providers[key] = {provider.name.lower(): provider.id for provider in providers}
         by_name = self._providers[key]
-        wanted = carrier.lower()
         for name, provider_id in by_name.items():
-            if name == wanted or name.startswith(wanted + " ") or wanted.startswith(name + " "):
+            if same_carrier(carrier, name):
                 return provider_id
         raise ApplicationError(
             f"carrier {carrier!r} is not a TikTok shipping provider for delivery option "
@@ -214,20 +214,29 @@ class TikTokActivities:
 
     @activity.defn(name=contracts.READ_SHIPMENT_FACTS.name)
     async def read_shipment_facts(self, request: contracts.ShipmentFactsRequest) -> None:
-        """An order about to be rated: the package data of its products and the warehouse it ships from
-        are read now when the store lacks them, so an order for a product or warehouse added since the last
-        catalog sync ships from TikTok's data rather than parking."""
+        """An order about to be rated: its products' package data, the warehouse it ships from and the
+        carriers its delivery option takes are read now when the store lacks them, so an order for a
+        product or warehouse added since the last catalog sync ships from TikTok's data rather than parking,
+        and no label is bought from a carrier TikTok would then refuse."""
         shop_id = request.shop_id
         missing = await asyncio.to_thread(self._store.products_without_package, shop_id, request.product_ids)
         warehouse_known = not request.warehouse_id or await asyncio.to_thread(
             self._store.knows_warehouse, shop_id, request.warehouse_id
         )
-        if not missing and warehouse_known:
+        option = request.delivery_option_id
+        carriers_known = not option or (
+            await asyncio.to_thread(self._store.tiktok_carriers, shop_id, option) is not None
+        )
+        if not missing and warehouse_known and carriers_known:
             return
         with activity_errors():
             shop = await self._shop(shop_id)
             if not warehouse_known:
                 await self._sync_warehouses(shop, shop_id)
+            if not carriers_known:
+                providers = await self._client.get_shipping_providers(shop, option)
+                names = [provider.name for provider in providers]
+                await asyncio.to_thread(self._store.keep_tiktok_carriers, shop_id, option, names)
         await self._read_packages(shop, shop_id, missing)
 
     async def _sync_warehouses(self, shop: ShopCredentials, shop_id: str) -> None:

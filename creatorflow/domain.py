@@ -154,3 +154,10 @@ class OtherCarrierEvent(DomainModel):
     acknowledged, since a refused delivery only makes the carrier retry it, or disable the webhook."""
 
     event_type: str
+
+
+def same_carrier(ours: str, tiktoks: str) -> bool:
+    """Whether our carrier name and a TikTok shipping provider's name are one carrier ("DHL" is TikTok's
+    "DHL eCommerce"), compared case-insensitively."""
+    ours, tiktoks = ours.lower(), tiktoks.lower()
+    return ours == tiktoks or tiktoks.startswith(ours + " ") or ours.startswith(tiktoks + " ")

@@ -197,12 +197,20 @@ def tiktok_package(pounds: str, inches: tuple[str, str, str]) -> dict[str, Any]:
 
 # The sandbox product's packed unit: labels are quoted for it.
 SERUM_PACKAGE = tiktok_package("0.35", ("6", "2.5", "2.5"))
+# The same, as a seller outside the US enters it: TikTok takes kilograms and centimetres there.
+METRIC_SERUM_PACKAGE = {
+    "package_weight": {"value": "0.16", "unit": "KILOGRAM"},
+    "package_dimensions": {"length": "15", "width": "6.5", "height": "6.5", "unit": "CENTIMETER"},
+}
 
 
-async def connect_sandbox_shop(stack: Stack, seller_name: str = "Glow Lab Cosmetics") -> SandboxShop:
+async def connect_sandbox_shop(
+    stack: Stack, seller_name: str = "Glow Lab Cosmetics", region: str = "US"
+) -> SandboxShop:
     """A seller on the emulator connects their shop through our real onboarding flow (connect link,
-    TikTok's authorize page, our callback), which stores the shop and starts its workflow."""
-    seller = await stack.control.create_seller(seller_name)
+    TikTok's authorize page, our callback), which stores the shop and starts its workflow. A GB seller's
+    shop sells in pounds from British warehouses, and entered its serum's package in metric units."""
+    seller = await stack.control.create_seller(seller_name, base_region=region)
     redirect = await authorize_on_tiktok(stack.api_url, stack.control, seller.id)
     callback = await oauth_callback(stack.api_url, redirect)
     if callback.status_code != 200:
@@ -212,7 +220,7 @@ async def connect_sandbox_shop(stack: Stack, seller_name: str = "Glow Lab Cosmet
         shop.id,
         "Glow Serum 30ml",
         [{"seller_sku": "SERUM-30", "price": "24.00", "stock": 99999}],
-        SERUM_PACKAGE,
+        SERUM_PACKAGE if region == "US" else METRIC_SERUM_PACKAGE,
     )
     await ensure_catalog(stack.client, shop.id, stack.settings.inventory)
     return SandboxShop(seller_id=seller.id, shop_id=shop.id, sku_id=product.skus[0].id)

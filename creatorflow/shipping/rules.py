@@ -20,7 +20,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, field_validator, model_validator
 
-from creatorflow.domain import DomainModel, Provider, Rate, RateExplanation, RateVerdict
+from creatorflow.domain import DomainModel, Provider, Rate, RateExplanation, RateVerdict, same_carrier
 from creatorflow.shipping.errors import NoEligibleRateError
 from creatorflow.shipping.policy import RatePolicy
 
@@ -46,6 +46,13 @@ class RuleContext(DomainModel):
     skus: frozenset[str] = frozenset()
     ship_on: date
     deliver_by: date | None = None
+    # The carriers TikTok takes for the order's delivery option (None: not known): a label from another
+    # carrier could not be shipped on TikTok.
+    tiktok_carriers: frozenset[str] | None = None
+
+    def takes(self, carrier: str) -> bool:
+        known = self.tiktok_carriers
+        return known is None or any(same_carrier(carrier, name) for name in known)
 
 
 class ShippingRule(DomainModel):
@@ -252,6 +259,8 @@ class RuleBook(DomainModel):
         losers: dict[int, RateLoss] = {}
         for index, rate in enumerate(by_price):
             reason = order_policy.rejection(rate, ship_on=context.ship_on, deliver_by=context.deliver_by)
+            if reason is None and not context.takes(rate.carrier):
+                reason = "is not a carrier TikTok takes for this order"
             if reason is not None:
                 losers[index] = RateLoss(rate=rate, reason=reason)
                 continue

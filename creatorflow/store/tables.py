@@ -329,3 +329,15 @@ class ShopWarehouseRow(SQLModel, table=True):
     address: str | None = Field(default=None, sa_type=Text, description="creatorflow.domain.Address JSON")
     address_problem: str | None = None
     synced_at: datetime = when(default_factory=utcnow)
+
+
+class DeliveryOptionRow(SQLModel, table=True):
+    """The carriers TikTok takes for one delivery option (Get Shipping Providers), as names: a label from
+    any other carrier could not be shipped on TikTok, so it is never bought."""
+
+    __tablename__ = "delivery_option"
+
+    shop_id: str = Field(primary_key=True)
+    delivery_option_id: str = Field(primary_key=True)
+    carriers: str = Field(sa_type=Text, description="JSON list of TikTok's shipping provider names")
+    synced_at: datetime = when(default_factory=utcnow)

@@ -7,6 +7,7 @@ is an error the order parks on (with the time of the list it was looked up in) u
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from sqlmodel import Session, col, delete, func, select
 from creatorflow.addresses import AddressUnusableError, warehouse_address
 from creatorflow.domain import Address
 from creatorflow.store.repository import Repository
-from creatorflow.store.tables import ShopWarehouseRow, utcnow
+from creatorflow.store.tables import DeliveryOptionRow, ShopWarehouseRow, utcnow
 from creatorflow.tiktok.models import Warehouse, WarehouseStatus, WarehouseType
 
 
@@ -30,6 +31,24 @@ class WarehouseRepository(Repository):
         with Session(self.engine) as session:
             session.exec(delete(ShopWarehouseRow).where(col(ShopWarehouseRow.shop_id) == shop_id))
             session.add_all(_row(shop_id, warehouse, now) for warehouse in warehouses)
+            session.commit()
+
+    def tiktok_carriers(self, shop_id: str, delivery_option_id: str) -> frozenset[str] | None:
+        """The carriers TikTok takes for the delivery option, or None when they were never read."""
+        with Session(self.engine) as session:
+            row = session.get(DeliveryOptionRow, (shop_id, delivery_option_id))
+        return frozenset(json.loads(row.carriers)) if row else None
+
+    def keep_tiktok_carriers(self, shop_id: str, delivery_option_id: str, carriers: Sequence[str]) -> None:
+        with Session(self.engine) as session:
+            session.merge(
+                DeliveryOptionRow(
+                    shop_id=shop_id,
+                    delivery_option_id=delivery_option_id,
+                    carriers=json.dumps(sorted(carriers)),
+                    synced_at=utcnow(),
+                )
+            )
             session.commit()
 
     def knows_warehouse(self, shop_id: str, warehouse_id: str) -> bool:

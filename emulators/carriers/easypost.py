@@ -56,7 +56,7 @@ _STATUS_CODE = {401: "UNAUTHORIZED", 404: "NOT_FOUND", 409: "CONFLICT", 422: "PA
 
 class EasyPostEmulatorConfig(EmulatorConfig):
     api_key: str = "EZTK_sandbox"
-    carriers: KnownCarriers = frozenset({"USPS", "UPS", "FedEx"})
+    carriers: KnownCarriers = frozenset({"USPS", "UPS", "FedEx", "Royal Mail", "Evri", "DPD UK"})
 
 
 class EasyPostApiError(HTTPException):
@@ -164,7 +164,10 @@ class EasyPostSandbox(CarrierSandbox[EasyPostEmulatorConfig]):
     def create_shipment(self, body: _ShipmentIn) -> dict[str, Any]:
         shipment_id = new_id("shp")
         now = _iso(datetime.now(UTC))
-        services = {new_id("rate"): service for service in services_of(self.config.carriers)}
+        services = {
+            new_id("rate"): service
+            for service in services_of(self.config.carriers, body.from_address.country)
+        }
         answer = {
             "id": shipment_id,
             "object": "Shipment",
@@ -205,7 +208,7 @@ class EasyPostSandbox(CarrierSandbox[EasyPostEmulatorConfig]):
             "carrier_account_id": "ca_" + hashlib.md5(service.carrier.encode()).hexdigest(),
             "service": service.easypost_service,
             "rate": amount,
-            "currency": "USD",
+            "currency": service.currency,
             "retail_rate": amount,
             "list_rate": amount,
             "delivery_days": service.delivery_days,

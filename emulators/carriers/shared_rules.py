@@ -30,6 +30,8 @@ class ServiceLevel(BaseModel):
     per_pound: Decimal
     per_zone: Decimal
     delivery_days: int
+    country: str = "US"  # where the carrier picks parcels up: shipments from elsewhere get no rate from it
+    currency: str = "USD"
 
     def price(self, parcel: ParcelSize, zone: int, factor: Decimal) -> Decimal:
         """Base price, a step per started pound of billable weight and per zone past the first, times the
@@ -73,7 +75,14 @@ def zone(origin_zip: str | None, destination_zip: str | None) -> int:
 
 
 def _service(
-    carrier: str, name: str, token: str, service: str, prices: tuple[str, str, str], days: int
+    carrier: str,
+    name: str,
+    token: str,
+    service: str,
+    prices: tuple[str, str, str],
+    days: int,
+    country: str = "US",
+    currency: str = "USD",
 ) -> ServiceLevel:
     base, per_lb, per_zone = (Decimal(price) for price in prices)
     return ServiceLevel(
@@ -85,6 +94,8 @@ def _service(
         per_pound=per_lb,
         per_zone=per_zone,
         delivery_days=days,
+        country=country,
+        currency=currency,
     )
 
 
@@ -101,6 +112,29 @@ CATALOGUE: tuple[ServiceLevel, ...] = (
     _service("UPS", "Next Day Air", "ups_next_day_air", "NextDayAir", ("30.10", "3.05", "1.80"), 1),
     _service("FedEx", "FedEx Ground", "fedex_ground", "FEDEX_GROUND", ("8.15", "0.50", "0.50"), 4),
     _service("FedEx", "FedEx 2Day", "fedex_2_day", "FEDEX_2_DAY", ("16.90", "1.85", "1.05"), 2),
+    # Great Britain: domestic services, priced in pounds sterling (GB postcodes are all one zone here).
+    _service(
+        "Royal Mail",
+        "Tracked 48",
+        "royal_mail_tracked_48",
+        "RoyalMailTracked48",
+        ("3.35", "0.55", "0"),
+        2,
+        "GB",
+        "GBP",
+    ),
+    _service(
+        "Royal Mail",
+        "Tracked 24",
+        "royal_mail_tracked_24",
+        "RoyalMailTracked24",
+        ("4.25", "0.60", "0"),
+        1,
+        "GB",
+        "GBP",
+    ),
+    _service("Evri", "Standard", "evri_standard", "EvriStandard", ("2.95", "0.45", "0"), 3, "GB", "GBP"),
+    _service("DPD UK", "Next Day", "dpd_uk_next_day", "DPDNextDay", ("6.20", "0.35", "0"), 1, "GB", "GBP"),
 )
 CARRIERS = frozenset(service.carrier for service in CATALOGUE)
 # The HTTP status each injected fault kind answers with (a "timeout" answers after hanging).
@@ -131,8 +165,9 @@ class EmulatorConfig(BaseModel):
         return FaultInjector(seed=self.fault_seed, hang_seconds=self.fault_hang_seconds)
 
 
-def services_of(carriers: Collection[str]) -> list[ServiceLevel]:
-    return [service for service in CATALOGUE if service.carrier in carriers]
+def services_of(carriers: Collection[str], origin_country: str) -> list[ServiceLevel]:
+    """The enabled carriers' services that pick up where the shipment starts."""
+    return [s for s in CATALOGUE if s.carrier in carriers and s.country == origin_country.upper()]
 
 
 def new_id(prefix: str) -> str:

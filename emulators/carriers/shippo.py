@@ -77,7 +77,7 @@ _FAULT_MESSAGE = {"5xx": "Service unavailable", "429": "Rate limit exceeded", "t
 class ShippoEmulatorConfig(EmulatorConfig):
     api_key: str = "shippo_test_sandbox"
     api_version: str = "2018-02-08"
-    carriers: KnownCarriers = frozenset({"USPS", "UPS"})
+    carriers: KnownCarriers = frozenset({"USPS", "UPS", "Royal Mail", "Evri"})
 
 
 class _AddressIn(WireAddress):
@@ -180,7 +180,8 @@ class ShippoSandbox(CarrierSandbox[ShippoEmulatorConfig]):
             "address_to": body.address_to.as_object(),
             "parcels": [{**_object(new_id("prcl")), **p.model_dump(mode="json")} for p in body.parcels],
             "rates": [
-                self._offer(shipment_id, s, body.parcels, distance) for s in services_of(self.config.carriers)
+                self._offer(shipment_id, s, body.parcels, distance)
+                for s in services_of(self.config.carriers, body.address_from.country)
             ],
         }
         self.shipments[shipment_id] = _Shipment(
@@ -201,8 +202,8 @@ class ShippoSandbox(CarrierSandbox[ShippoEmulatorConfig]):
             "shipment": shipment_id,
             "amount": str(amount),
             "amount_local": str(amount),
-            "currency": "USD",
-            "currency_local": "USD",
+            "currency": service.currency,
+            "currency_local": service.currency,
             "attributes": [],
             "carrier_account": "ca_" + hashlib.md5(service.carrier.encode()).hexdigest(),
             "provider": service.carrier,

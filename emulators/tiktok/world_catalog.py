@@ -43,13 +43,21 @@ from emulators.tiktok.wire_schemas import (
 from emulators.tiktok.world_context import WorldContext, WorldPart
 from emulators.tiktok.world_regions import region
 
-# Real carrier names with fixed (emulator-chosen) ids, so logs stay comparable between runs.
-CARRIERS = (
-    ShippingProvider(id="6617675021119438849", name="USPS"),
-    ShippingProvider(id="6617675021119438850", name="UPS"),
-    ShippingProvider(id="6617675021119438851", name="FedEx"),
-    ShippingProvider(id="6617675021119438852", name="DHL eCommerce"),
-)
+# The carriers a seller may ship with from a warehouse, by its country: real names with fixed
+# (emulator-chosen) ids, so logs stay comparable between runs.
+CARRIERS = {
+    "US": (
+        ShippingProvider(id="6617675021119438849", name="USPS"),
+        ShippingProvider(id="6617675021119438850", name="UPS"),
+        ShippingProvider(id="6617675021119438851", name="FedEx"),
+        ShippingProvider(id="6617675021119438852", name="DHL eCommerce"),
+    ),
+    "GB": (
+        ShippingProvider(id="6617675021119438861", name="Royal Mail"),
+        ShippingProvider(id="6617675021119438862", name="Evri"),
+        ShippingProvider(id="6617675021119438863", name="DPD UK"),
+    ),
+}
 INVENTORY_RANGE = range(1, 100_000)  # quantity must be in [1, 99999] (§5.5)
 
 
@@ -134,7 +142,7 @@ class Catalog(WorldPart):
                     name="Shipped by seller",
                     type="SEND_BY_SELLER",
                     description="Seller Shipping: upload the tracking number of your own carrier label.",
-                    shipping_providers=list(CARRIERS),
+                    shipping_providers=list(CARRIERS[address.region_code]),
                 ),
             ]
             if type == "SALES_WAREHOUSE"

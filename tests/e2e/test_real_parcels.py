@@ -14,7 +14,7 @@ from creatorflow.shipping.parcels import ItemToPack, PackageSpec, stacked_parcel
 from creatorflow.shipping.providers import carrier_for
 from creatorflow.shipping.rules import ShippingRule
 from devstack.polling import eventually
-from devstack.stack import SandboxShop, Stack, tiktok_package
+from devstack.stack import SandboxShop, Stack, connect_sandbox_shop, tiktok_package
 from tests.e2e.test_webhooks_and_operators import handle_of, state_of, status_is
 from workflows.order import OrderWorkflow
 
@@ -103,3 +103,29 @@ async def test_a_heavier_product_costs_more_and_the_shops_rules_choose_and_say_w
         (rows[o["id"]].baseline_cost or 0 for o in (light, heavy)), Decimal(0)
     )
     assert outbound.savings == outbound.baseline_cost - outbound.spend_with_baseline > 0
+
+
+async def test_a_us_and_a_gb_shop_side_by_side_each_ship_from_their_warehouse_in_their_currency(
+    stack: Stack,
+) -> None:
+    shops = {
+        "US": await connect_sandbox_shop(stack, "Glow Lab US", region="US"),
+        "GB": await connect_sandbox_shop(stack, "Glow Lab UK", region="GB"),
+    }
+    currencies = {"US": "USD", "GB": "GBP"}
+    for region, shop in shops.items():
+        [order] = await stack.control.create_orders(shop.shop_id, shop.sku_id)
+        handle = handle_of(stack, shop, order["id"])
+        state = await eventually(
+            lambda h=handle: state_of(h), status_is(FulfillmentState.SHIPPED), timeout=60
+        )
+        assert state is not None and state.label is not None and state.order is not None
+        assert state.order.currency == currencies[region]
+        assert state.label.rate.currency == currencies[region]  # quoted and bought in the shop's currency
+        assert all(v.rate.currency == currencies[region] for v in state.label.explanation.verdicts)
+        origin = stack.store.ship_from(shop.shop_id, state.order.warehouse_id)
+        assert origin.country == region  # from the shop's own warehouse, as TikTok lists it
+        [row] = stack.store.labels(order_id=order["id"])
+        assert (row.currency, row.cost) == (currencies[region], state.label.rate.amount)
+    gb_carriers = {row.carrier for row in stack.store.labels(shop_id=shops["GB"].shop_id)}
+    assert gb_carriers <= {"Royal Mail", "Evri", "DPD UK"}

@@ -98,6 +98,7 @@ class OrderShipping(OrderVisibility):
             reference=reference,
             shop_id=self.state.shop_id,
             warehouse_id=order.warehouse_id,
+            delivery_option_id=order.delivery_option_id,
             to_address=address,
             items=order.items,
             order_value=order.total,
@@ -112,8 +113,9 @@ class OrderShipping(OrderVisibility):
                     shop_id=self.state.shop_id,
                     product_ids=sorted({item.product_id for item in query.items if item.product_id}),
                     warehouse_id=query.warehouse_id,
+                    delivery_option_id=query.delivery_option_id,
                 ),
-                summary="read the products' package data and the warehouse from TikTok",
+                summary="read the products' packages, the warehouse and the carriers TikTok takes",
             )
         return await self._call(
             contracts.CHOOSE_RATE,

@@ -99,6 +99,7 @@ def test_conditions_on_destination_value_and_skus() -> None:
         context(state="TX"),
         context(country="CA"),
         context(order_value=Decimal("19.99")),
+        context(order_value=None),  # TikTok gave no total: a rule on order value does not apply
         context(skus=frozenset({"tote"})),
     ):
         assert book.choose(QUOTES, other).chosen == UPS_GROUND
@@ -106,6 +107,17 @@ def test_conditions_on_destination_value_and_skus() -> None:
     assert disabled.choose(QUOTES, context()).chosen == UPS_GROUND
     slow = book.choose(QUOTES, context()).losers[0]
     assert slow.reason == "slower than the 2 days required (4 days)" and slow.rule == rule.name
+
+
+def test_only_carriers_tiktok_takes_for_the_order_are_bought() -> None:
+    """A label from a carrier TikTok does not list for the order's delivery option could not be shipped."""
+    decision = RuleBook().choose(QUOTES, context(tiktok_carriers=frozenset({"USPS", "DHL eCommerce"})))
+    assert decision.chosen == GROUND
+    [ups] = [loss for loss in decision.losers if loss.rate == UPS_GROUND]
+    assert ups.reason == "is not a carrier TikTok takes for this order" and ups.rule is None
+    with pytest.raises(NoEligibleRateError, match="UPS ups_ground \\$5.95 is not a carrier TikTok takes"):
+        RuleBook().choose([UPS_GROUND], context(tiktok_carriers=frozenset({"usps"})))
+    assert RuleBook().choose(QUOTES, context(tiktok_carriers=None)).chosen == UPS_GROUND  # not known
 
 
 def test_providers_price_cap_and_the_order_deadline() -> None:

@@ -19,6 +19,7 @@ def test_every_table_keeps_its_name() -> None:
     assert sorted(SQLModel.metadata.tables) == [
         "box_preset",
         "catalogsku",
+        "delivery_option",
         "label",
         "oauthstate",
         "orderrecord",
