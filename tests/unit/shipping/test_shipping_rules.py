@@ -115,7 +115,7 @@ def test_only_carriers_tiktok_takes_for_the_order_are_bought() -> None:
     assert decision.chosen == GROUND
     [ups] = [loss for loss in decision.losers if loss.rate == UPS_GROUND]
     assert ups.reason == "is not a carrier TikTok takes for this order" and ups.rule is None
-    with pytest.raises(NoEligibleRateError, match="UPS ups_ground \\$5.95 is not a carrier TikTok takes"):
+    with pytest.raises(NoEligibleRateError, match=r"UPS ups_ground \$5\.95 is not a carrier TikTok takes"):
         RuleBook().choose([UPS_GROUND], context(tiktok_carriers=frozenset({"usps"})))
     assert RuleBook().choose(QUOTES, context(tiktok_carriers=None)).chosen == UPS_GROUND  # not known
 
