@@ -20,6 +20,7 @@ def test_every_table_keeps_its_name() -> None:
         "box_preset",
         "catalogsku",
         "label",
+        "label_document",
         "oauthstate",
         "orderrecord",
         "product_package",
