@@ -24,6 +24,7 @@ class Provider(StrEnum):
 
     SHIPPO = "shippo"
     EASYPOST = "easypost"
+    TIKTOK = "tiktok"  # TikTok Shipping: a label TikTok sells for the order (Create Packages)
 
 
 class Address(DomainModel):

@@ -1,6 +1,6 @@
 """`Store`: every read and write of the app database behind one object, built from one repository per
 aggregate so each concern reads on its own (`shops`, `inbox`, `orders`, `stock`,
-`cursors`, the seller's shipping `rules`, and the shops' `warehouses`)."""
+`cursors`, the seller's shipping `rules`, the shops' `warehouses`, and the label `documents` we keep)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from sqlalchemy.engine import Engine
 
 from creatorflow.crypto import Keyring
 from creatorflow.store.cursors import CursorRepository
+from creatorflow.store.documents import DocumentRepository
 from creatorflow.store.inbox import InboxRepository
 from creatorflow.store.orders import OrderRepository
 from creatorflow.store.rules import RulesRepository
@@ -24,6 +25,7 @@ class Store(
     CursorRepository,
     RulesRepository,
     WarehouseRepository,
+    DocumentRepository,
 ):
     """What callers construct, once per process; the keyring decrypts shop tokens."""
 

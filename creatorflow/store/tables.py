@@ -341,3 +341,17 @@ class DeliveryOptionRow(SQLModel, table=True):
     delivery_option_id: str = Field(primary_key=True)
     carriers: str = Field(sa_type=Text, description="JSON list of TikTok's shipping provider names")
     synced_at: datetime = when(default_factory=utcnow)
+
+
+class LabelDocumentRow(SQLModel, table=True):
+    """A label's file as we downloaded it, kept because the provider's link does not last (TikTok's
+    `doc_url` expires after 24 hours). `label_id` is the provider's label id (for TikTok, the package id)."""
+
+    __tablename__ = "label_document"
+
+    label_id: str = Field(primary_key=True)
+    shop_id: str = Field(index=True)
+    order_id: str = Field(index=True)
+    content_type: str
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: datetime = when(default_factory=utcnow)

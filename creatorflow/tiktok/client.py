@@ -21,7 +21,7 @@ from pydantic import BaseModel, Field
 from creatorflow.config import TikTokSettings
 from creatorflow.tiktok import models as m
 from creatorflow.tiktok.envelope import send, unwrap
-from creatorflow.tiktok.errors import RateLimitedError
+from creatorflow.tiktok.errors import DocumentLinkExpiredError, RateLimitedError, TikTokError, TransientError
 from creatorflow.tiktok.ratelimit import RateLimiter
 from creatorflow.tiktok.signing import sign_request
 
@@ -29,6 +29,8 @@ M = TypeVar("M", bound=BaseModel)
 P = TypeVar("P", bound=BaseModel)
 
 ORDER_DETAIL_MAX_IDS = 50
+# What a `doc_url` answers once it is past its 24 hours (or never existed).
+EXPIRED_LINK_STATUSES = frozenset({403, 404, 410})
 PRODUCT_STATUS_MAX_IDS = 20
 
 
@@ -50,6 +52,9 @@ PACKAGE_DETAIL = Api("GET", "/fulfillment/202309/packages/{package_id}")
 PACKAGE_SEARCH = Api("POST", "/fulfillment/202309/packages/search")
 ORDER_TRACKING = Api("GET", "/fulfillment/202309/orders/{order_id}/tracking")
 SHIPPING_DOCUMENT = Api("GET", "/fulfillment/202309/packages/{package_id}/shipping_documents")
+# TikTok Shipping as a priced carrier (US): fields from TikTok's Partner Center specs, reference §5.3.
+ELIGIBLE_SHIPPING_SERVICES = Api("POST", "/fulfillment/202309/orders/{order_id}/shipping_services/query")
+CREATE_PACKAGES = Api("POST", "/fulfillment/202309/packages")
 WAREHOUSES = Api("GET", "/logistics/202309/warehouses")
 DELIVERY_OPTIONS = Api("GET", "/logistics/202309/warehouses/{warehouse_id}/delivery_options")
 SHIPPING_PROVIDERS = Api("GET", "/logistics/202309/delivery_options/{delivery_option_id}/shipping_providers")
@@ -355,6 +360,42 @@ class TikTokShopClient:
             path_params={"package_id": package_id},
             query={"document_type": document_type, "document_size": document_size},
         )
+
+    async def download_document(self, url: str) -> bytes:
+        """The file behind a shipping document's `doc_url`: a plain, unsigned GET (the link is the
+        credential), not rate-limited as an Open API call. An expired or unknown link is
+        `DocumentLinkExpiredError`; fetch the document again for a fresh link."""
+        try:
+            response = await self._http.get(url)
+        except httpx.TransportError as exc:
+            raise TransientError(f"shipping document unreachable: {exc}") from exc
+        status = response.status_code
+        if status in EXPIRED_LINK_STATUSES:
+            raise DocumentLinkExpiredError("the shipping document link has expired", http_status=status)
+        if status == 429 or status >= 500:
+            raise TransientError("the shipping document host failed", http_status=status)
+        if status != 200:
+            raise TikTokError("the shipping document could not be downloaded", http_status=status)
+        return response.content
+
+    async def get_eligible_shipping_services(
+        self, shop: m.ShopCredentials, order_id: str, query: m.EligibleServicesQuery
+    ) -> m.EligibleShippingServices:
+        """TikTok Shipping's services for the order's package as described, with estimated prices."""
+        return await self._shop_call(
+            shop,
+            ELIGIBLE_SHIPPING_SERVICES,
+            m.EligibleShippingServices,
+            path_params={"order_id": order_id},
+            body=query,
+        )
+
+    async def create_package(
+        self, shop: m.ShopCredentials, request: m.CreatePackageRequest
+    ) -> m.CreatedPackage:
+        """Buy TikTok's label for the order with the chosen shipping service. Not idempotent on TikTok's
+        side: a second call for a labelled order is `LabelAlreadyPurchasedError`."""
+        return await self._shop_call(shop, CREATE_PACKAGES, m.CreatedPackage, body=request)
 
     # --- logistics -----------------------------------------------------------------------------
 

@@ -7,8 +7,10 @@ Callers decide what to do from the type alone (reference/tiktok-shop-api.md §4)
 - `AuthorizationGoneError` (token endpoints): the auth code or refresh token is used, unknown or expired.
 - `InvalidTokenError`, `ScopeError`: the seller must re-authorize or grant the scope; retrying is futile.
 - `SignatureError`, `RequestError`: our request is wrong (bug or misconfiguration); do not retry.
-- `BusinessError` (and `PackageAlreadyShippedError`, `DuplicateTrackingNumberError`): TikTok refused the
-  operation on its merits; the code, message and request_id say why.
+- `BusinessError` (and `PackageAlreadyShippedError`, `DuplicateTrackingNumberError`,
+  `LabelAlreadyPurchasedError`, `NoShippingServiceError`): TikTok refused the operation on its merits; the
+  code, message and request_id say why.
+- `DocumentLinkExpiredError`: a shipping document's `doc_url` (valid 24 hours) no longer serves the file.
 """
 
 from __future__ import annotations
@@ -31,6 +33,12 @@ REFRESH_TOKEN_EXPIRED = 36004001  # "rt has expired"
 AUTH_RECORD_NOT_FOUND = 36004005  # "can not find related auth record": unknown, used or expired
 PACKAGE_ALREADY_SHIPPED = frozenset({21011040, 21008099, 11006021})
 DUPLICATE_TRACKING_NUMBER = 21011025
+# Create Packages (create-packages.spec.json, reference §5.3): 21022025 "A shipping label has already been
+# purchased.", 21008042 "seller already print shipping label".
+LABEL_ALREADY_PURCHASED = frozenset({21022025, 21008042})
+# Get Eligible Shipping Service / Create Packages: 21011037 and 11021009 "no available shipping services for
+# this request" (modify the package weight or check the recipient address).
+NO_SHIPPING_SERVICE = frozenset({21011037, 11021009})
 
 _CONTRACT_CODES = frozenset({MISSING_SHOP_CIPHER, 36009009, 36009010, 36009014, 36009022, 36009023, 36009033})
 
@@ -122,6 +130,18 @@ class DuplicateTrackingNumberError(BusinessError):
     """The tracking number is already used by another package."""
 
 
+class LabelAlreadyPurchasedError(BusinessError):
+    """The order already has a TikTok Shipping label: look it up and use it, never buy a second."""
+
+
+class NoShippingServiceError(BusinessError):
+    """TikTok offers no shipping service for this package and address: TikTok Shipping cannot quote it."""
+
+
+class DocumentLinkExpiredError(TikTokError):
+    """A shipping document's `doc_url` is expired or unknown (403/404/410): ask for the document again."""
+
+
 def error_for(code: int, message: str, *, request_id: str | None, http_status: int | None) -> TikTokError:
     """The typed error for a non-zero envelope code."""
     cls: type[TikTokError]
@@ -143,6 +163,10 @@ def error_for(code: int, message: str, *, request_id: str | None, http_status: i
         cls = PackageAlreadyShippedError
     elif code == DUPLICATE_TRACKING_NUMBER:
         cls = DuplicateTrackingNumberError
+    elif code in LABEL_ALREADY_PURCHASED:
+        cls = LabelAlreadyPurchasedError
+    elif code in NO_SHIPPING_SERVICE:
+        cls = NoShippingServiceError
     else:
         cls = BusinessError
     return cls(message, code=code, request_id=request_id, http_status=http_status)

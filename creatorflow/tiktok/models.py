@@ -240,6 +240,90 @@ class ShippingDocument(TikTokModel):
     tracking_number: str = ""
 
 
+class ShippingWeightUnit(StrEnum):
+    """Package weight units of Get Eligible Shipping Service and Create Packages (not the product's)."""
+
+    GRAM = "GRAM"
+    POUND = "POUND"
+
+
+class ShippingLengthUnit(StrEnum):
+    """Package dimension units of Get Eligible Shipping Service and Create Packages."""
+
+    CM = "CM"
+    INCH = "INCH"
+
+
+class ShippingWeight(TikTokModel):
+    value: Decimal = Field(gt=0, description="a decimal string on the wire")
+    unit: ShippingWeightUnit
+
+
+class ShippingDimension(TikTokModel):
+    """Length, width and height must be passed together."""
+
+    length: Decimal = Field(gt=0)
+    width: Decimal = Field(gt=0)
+    height: Decimal = Field(gt=0)
+    unit: ShippingLengthUnit
+
+
+class EligibleServicesQuery(BaseModel):
+    """Body of Get Eligible Shipping Service: the package TikTok should price."""
+
+    order_line_item_ids: list[str] | None = None
+    weight: ShippingWeight
+    dimension: ShippingDimension
+
+
+class ShippingService(TikTokModel):
+    """One TikTok Shipping service: an estimated price and a delivery window in days. Create Packages
+    answers the chosen one as `shipping_service_info`, without `is_default`."""
+
+    id: str
+    name: str = ""
+    price: Decimal | None = None
+    currency: str = ""
+    earliest_delivery_days: int | None = None
+    latest_delivery_days: int | None = None
+    is_default: bool = False
+    shipping_provider_name: str = ""
+    shipping_provider_id: str = ""
+
+
+class EligibleShippingServices(TikTokModel):
+    """Answer of Get Eligible Shipping Service (note `order_line_id`, as TikTok spells it here)."""
+
+    order_id: str = ""
+    order_line_id: list[str] = Field(default_factory=list)
+    weight: ShippingWeight | None = None
+    dimension: ShippingDimension | None = None
+    shipping_services: list[ShippingService] = Field(default_factory=list)
+
+
+class CreatePackageRequest(BaseModel):
+    """Body of Create Packages: buy TikTok's label for the order with `shipping_service_id`."""
+
+    order_id: str
+    order_line_item_ids: list[str] | None = None
+    shipping_service_id: str
+    weight: ShippingWeight
+    dimension: ShippingDimension
+
+
+class CreatedPackage(TikTokModel):
+    """Answer of Create Packages. It carries no tracking number: Get Package Detail or the shipping document
+    does."""
+
+    order_id: str = ""
+    order_line_item_ids: list[str] = Field(default_factory=list)
+    package_id: str
+    shipping_service_info: ShippingService | None = None
+    weight: ShippingWeight | None = None
+    dimension: ShippingDimension | None = None
+    create_time: int = 0
+
+
 class WarehouseAddress(TikTokModel):
     """A warehouse's address on Get Warehouse List. The reference lists only `address{…}`; these fields
     are the ones the emulator serves (also in third-party SDKs' models of the 202309 response). `state` and

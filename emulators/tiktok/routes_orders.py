@@ -11,10 +11,14 @@ from emulators.label_files import label_pdf
 from emulators.tiktok.gateway import Gateway, ShopCall
 from emulators.tiktok.wire_envelope import ok
 from emulators.tiktok.wire_errors import invalid_request
-from emulators.tiktok.wire_models import Order, Package
+from emulators.tiktok.wire_models import Order, Package, money
 from emulators.tiktok.wire_pagination import PageRequest, Paginator, SortOrder, page_request
 from emulators.tiktok.wire_schemas import (
+    CreatedPackageData,
+    CreatePackagesBody,
     DocumentType,
+    EligibleServicesBody,
+    EligibleServicesData,
     MarkShippedBody,
     MarkShippedData,
     OrdersData,
@@ -26,9 +30,11 @@ from emulators.tiktok.wire_schemas import (
     PackageSummary,
     ShipPackageBody,
     ShippingDocumentData,
+    ShippingServiceData,
     TrackingData,
 )
 from emulators.tiktok.world import World
+from emulators.tiktok.world_fulfillment import PricedService, tiktok_carrier
 
 MAX_ORDER_IDS = 50
 DOC_URL_TTL_SECONDS = 24 * 3600
@@ -93,6 +99,41 @@ def orders_router(world: World, gateway: Gateway, paginator: Paginator) -> APIRo
             shipment.shipping_provider_id if shipment else None,
         )
         return ok()
+
+    @router.post("/fulfillment/202309/orders/{order_id}/shipping_services/query")
+    async def get_eligible_shipping_services(
+        order_id: str, body: EligibleServicesBody, call: ShopCall = Depends(gateway.shop_call)
+    ) -> JSONResponse:
+        quotes = world.fulfillment.eligible_services(call.shop, order_id, body.weight, body.dimension)
+        order = orders.order(call.shop, order_id)
+        return ok(
+            EligibleServicesData(
+                order_id=order.id,
+                order_line_id=body.order_line_item_ids or [item.id for item in order.line_items],
+                weight=body.weight,
+                dimension=body.dimension,
+                shipping_services=[_service_data(quote, with_default=True) for quote in quotes],
+            )
+        )
+
+    @router.post("/fulfillment/202309/packages")
+    async def create_packages(
+        body: CreatePackagesBody, call: ShopCall = Depends(gateway.shop_call)
+    ) -> JSONResponse:
+        package, bought = world.fulfillment.create_package(
+            call.shop, body.order_id, body.shipping_service_id, body.weight, body.dimension
+        )
+        return ok(
+            CreatedPackageData(
+                order_id=package.order_id,
+                order_line_item_ids=package.line_item_ids,
+                dimension=body.dimension,
+                shipping_service_info=_service_data(bought, with_default=False),
+                package_id=package.id,
+                weight=body.weight,
+                create_time=package.update_time,
+            )
+        )
 
     @router.get("/fulfillment/202309/packages/{package_id}")
     async def get_package_detail(
@@ -161,11 +202,27 @@ def orders_router(world: World, gateway: Gateway, paginator: Paginator) -> APIRo
     return router
 
 
+def _service_data(quote: PricedService, *, with_default: bool) -> ShippingServiceData:
+    """A service as TikTok lists it; `is_default` is on Get Eligible Shipping Service's answer only."""
+    service = quote.service
+    return ShippingServiceData(
+        id=service.id,
+        name=service.name,
+        price=money(quote.price),
+        currency=quote.currency,
+        earliest_delivery_days=service.earliest_days,
+        latest_delivery_days=service.latest_days,
+        is_default=quote.is_default if with_default else None,
+        shipping_provider_name=service.provider_name,
+        shipping_provider_id=service.provider_id,
+    )
+
+
 def _label_lines(package: Package, order: Order) -> list[str]:
     address = order.recipient_address
     recipient = [address.name, address.address_line1, address.full_address] if address else []
     return [
-        "TikTok Shipping - USPS",
+        f"TikTok Shipping - {tiktok_carrier(package).name}",
         f"Tracking: {package.tracking_number}",
         f"Order: {order.id}",
         *recipient,

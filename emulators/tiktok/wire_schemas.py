@@ -6,6 +6,7 @@ module holds what exists only on the wire: search filters, action bodies, list w
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, Field
@@ -253,6 +254,63 @@ DocumentType = Literal[
 class ShippingDocumentData(BaseModel):
     doc_url: str
     tracking_number: str
+
+
+class PackageWeightBody(BaseModel):
+    """A package's weight on Get Eligible Shipping Service and Create Packages (decimal string)."""
+
+    value: Decimal = Field(gt=0)
+    unit: Literal["GRAM", "POUND"]
+
+
+class PackageDimensionBody(BaseModel):
+    """Length, width and height, passed together (decimal strings)."""
+
+    length: Decimal = Field(gt=0)
+    width: Decimal = Field(gt=0)
+    height: Decimal = Field(gt=0)
+    unit: Literal["CM", "INCH"]
+
+
+class EligibleServicesBody(BaseModel):
+    order_line_item_ids: list[str] | None = None
+    weight: PackageWeightBody | None = None
+    dimension: PackageDimensionBody | None = None
+
+
+class CreatePackagesBody(EligibleServicesBody):
+    order_id: str
+    shipping_service_id: str | None = None  # none: the default service of Get Eligible Shipping Service
+
+
+class ShippingServiceData(BaseModel):
+    id: str
+    name: str
+    price: str
+    currency: str
+    earliest_delivery_days: int
+    latest_delivery_days: int
+    is_default: bool | None = None  # on Get Eligible Shipping Service only
+    shipping_provider_name: str
+    shipping_provider_id: str
+
+
+class EligibleServicesData(BaseModel):
+    order_id: str
+    order_line_id: list[str]  # sic: not order_line_item_ids, on this answer only
+    weight: PackageWeightBody | None
+    dimension: PackageDimensionBody | None
+    shipping_services: list[ShippingServiceData]
+
+
+class CreatedPackageData(BaseModel):
+    order_id: str
+    order_line_item_ids: list[str]
+    dimension: PackageDimensionBody | None
+    shipping_service_info: ShippingServiceData
+    package_id: str
+    weight: PackageWeightBody | None
+    create_time: int
 
 
 # --- logistics -----------------------------------------------------------------------------------------

@@ -8,10 +8,17 @@
 - Marking a subset of an order's line items shipped splits them into a package of their own (type-4 webhook,
   `sc_type` SPLIT); the order is PARTIALLY_SHIPPING until every package has shipped.
 - The order reaches IN_TRANSIT only at the carrier's first scan, which is when TikTok counts it dispatched.
+- TikTok Shipping bought by the seller (US Create Packages): a SELLER-shipped order awaiting shipment is
+  quoted TikTok's services for the package described (`world_shipping_services`) and may buy one label,
+  which makes its package TikTok-shipped, with TikTok's tracking number and carrier; a second is 21022025.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
+
+from emulators.tiktok import world_shipping_services as tiktok_shipping
 from emulators.tiktok.webhook_events import PackageOrders, PackageUpdate
 from emulators.tiktok.wire_errors import ApiError, Code, EmulatorCode, invalid_request, owned_by
 from emulators.tiktok.wire_models import (
@@ -27,12 +34,31 @@ from emulators.tiktok.wire_models import (
     Shop,
     TrackingEvent,
 )
+from emulators.tiktok.wire_schemas import PackageDimensionBody, PackageWeightBody
 from emulators.tiktok.world_catalog import Catalog
 from emulators.tiktok.world_context import WorldContext, WorldPart
 from emulators.tiktok.world_orders import OrderBook
+from emulators.tiktok.world_regions import UNDELIVERABLE_ADDRESS, region
 
 # TikTok Shipping labels in the US are USPS labels with TikTok-assigned tracking numbers.
 TIKTOK_SHIPPING_CARRIER = ShippingProvider(id="", name="USPS")
+SHIPPED = frozenset(
+    {
+        OrderStatus.PARTIALLY_SHIPPING,
+        OrderStatus.AWAITING_COLLECTION,
+        OrderStatus.IN_TRANSIT,
+        OrderStatus.DELIVERED,
+        OrderStatus.COMPLETED,
+    }
+)
+
+
+@dataclass(frozen=True)
+class PricedService:
+    service: tiktok_shipping.TikTokService
+    price: Decimal
+    currency: str
+    is_default: bool
 
 
 class Fulfillment(WorldPart):
@@ -68,6 +94,11 @@ class Fulfillment(WorldPart):
                 f"Order {order.id} uses TikTok Shipping: call Ship Package and fetch its shipping document.",
             )
         package = self._package_to_ship(order, line_item_ids)
+        if package.shipping_type == ShippingType.TIKTOK:
+            raise ApiError(
+                EmulatorCode.SHIPPED_BY_TIKTOK,
+                f"Package {package.id} has TikTok's label: call Ship Package to hand it over.",
+            )
         self._ship(order, package, tracking_number, self._provider(shop, package, provider_id))
         return package
 
@@ -84,7 +115,7 @@ class Fulfillment(WorldPart):
         order = self._orders.orders[package.order_id]
         _require_unshipped(order, package)
         option = self._catalog.delivery_option(shop, package.delivery_option_id)
-        if option.sent_by_seller:
+        if option.sent_by_seller and package.shipping_type == ShippingType.SELLER:
             if tracking_number is None or provider_id is None:
                 raise invalid_request(
                     "self_shipment is required: this package's delivery option is SEND_BY_SELLER."
@@ -92,7 +123,7 @@ class Fulfillment(WorldPart):
             carrier = self._provider(shop, package, provider_id)
         else:
             tracking_number = self._tiktok_tracking_number(package)
-            carrier = TIKTOK_SHIPPING_CARRIER
+            carrier = tiktok_carrier(package)
         package.handover_method = handover_method
         self._ship(order, package, tracking_number, carrier)
         return package
@@ -112,6 +143,89 @@ class Fulfillment(WorldPart):
             )
         self._tiktok_tracking_number(package)
         return package
+
+    # --- TikTok Shipping bought by the seller ---------------------------------------------------------------
+
+    def eligible_services(
+        self,
+        shop: Shop,
+        order_id: str,
+        weight: PackageWeightBody | None,
+        dimension: PackageDimensionBody | None,
+    ) -> list[PricedService]:
+        """Get Eligible Shipping Service: TikTok's services for this package, priced in the shop's money."""
+        order = self._orders.order(shop, order_id)
+        _require_label_purchasable(order)
+        return self._quote(shop, order, weight, dimension)
+
+    def create_package(
+        self,
+        shop: Shop,
+        order_id: str,
+        service_id: str | None,
+        weight: PackageWeightBody | None,
+        dimension: PackageDimensionBody | None,
+    ) -> tuple[Package, PricedService]:
+        """Create Packages: sell TikTok's label for the order's package; one label per order."""
+        order = self._orders.order(shop, order_id)
+        _require_label_purchasable(order)
+        labelled = next(
+            (p for p in self._orders.packages_of(order) if p.shipping_type == ShippingType.TIKTOK), None
+        )
+        if labelled is not None:
+            raise ApiError(
+                Code.LABEL_ALREADY_PURCHASED,
+                f"A shipping label has already been purchased: package {labelled.id} of order {order.id}.",
+            )
+        quotes = self._quote(shop, order, weight, dimension)
+        wanted = next(
+            (q for q in quotes if q.service.id == service_id or (service_id is None and q.is_default)), None
+        )
+        if wanted is None:
+            raise ApiError(
+                Code.SHIPPING_SERVICE_NOT_FOUND, f"create label shipping service not found: {service_id}"
+            )
+        package = self._package_to_ship(order, None)
+        package.shipping_type = ShippingType.TIKTOK
+        package.shipping_provider_id = wanted.service.provider_id
+        package.shipping_provider_name = wanted.service.provider_name
+        package.update_time = self._clock.now()
+        self._tiktok_tracking_number(package)
+        return package, wanted
+
+    def _quote(
+        self,
+        shop: Shop,
+        order: Order,
+        weight: PackageWeightBody | None,
+        dimension: PackageDimensionBody | None,
+    ) -> list[PricedService]:
+        if weight is None:
+            raise ApiError(
+                Code.INVALID_PARAMETERS, "Invalid parameters: the emulator prices by the weight sent."
+            )
+        address = order.recipient_address
+        too_long = (
+            dimension is not None
+            and tiktok_shipping.longest_side_in(
+                (dimension.length, dimension.width, dimension.height), dimension.unit
+            )
+            > tiktok_shipping.LONGEST_SIDE_IN
+        )
+        if address is None or address.postal_code == UNDELIVERABLE_ADDRESS[1].postal_code or too_long:
+            raise ApiError(
+                Code.NO_SHIPPING_SERVICE,
+                "There are no available shipping services for this request. Please modify the package "
+                "weight, or double check the recipient address.",
+            )
+        origin = self._catalog.sales_warehouse(shop, order.warehouse_id).address.postal_code
+        band = tiktok_shipping.distance_band(shop.region, origin, address.postal_code)
+        quotes = tiktok_shipping.quote(shop.region, tiktok_shipping.grams(weight.value, weight.unit), band)
+        currency = region(shop.region).currency
+        return [
+            PricedService(service, price, currency, is_default=index == 0)
+            for index, (service, price) in enumerate(quotes)
+        ]
 
     def ship_whole(self, order: Order) -> None:
         """Ship an order's single package with the first carrier it may use (backfilled history)."""
@@ -246,6 +360,27 @@ class Fulfillment(WorldPart):
     def _record(self, package: Package, description: str) -> None:
         package.tracking.append(
             TrackingEvent(description=description, update_time_millis=self._clock.now_millis())
+        )
+
+
+def tiktok_carrier(package: Package) -> ShippingProvider:
+    """Who moves a TikTok-shipped package: the carrier of the label the seller bought, if any."""
+    if package.shipping_provider_name:
+        return ShippingProvider(id=package.shipping_provider_id, name=package.shipping_provider_name)
+    return TIKTOK_SHIPPING_CARRIER
+
+
+def _require_label_purchasable(order: Order) -> None:
+    """TikTok sells labels for SELLER-shipped orders awaiting shipment only."""
+    if order.shipping_type != ShippingType.SELLER:
+        raise ApiError(
+            Code.FULFILLED_BY_PLATFORM, f"Order {order.id} already uses TikTok Shipping: fetch its document."
+        )
+    if order.status in SHIPPED:
+        raise ApiError(Code.ORDERS_ALREADY_SHIPPED, "These orders are already shipped.")
+    if order.status != OrderStatus.AWAITING_SHIPMENT:
+        raise ApiError(
+            Code.ACTION_NOT_ALLOWED, f"fulfill_unit action not allowed: order {order.id} is {order.status}."
         )
 
 

@@ -21,6 +21,7 @@ def test_every_table_keeps_its_name() -> None:
         "catalogsku",
         "delivery_option",
         "label",
+        "label_document",
         "oauthstate",
         "orderrecord",
         "product_package",
