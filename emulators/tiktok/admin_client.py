@@ -85,6 +85,10 @@ class TikTokSandboxControl:
         body = {"name": name, "type": type, "address": address}
         return SandboxWarehouse.model_validate(await self._send("POST", f"/shops/{shop_id}/warehouses", body))
 
+    async def sign_up_for_tiktok_shipping(self, shop_id: str, enabled: bool = True) -> None:
+        """The seller signs the shop up for TikTok Shipping: TikTok then quotes and sells it labels."""
+        await self._send("PUT", f"/shops/{shop_id}/tiktok_shipping", {"enabled": enabled})
+
     async def sellers(self) -> list[SandboxSeller]:
         return [SandboxSeller.model_validate(seller) for seller in await self._send("GET", "/sellers")]
 

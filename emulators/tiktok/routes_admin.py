@@ -81,6 +81,10 @@ class NewSkuBody(BaseModel):
     variant: str = "Default"
 
 
+class TikTokShippingSignUp(BaseModel):
+    enabled: bool
+
+
 class CreateProduct(BaseModel):
     shop_id: str
     title: str = Field(min_length=1)
@@ -273,6 +277,10 @@ def admin_router(
     @router.post("/shops/{shop_id}/warehouses", status_code=201)
     async def add_warehouse(shop_id: str, body: NewWarehouse) -> Warehouse:
         return catalog.add_warehouse(catalog.shop(shop_id), body.name, body.type, body.address)
+
+    @router.put("/shops/{shop_id}/tiktok_shipping", status_code=204)
+    async def set_tiktok_shipping(shop_id: str, body: TikTokShippingSignUp) -> None:
+        catalog.shop(shop_id).tiktok_shipping = body.enabled
 
     # --- products ------------------------------------------------------------------------------------------
 

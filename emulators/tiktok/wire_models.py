@@ -175,6 +175,9 @@ class Shop(BaseModel):
     seller_id: str = Field(exclude=True)
     warehouses: list[Warehouse] = Field(default_factory=list, exclude=True)
     webhooks: dict[str, WebhookSubscription] = Field(default_factory=dict, exclude=True)
+    # Whether TikTok sells this shop its labels for seller-shipped orders (TikTok Shipping); off until the
+    # seller signs up, as on TikTok, where not every shop is offered it.
+    tiktok_shipping: bool = Field(default=False, exclude=True)
 
     @property
     def sales_warehouse(self) -> Warehouse:

@@ -205,6 +205,12 @@ class Fulfillment(WorldPart):
                 Code.INVALID_PARAMETERS, "Invalid parameters: the emulator prices by the weight sent."
             )
         address = order.recipient_address
+        if not shop.tiktok_shipping:
+            raise ApiError(
+                Code.NO_SHIPPING_SERVICE,
+                "There are no available shipping services for this request: the shop has not signed up "
+                "for TikTok Shipping.",
+            )
         too_long = (
             dimension is not None
             and tiktok_shipping.longest_side_in(

@@ -28,8 +28,18 @@ EIGHT_POUNDS = ONE_POUND.model_copy(update={"weight_oz": Decimal(128)})
 
 
 async def _ready_order(control: TikTokSandboxControl, shop_id: str, sku_id: str, **options: object) -> str:
+    """An order ready to ship, of a shop signed up for TikTok Shipping."""
+    await control.sign_up_for_tiktok_shipping(shop_id)
     [order] = await control.create_orders(shop_id, sku_id, on_hold=False, **options)
     return str(order["id"])
+
+
+async def test_a_shop_not_signed_up_for_tiktok_shipping_is_offered_none(
+    seller: Seller, control: TikTokSandboxControl, tiktok: TikTokShopClient
+) -> None:
+    [order] = await control.create_orders(seller.shop.shop_id, seller.sku_ids[0], on_hold=False)
+    with pytest.raises(NoShippingServiceError):
+        await TikTokShipping(tiktok, seller.shop, str(order["id"])).quote(ONE_POUND)
 
 
 async def test_quotes_are_rates_in_the_shops_currency_with_tiktoks_promise(
