@@ -51,12 +51,14 @@ class OrderRef(_Message):
 
 
 class ShipPackageRequest(_Message):
-    """Tell TikTok the order left with our carrier and tracking number."""
+    """Tell TikTok the order left with our carrier and tracking number; for a label TikTok sold us, hand its
+    package over instead (TikTok has the tracking number already)."""
 
     shop_id: str
     order_id: str
     tracking_number: str
     carrier: str
+    tiktok_label: bool = False
 
 
 class ShipPackageResult(_Message):
@@ -86,6 +88,7 @@ class RateQuery(_Message):
     # The shop whose packages, boxes and rules apply; "" only in queries made before it was sent, whose
     # `reference` (the order workflow's id) names the shop.
     shop_id: str = ""
+    order_id: str = ""  # whose TikTok Shipping quotes to weigh ("": none, as in queries made before)
     warehouse_id: str = ""  # TikTok's warehouse the order ships from: the label's origin
     delivery_option_id: str = ""  # TikTok's delivery option: only its carriers may carry the label
     to_address: Address
@@ -102,12 +105,25 @@ class RateQuery(_Message):
 
 class ShipmentFactsRequest(_Message):
     """Make sure the store has what TikTok knows about an order's shipment: its products' package data, the
-    warehouse it ships from and the carriers its delivery option takes (each read only when lacking)."""
+    warehouse it ships from and the carriers its delivery option takes (each read only when lacking); and,
+    for the order's own label, TikTok Shipping's quotes for its parcel (kept for the choice that follows)."""
 
     shop_id: str
-    product_ids: list[str]
+    order_id: str
+    items: list[OrderItem]
     warehouse_id: str = ""
     delivery_option_id: str = ""  # whose carriers TikTok takes (seller shipping)
+    quote_tiktok_shipping: bool = False  # the order's own label; never a return's
+
+
+class BuyTikTokLabelRequest(_Message):
+    """Buy TikTok's label for the chosen TikTok Shipping rate, for the order's parcel; once per order."""
+
+    shop_id: str
+    order_id: str
+    items: list[OrderItem]
+    choice: RateChoice
+    idempotency_key: str
 
 
 class BuyLabelRequest(_Message):
@@ -254,6 +270,7 @@ SEARCH_CHANGES = ActivityDef("tiktok.search_changes", ChangeSearch, ChangePage, 
 READ_SHIPMENT_FACTS = ActivityDef(
     "tiktok.read_shipment_facts", ShipmentFactsRequest, type(None), TIKTOK_TASK_QUEUE
 )
+BUY_TIKTOK_LABEL = ActivityDef("tiktok.buy_tiktok_label", BuyTikTokLabelRequest, Label, TIKTOK_TASK_QUEUE)
 
 # Order workflows, reached through the event gateway.
 DELIVER_ORDER_CHANGES = ActivityDef(

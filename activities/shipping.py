@@ -14,12 +14,11 @@ from temporalio import activity
 
 from activities import contracts
 from activities.errors import activity_errors
-from creatorflow.domain import Address, Label, LabelRefund, Parcel, Provider, Tracking
+from creatorflow.domain import Address, Label, LabelRefund, Parcel, Provider, Rate, Tracking
 from creatorflow.names import ids_of_workflow
 from creatorflow.orders import RateChoice
 from creatorflow.shipping.base import Carrier, PurchaseRequest, ShipmentRequest
 from creatorflow.shipping.errors import ShippingError
-from creatorflow.shipping.parcels import ItemToPack, parcel_for_order
 from creatorflow.shipping.rules import RuleBook, RuleContext
 from creatorflow.shipping.selection import select_rate
 from creatorflow.store import Store
@@ -28,12 +27,14 @@ from creatorflow.store import Store
 class _ShipmentFacts(NamedTuple):
     """What a rate is chosen on, from the store: the order's parcel (its SKUs' package data in the shop's
     boxes), the shop's rules, our end of the shipment (the order's warehouse, or for a return the shop's
-    return warehouse) and the carriers TikTok takes for the order (None: not known)."""
+    return warehouse), the carriers TikTok takes for the order (None: not known) and TikTok Shipping's
+    quotes for it."""
 
     parcel: Parcel
     rules: RuleBook
     warehouse: Address
     tiktok_carriers: frozenset[str] | None
+    tiktok_rates: list[Rate]
 
 
 class ShippingActivities:
@@ -83,24 +84,28 @@ class ShippingActivities:
                 from_address=origin, to_address=destination, parcel=facts.parcel, reference=query.reference
             )
             book = facts.rules.pinned(query.provider, query.service)
-            selection = await select_rate(carriers, shipment, book, context)
+            tiktok_rates = [] if query.provider else facts.tiktok_rates  # a reship names its provider
+            selection = await select_rate(carriers, shipment, book, context, tiktok_rates)
         return RateChoice(rate=selection.rate, explanation=selection.explanation)
 
     def _shipment_facts(self, shop_id: str, query: contracts.RateQuery) -> _ShipmentFacts:
         store = self._store
-        items = [ItemToPack(sku=item.sku_id, quantity=item.quantity) for item in query.items]
-        packages = store.packages(shop_id, {item.sku_id: item.product_id for item in query.items})
+        if query.returning:  # comes back by whatever carrier its label names; TikTok ships none of it
+            return _ShipmentFacts(
+                parcel=store.parcel_for(shop_id, query.items),
+                rules=store.rule_book(shop_id),
+                warehouse=store.return_to(shop_id),
+                tiktok_carriers=None,
+                tiktok_rates=[],
+            )
         option = query.delivery_option_id
         return _ShipmentFacts(
-            parcel=parcel_for_order(items, packages, store.boxes(shop_id)),
+            parcel=store.parcel_for(shop_id, query.items),
             rules=store.rule_book(shop_id),
-            warehouse=store.return_to(shop_id)
-            if query.returning
-            else store.ship_from(shop_id, query.warehouse_id),
-            # A return comes back by whatever carrier the label names: TikTok ships nothing of it.
-            tiktok_carriers=store.tiktok_carriers(shop_id, option)
-            if option and not query.returning
-            else None,
+            warehouse=store.ship_from(shop_id, query.warehouse_id),
+            tiktok_carriers=store.tiktok_carriers(shop_id, option) if option else None,
+            # TikTok's own labels, as quoted for this parcel just before, on TikTok's queue.
+            tiktok_rates=store.tiktok_quotes(shop_id, query.order_id) if query.order_id else [],
         )
 
     async def _validated(self, carriers: Sequence[Carrier], address: Address) -> Address:

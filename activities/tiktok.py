@@ -14,13 +14,15 @@ from temporalio.exceptions import ApplicationError
 from activities import contracts
 from activities.errors import activity_errors
 from creatorflow.aftersales import from_cancellation, from_return
-from creatorflow.domain import same_carrier
+from creatorflow.domain import Label, Rate, same_carrier
 from creatorflow.inventory import CatalogSummary, ProductPush, low_stock, plan_stock
 from creatorflow.orders import OrderSnapshot, snapshot_of
+from creatorflow.shipping.errors import NonRetryableShippingError
+from creatorflow.shipping.tiktok_shipping import TikTokShipping
 from creatorflow.store import Store
 from creatorflow.sync import ChangePage, ChangeSearch, OrderChange
 from creatorflow.tiktok.client import TikTokShopClient, chunks, pages
-from creatorflow.tiktok.errors import PackageAlreadyShippedError
+from creatorflow.tiktok.errors import NoShippingServiceError, PackageAlreadyShippedError
 from creatorflow.tiktok.models import (
     AfterSaleSearch,
     CancellationPage,
@@ -78,6 +80,8 @@ class TikTokActivities:
         with activity_errors():
             shop = await self._shop(request.shop_id)
             order = await self._order(shop, request.order_id)
+            if request.tiktok_label:
+                return await self._hand_over(shop, order, request.tracking_number)
             provider_id = await self._provider_id(shop, order.delivery_option_id, request.carrier)
             try:
                 shipped = await self._client.mark_package_shipped(
@@ -97,6 +101,27 @@ class TikTokActivities:
             return contracts.ShipPackageResult(
                 package_id=shipped.package_id, shipping_provider_id=provider_id
             )
+
+    async def _hand_over(
+        self, shop: ShopCredentials, order: Order, tracking_number: str
+    ) -> contracts.ShipPackageResult:
+        """A label TikTok sold us: its package (the one with that tracking number) is handed over to
+        TikTok's carrier; TikTok has had the tracking number since it sold the label."""
+        for ref in order.packages:
+            package = await self._client.get_package(shop, ref.id)
+            if package.tracking_number == tracking_number:
+                try:
+                    await self._client.ship_package(shop, package.id, handover_method="DROP_OFF")
+                except PackageAlreadyShippedError:
+                    activity.logger.info("package %s was already handed over", package.id)
+                return contracts.ShipPackageResult(
+                    package_id=package.id, shipping_provider_id=package.shipping_provider_id
+                )
+        raise ApplicationError(
+            f"order {order.id} has no package with TikTok's tracking number {tracking_number}",
+            type=contracts.TIKTOK_REFUSED,
+            non_retryable=True,
+        )
 
     async def _provider_id(self, shop: ShopCredentials, delivery_option_id: str, carrier: str) -> str:
         """TikTok's id for our carrier, among the providers of the order's delivery option."""
@@ -217,17 +242,20 @@ class TikTokActivities:
         """An order about to be rated: its products' package data, the warehouse it ships from and the
         carriers its delivery option takes are read now when the store lacks them, so an order for a
         product or warehouse added since the last catalog sync ships from TikTok's data rather than parking,
-        and no label is bought from a carrier TikTok would then refuse."""
-        shop_id = request.shop_id
-        missing = await asyncio.to_thread(self._store.products_without_package, shop_id, request.product_ids)
+        and no label is bought from a carrier TikTok would then refuse. For the order's own label, TikTok
+        Shipping's quotes for its parcel are kept for the choice that follows (none, when TikTok offers
+        none or the parcel cannot be packed: the choice then says why)."""
+        shop_id, store = request.shop_id, self._store
+        product_ids = sorted({item.product_id for item in request.items if item.product_id})
+        missing = await asyncio.to_thread(store.products_without_package, shop_id, product_ids)
         warehouse_known = not request.warehouse_id or await asyncio.to_thread(
-            self._store.knows_warehouse, shop_id, request.warehouse_id
+            store.knows_warehouse, shop_id, request.warehouse_id
         )
         option = request.delivery_option_id
-        carriers_known = not option or (
-            await asyncio.to_thread(self._store.tiktok_carriers, shop_id, option) is not None
+        carriers_known = (
+            not option or await asyncio.to_thread(store.tiktok_carriers, shop_id, option) is not None
         )
-        if not missing and warehouse_known and carriers_known:
+        if not (missing or request.quote_tiktok_shipping) and warehouse_known and carriers_known:
             return
         with activity_errors():
             shop = await self._shop(shop_id)
@@ -236,8 +264,51 @@ class TikTokActivities:
             if not carriers_known:
                 providers = await self._client.get_shipping_providers(shop, option)
                 names = [provider.name for provider in providers]
-                await asyncio.to_thread(self._store.keep_tiktok_carriers, shop_id, option, names)
+                await asyncio.to_thread(store.keep_tiktok_carriers, shop_id, option, names)
         await self._read_packages(shop, shop_id, missing)
+        if request.quote_tiktok_shipping:
+            rates = await self._tiktok_shipping_quotes(shop, request)
+            await asyncio.to_thread(store.keep_tiktok_quotes, shop_id, request.order_id, rates)
+
+    async def _tiktok_shipping_quotes(
+        self, shop: ShopCredentials, request: contracts.ShipmentFactsRequest
+    ) -> list[Rate]:
+        try:
+            parcel = await asyncio.to_thread(self._store.parcel_for, request.shop_id, request.items)
+        except NonRetryableShippingError:
+            return []  # PackageUnknown and the like: choose_rate parks the order with the reason
+        with activity_errors():
+            try:
+                return await TikTokShipping(self._client, shop, request.order_id).quote(parcel)
+            except NoShippingServiceError:
+                return []  # TikTok offers this order none (the shop is not signed up, or the parcel)
+
+    @activity.defn(name=contracts.BUY_TIKTOK_LABEL.name)
+    async def buy_tiktok_label(self, request: contracts.BuyTikTokLabelRequest) -> Label:
+        """TikTok's label for the chosen TikTok Shipping rate: bought once per order however often this is
+        retried (`TikTokShipping.buy` reuses the package that has it), its PDF kept by us because TikTok's
+        link lasts 24 hours."""
+        rate = request.choice.rate
+        with activity_errors():
+            parcel = await asyncio.to_thread(self._store.parcel_for, request.shop_id, request.items)
+            shop = await self._shop(request.shop_id)
+            bought = await TikTokShipping(self._client, shop, request.order_id).buy(rate, parcel)
+        await asyncio.to_thread(
+            self._store.keep_label_document,
+            label_id=bought.package_id,
+            shop_id=request.shop_id,
+            order_id=request.order_id,
+            content_type="application/pdf",
+            content=bought.pdf,
+        )
+        return Label(
+            rate=rate,
+            label_id=bought.package_id,
+            tracking_number=bought.tracking_number,
+            label_url=f"label-document:{bought.package_id}",  # `creatorflow labels pdf`: TikTok's expires
+            idempotency_key=request.idempotency_key,
+            explanation=request.choice.explanation,
+        )
 
     async def _sync_warehouses(self, shop: ShopCredentials, shop_id: str) -> None:
         warehouses = await self._client.get_warehouses(shop)

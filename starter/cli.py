@@ -12,6 +12,7 @@ import typer
 from starter import reconcile, services
 from starter.backfill import backfill_app
 from starter.inventory import inventory_app
+from starter.labels import labels_app
 from starter.report import report_app
 from starter.rules import rules_app
 
@@ -24,6 +25,7 @@ app.add_typer(report_app, name="report")
 app.add_typer(inventory_app, name="inventory")
 app.add_typer(backfill_app, name="backfill")
 app.add_typer(rules_app, name="rules")
+app.add_typer(labels_app, name="labels")
 app.command()(services.worker)
 app.command()(services.api)
 app.command()(reconcile.reconcile)

@@ -100,6 +100,7 @@ def activities_by_queue(
             tiktok_activities.push_stock,
             tiktok_activities.search_changes,
             tiktok_activities.read_shipment_facts,
+            tiktok_activities.buy_tiktok_label,
         ],
     }
 

@@ -50,9 +50,12 @@ class RuleContext(DomainModel):
     # carrier could not be shipped on TikTok.
     tiktok_carriers: frozenset[str] | None = None
 
-    def takes(self, carrier: str) -> bool:
+    def takes(self, rate: Rate) -> bool:
+        """Whether TikTok accepts this rate's label for the order: its own labels always."""
         known = self.tiktok_carriers
-        return known is None or any(same_carrier(carrier, name) for name in known)
+        if known is None or rate.provider is Provider.TIKTOK:
+            return True
+        return any(same_carrier(rate.carrier, name) for name in known)
 
 
 class ShippingRule(DomainModel):
@@ -259,7 +262,7 @@ class RuleBook(DomainModel):
         losers: dict[int, RateLoss] = {}
         for index, rate in enumerate(by_price):
             reason = order_policy.rejection(rate, ship_on=context.ship_on, deliver_by=context.deliver_by)
-            if reason is None and not context.takes(rate.carrier):
+            if reason is None and not context.takes(rate):
                 reason = "is not a carrier TikTok takes for this order"
             if reason is not None:
                 losers[index] = RateLoss(rate=rate, reason=reason)

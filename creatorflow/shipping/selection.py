@@ -25,15 +25,21 @@ class RateSelection(DomainModel):
 
 
 async def select_rate(
-    carriers: Sequence[Carrier], shipment: ShipmentRequest, book: RuleBook, context: RuleContext
+    carriers: Sequence[Carrier],
+    shipment: ShipmentRequest,
+    book: RuleBook,
+    context: RuleContext,
+    quoted: Sequence[Rate] = (),
 ) -> RateSelection:
-    """Quote all `carriers` in parallel and choose by `book` (`RuleBook.choose`).
+    """Quote all `carriers` in parallel and choose by `book` (`RuleBook.choose`) among their rates and the
+    ones `quoted` already (TikTok Shipping's, read on TikTok's own queue).
 
     Raises `ProvidersUnavailableError` (retryable) when every provider failed and at least one failure
     may pass; the first provider's own error when all failures are permanent (e.g. a revoked API key);
     `NoEligibleRateError` (not retryable) when rates came back but the rules allow none of them.
     """
     rates, failures = await _quote_all(carriers, shipment)
+    rates = [*rates, *quoted]
     unavailable = {provider: str(error) for provider, error in failures.items()}
     down = f"; unavailable: {', '.join(unavailable)}" if unavailable else ""
     try:

@@ -6,12 +6,22 @@ validates; a bad rule is refused with pydantic's message before anything is writ
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from creatorflow.shipping.parcels import BoxPreset, PackageData, PackageSpec, resolve_packages
+from creatorflow.domain import Parcel, Rate
+from creatorflow.orders import OrderItem
+from creatorflow.shipping.parcels import (
+    BoxPreset,
+    ItemToPack,
+    PackageData,
+    PackageSpec,
+    parcel_for_order,
+    resolve_packages,
+)
 from creatorflow.shipping.rules import RuleBook, ShippingRule
 from creatorflow.store.repository import Repository
 from creatorflow.store.tables import (
@@ -20,6 +30,7 @@ from creatorflow.store.tables import (
     ShippingRuleRow,
     ShippingSettingsRow,
     SkuPackageOverrideRow,
+    TikTokQuoteRow,
     utcnow,
 )
 
@@ -150,6 +161,25 @@ class RulesRepository(Repository):
         tiktok = {sku: by_product[product] for sku, product in product_of.items() if product in by_product}
         overrides = {sku: spec for sku, spec in self.package_overrides(shop_id).items() if sku in product_of}
         return resolve_packages(tiktok, overrides)
+
+    def parcel_for(self, shop_id: str, items: Sequence[OrderItem]) -> Parcel:
+        """The parcel an order ships as, from its SKUs' packages and the shop's boxes (`parcel_for_order`:
+        raises rather than guess)."""
+        packages = self.packages(shop_id, {item.sku_id: item.product_id for item in items})
+        to_pack = [ItemToPack(sku=item.sku_id, quantity=item.quantity) for item in items]
+        return parcel_for_order(to_pack, packages, self.boxes(shop_id))
+
+    def keep_tiktok_quotes(self, shop_id: str, order_id: str, rates: Sequence[Rate]) -> None:
+        """TikTok Shipping's quotes for the order, replacing earlier ones (none: TikTok offers nothing)."""
+        body = json.dumps([rate.model_dump(mode="json") for rate in rates])
+        with Session(self.engine) as session:
+            session.merge(TikTokQuoteRow(shop_id=shop_id, order_id=order_id, rates=body, quoted_at=utcnow()))
+            session.commit()
+
+    def tiktok_quotes(self, shop_id: str, order_id: str) -> list[Rate]:
+        with Session(self.engine) as session:
+            row = session.get(TikTokQuoteRow, (shop_id, order_id))
+        return [Rate.model_validate(rate) for rate in json.loads(row.rates)] if row else []
 
     def set_package(self, shop_id: str, sku: str, spec: PackageSpec) -> None:
         """The seller's packed size and weight for `sku`; it wins over TikTok's product data."""

@@ -355,3 +355,15 @@ class LabelDocumentRow(SQLModel, table=True):
     content_type: str
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     created_at: datetime = when(default_factory=utcnow)
+
+
+class TikTokQuoteRow(SQLModel, table=True):
+    """TikTok Shipping's quotes for an order's parcel, as read just before the order's rate is chosen (on
+    TikTok's queue), for the choice (on the orders queue) to weigh beside Shippo's and EasyPost's."""
+
+    __tablename__ = "tiktok_shipping_quote"
+
+    shop_id: str = Field(primary_key=True)
+    order_id: str = Field(primary_key=True)
+    rates: str = Field(sa_type=Text, description="JSON list of creatorflow.domain.Rate")
+    quoted_at: datetime = when(default_factory=utcnow)

@@ -139,7 +139,10 @@ class NoShippingServiceError(BusinessError):
 
 
 class DocumentLinkExpiredError(TikTokError):
-    """A shipping document's `doc_url` is expired or unknown (403/404/410): ask for the document again."""
+    """A shipping document's `doc_url` is expired or unknown (403/404/410): ask for the document again,
+    which a retry of the call that fetched the link does."""
+
+    retryable = True
 
 
 def error_for(code: int, message: str, *, request_id: str | None, http_status: int | None) -> TikTokError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from activities import contracts
+from creatorflow.domain import Provider
 from creatorflow.order_requests import RetryRequest
 from creatorflow.orders import FulfillmentState
 from creatorflow.reports import shipping_report
@@ -15,6 +16,7 @@ from creatorflow.shipping.providers import carrier_for
 from creatorflow.shipping.rules import ShippingRule
 from devstack.polling import eventually
 from devstack.stack import SandboxShop, Stack, connect_sandbox_shop, tiktok_package
+from tests.e2e.test_order_lifecycle import labels_sold
 from tests.e2e.test_webhooks_and_operators import handle_of, state_of, status_is
 from workflows.order import OrderWorkflow
 
@@ -129,3 +131,51 @@ async def test_a_us_and_a_gb_shop_side_by_side_each_ship_from_their_warehouse_in
         assert (row.currency, row.cost) == (currencies[region], state.label.rate.amount)
     gb_carriers = {row.carrier for row in stack.store.labels(shop_id=shops["GB"].shop_id)}
     assert gb_carriers <= {"Royal Mail", "Evri", "DPD UK"}
+
+
+async def test_tiktok_shipping_is_quoted_beside_the_carriers_and_bought_when_it_wins(
+    stack: Stack, shop: SandboxShop
+) -> None:
+    """The shop signed up for TikTok Shipping: TikTok's price is weighed with Shippo's and EasyPost's by the
+    same rules. Its ground service is cheaper for light parcels and dearer for heavy ones, so the serum goes
+    with TikTok's label (its PDF kept by us, its package handed over on TikTok) and the blender with ours."""
+    await stack.control.sign_up_for_tiktok_shipping(shop.shop_id)
+    blender = await stack.control.create_product(
+        shop.shop_id,
+        "Blender",
+        [{"seller_sku": "BLENDER", "price": "89.00", "stock": 10}],
+        tiktok_package("9", ("16", "12", "12")),
+    )
+    [light] = await stack.control.create_orders(shop.shop_id, shop.sku_id)
+    [heavy] = await stack.control.create_orders(shop.shop_id, blender.skus[0].id)
+    shipped = status_is(FulfillmentState.SHIPPED, FulfillmentState.IN_TRANSIT, FulfillmentState.DELIVERED)
+    states = {}
+    for name, order in (("light", light), ("heavy", heavy)):
+        handle = handle_of(stack, shop, order["id"])
+        states[name] = await eventually(lambda h=handle: state_of(h), shipped, timeout=60)
+    light_state, heavy_state = states["light"], states["heavy"]
+    assert light_state is not None and light_state.label is not None and light_state.rate is not None
+    assert heavy_state is not None and heavy_state.label is not None and heavy_state.rate is not None
+
+    tiktok_label = light_state.label
+    assert tiktok_label.rate.provider is Provider.TIKTOK
+    quoted = {v.rate.provider for v in light_state.rate.explanation.verdicts}
+    assert quoted == {Provider.TIKTOK, Provider.SHIPPO, Provider.EASYPOST}
+    verdicts = light_state.rate.explanation.verdicts  # the cheapest of the quotes that arrive in time
+    in_time = [
+        v.rate for v in verdicts if v.rejected_because is None or v.rejected_because.endswith("costs more")
+    ]
+    assert tiktok_label.rate.amount == min(rate.amount for rate in in_time)
+    document = stack.store.label_document(tiktok_label.label_id)
+    assert document is not None and document.content.startswith(b"%PDF")
+    tiktok_order = (await stack.control.order(light["id"]))["order"]
+    assert tiktok_order["status"] in ("AWAITING_COLLECTION", "IN_TRANSIT", "DELIVERED")
+    assert tiktok_order["tracking_number"] == tiktok_label.tracking_number
+    [row] = stack.store.labels(order_id=light["id"])
+    assert (row.provider, row.tracking_number) == ("tiktok", tiktok_label.tracking_number)
+    # The carriers sold one label of the two: the blender's, on the shipment its label names.
+    assert await labels_sold(stack) == {heavy_state.label.rate.shipment_id: 1}
+
+    assert heavy_state.label.rate.provider in (Provider.SHIPPO, Provider.EASYPOST)
+    tiktok_quotes = [v for v in heavy_state.rate.explanation.verdicts if v.rate.provider is Provider.TIKTOK]
+    assert tiktok_quotes and all(v.rejected_because for v in tiktok_quotes)  # quoted, and lost on price

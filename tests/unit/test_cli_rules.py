@@ -1,4 +1,4 @@
-"""`creatorflow rules …` on a SQLite file of its own (the app is not registered in starter/cli.py yet)."""
+"""`creatorflow rules …` on a SQLite file of its own."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from typer.testing import CliRunner
 
 from creatorflow.config import get_settings
 from creatorflow.domain import Provider, Rate
+from starter import runtime
+from starter.cli import app
 from starter.rules import rules_app
 
 
@@ -130,3 +132,17 @@ def test_boxes_and_package_overrides() -> None:
     assert "greater than 0" in run("packages", "set", "shop-1", "sku-2", "0", "1", "1", "1", code=1)
     run("packages", "remove", "shop-1", "sku-1")
     assert run("packages", "show", "shop-1") == ""
+
+
+def test_labels_pdf_writes_the_file_kept_for_a_tiktok_label(tmp_path: Path) -> None:
+    store = runtime.store(get_settings())
+    pdf = b"%PDF-1.4 label"
+    store.keep_label_document(
+        label_id="pkg-1", shop_id="shop-1", order_id="o-1", content_type="application/pdf", content=pdf
+    )
+    out = tmp_path / "label.pdf"
+    result = CliRunner().invoke(app, ["labels", "pdf", "pkg-1", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.read_bytes() == pdf
+    missing = CliRunner().invoke(app, ["labels", "pdf", "pkg-2", str(tmp_path / "none.pdf")])
+    assert missing.exit_code == 1 and "no file kept for label pkg-2" in missing.output

@@ -16,7 +16,15 @@ from workflows.order.visibility import OrderVisibility
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts
-    from creatorflow.domain import Address, Label, LabelRefund, RefundStatus, Tracking, TrackingStatus
+    from creatorflow.domain import (
+        Address,
+        Label,
+        LabelRefund,
+        Provider,
+        RefundStatus,
+        Tracking,
+        TrackingStatus,
+    )
     from creatorflow.inventory import OUT_OF_STOCK, Reservation
     from creatorflow.metrics import LABEL_SPEND, LABELS_BOUGHT
     from creatorflow.orders import (
@@ -97,6 +105,7 @@ class OrderShipping(OrderVisibility):
         return contracts.RateQuery(
             reference=reference,
             shop_id=self.state.shop_id,
+            order_id=self.state.order_id,
             warehouse_id=order.warehouse_id,
             delivery_option_id=order.delivery_option_id,
             to_address=address,
@@ -111,11 +120,13 @@ class OrderShipping(OrderVisibility):
                 contracts.READ_SHIPMENT_FACTS,
                 contracts.ShipmentFactsRequest(
                     shop_id=self.state.shop_id,
-                    product_ids=sorted({item.product_id for item in query.items if item.product_id}),
+                    order_id=self.state.order_id,
+                    items=query.items,
                     warehouse_id=query.warehouse_id,
                     delivery_option_id=query.delivery_option_id,
+                    quote_tiktok_shipping=not query.returning and query.provider is None,
                 ),
-                summary="read the products' packages, the warehouse and the carriers TikTok takes",
+                summary="read from TikTok what the label depends on, and TikTok Shipping's quotes",
             )
         return await self._call(
             contracts.CHOOSE_RATE,
@@ -134,11 +145,27 @@ class OrderShipping(OrderVisibility):
         )
 
     async def _buy(self, choice: RateChoice, key: str) -> Label:
+        summary = (
+            f"buy {choice.rate.carrier} {choice.rate.service} label for {choice.rate.amount} "
+            f"{choice.rate.currency}"
+        )
+        if choice.rate.provider is Provider.TIKTOK:  # TikTok sells it, on TikTok's queue
+            assert self.state.order is not None
+            return await self._call(
+                contracts.BUY_TIKTOK_LABEL,
+                contracts.BuyTikTokLabelRequest(
+                    shop_id=self.state.shop_id,
+                    order_id=self.state.order_id,
+                    items=self.state.order.items,
+                    choice=choice,
+                    idempotency_key=key,
+                ),
+                summary=summary,
+            )
         return await self._call(
             contracts.BUY_LABEL,
             contracts.BuyLabelRequest(choice=choice, idempotency_key=key),
-            summary=f"buy {choice.rate.carrier} {choice.rate.service} label for {choice.rate.amount} "
-            f"{choice.rate.currency}",
+            summary=summary,
         )
 
     async def _record_label(self, label: Label) -> None:
@@ -167,6 +194,7 @@ class OrderShipping(OrderVisibility):
                 order_id=self.state.order_id,
                 tracking_number=self.state.label.tracking_number,
                 carrier=self.state.label.rate.carrier,
+                tiktok_label=self.state.label.rate.provider is Provider.TIKTOK,
             ),
             summary=f"mark shipped on TikTok with {self.state.label.tracking_number}",
         )
@@ -192,7 +220,7 @@ class OrderShipping(OrderVisibility):
         """Carrier webhooks move the package; if none come for a while, ask the carrier (or TikTok)."""
         if await self._wait_for_news(timeout=self.policy.tracking_poll):
             return
-        if self.state.label is None:
+        if self.state.label is None or self.state.label.rate.provider is Provider.TIKTOK:
             self._tiktok_news = True  # TikTok's carrier: TikTok's status is our tracking
             return
         tracking: Tracking = await self._call(
@@ -238,6 +266,12 @@ class OrderShipping(OrderVisibility):
 
     async def _refund(self, label: Label) -> None:
         if label.label_id in self.state.refunded_label_ids:
+            return
+        if label.rate.provider is Provider.TIKTOK:
+            # TikTok's reference documents no call to void the label it sold: it goes with TikTok's
+            # package, which cancelling the order on TikTok cancels. Nothing of ours to refund.
+            self.state.refunded_label_ids.append(label.label_id)
+            self.state.note(workflow.now(), f"TikTok label {label.tracking_number} left to TikTok to void")
             return
         refund: LabelRefund = await self._call(
             contracts.REFUND_LABEL,
