@@ -3,19 +3,20 @@
 Package data comes from TikTok's product (`PackageData`, in TikTok's field names and unit strings) or from
 the seller's override per SKU, which wins. `plan_parcels` puts an order's items in the smallest preset box
 they fit, or splits them over several boxes; a SKU without package data is an error, never a guess.
-`billable_weight_oz` is the weight a carrier charges for a parcel (dimensional weight, rounding).
+Carriers bill the parcel we give them by their own rules (dimensional weight past their thresholds,
+rounding up); the carrier emulators apply such rules, so a wrong parcel shows in the price.
 
 Conversions use the exact definitions (1 lb = 453.59237 g, 1 oz = 1/16 lb, 1 in = 2.54 cm), so a
 size given in inches comes back as the same inches after a round trip through centimetres.
 
-`build_parcel` and `ParcelDefaults` are today's caller's one-box stacking with a default item; they go
-once the order flow plans parcels from real data.
+`parcel_for_order` is what the order flow calls: the smallest box, or without boxes the items' own
+packages stacked (`stacked_parcel`), and an error the order parks on for anything it cannot pack.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, Decimal
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -323,50 +324,6 @@ def _planned(box: BoxPreset, units: Sequence[_Unit]) -> PlannedParcel:
             weight_oz=_round_up(weight),
         ),
     )
-
-
-# --- What a carrier charges for ------------------------------------------------------------------------
-
-
-class DimWeightRule(NamedTuple):
-    """How one carrier turns a parcel's size and weight into the weight it bills."""
-
-    divisor_in3_per_lb: Decimal
-    over_in3: Decimal  # dimensional weight applies only to parcels larger than this (0: to every parcel)
-    side_rounding: str  # each side, to a whole inch, before multiplying
-    ounces_under_a_pound: bool  # light parcels billed by the started ounce, not the started pound
-
-
-# cm^3/kg -> in^3/lb: 1 in^3 = 2.54^3 cm^3, 1 lb = 0.45359237 kg.
-_METRIC_5000 = Decimal(5000) * Decimal("0.45359237") / Decimal("2.54") ** 3
-# Published list-rate rules, from carriers' retail notices as summarised by third-party calculators (no
-# carrier page was at hand to confirm them; negotiated contracts change the divisor):
-# - UPS, FedEx: 139 in^3/lb (daily rates) on every parcel; each side rounded up to the inch (since
-#   August 2025); billed by the started pound.
-# - USPS: 166 in^3/lb, only above one cubic foot (1728 in^3); sides rounded to the nearest inch; Ground
-#   Advantage bills parcels under a pound by the started ounce, heavier ones by the started pound.
-# - Any other carrier: the metric 5000 cm^3/kg (about 138.4 in^3/lb) on every parcel, by the pound.
-DIM_WEIGHT_RULES: dict[str, DimWeightRule] = {
-    "ups": DimWeightRule(Decimal(139), Decimal(0), ROUND_CEILING, ounces_under_a_pound=False),
-    "fedex": DimWeightRule(Decimal(139), Decimal(0), ROUND_CEILING, ounces_under_a_pound=False),
-    "usps": DimWeightRule(Decimal(166), Decimal(1728), ROUND_HALF_UP, ounces_under_a_pound=True),
-}
-_OTHER_CARRIERS = DimWeightRule(_METRIC_5000, Decimal(0), ROUND_CEILING, ounces_under_a_pound=False)
-
-
-def billable_weight_oz(parcel: Parcel, carrier: str) -> Decimal:
-    """The weight `carrier` bills `parcel` at, in ounces: the greater of its actual and dimensional
-    weight, rounded up to the started ounce (under a pound, where the carrier does) or pound."""
-    rule = DIM_WEIGHT_RULES.get(carrier.casefold(), _OTHER_CARRIERS)
-    weight = parcel.weight_oz
-    cubic = Decimal(1)
-    for side in (parcel.length_in, parcel.width_in, parcel.height_in):
-        cubic *= side.quantize(Decimal(1), rounding=rule.side_rounding)
-    if cubic > rule.over_in3:
-        weight = max(weight, cubic / rule.divisor_in3_per_lb * _OUNCES_PER_POUND)
-    if rule.ounces_under_a_pound and weight < _OUNCES_PER_POUND:
-        return weight.quantize(Decimal(1), rounding=ROUND_CEILING)
-    return (weight / _OUNCES_PER_POUND).quantize(Decimal(1), rounding=ROUND_CEILING) * _OUNCES_PER_POUND
 
 
 # --- Without box presets: the items' own packages, stacked -------------------------------------------------

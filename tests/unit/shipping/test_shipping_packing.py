@@ -1,4 +1,4 @@
-"""Parcels from real package data: TikTok's units, seller overrides, box presets, splits, billable weight."""
+"""Parcels from real package data: TikTok's units, seller overrides, box presets, splits."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from creatorflow.shipping.parcels import (
     PackageSpec,
     PackageUnknownError,
     WeightUnit,
-    billable_weight_oz,
     plan_parcels,
     resolve_packages,
     to_inches,
@@ -190,27 +189,3 @@ def test_a_box_must_hold_more_than_itself() -> None:
             empty_weight=Decimal(5),
             max_weight=Decimal(5),
         )
-
-
-@pytest.mark.parametrize(
-    ("carrier", "sides", "weight_oz", "billed_oz"),
-    [
-        # USPS: under a pound by the started ounce, no dimensional weight up to one cubic foot.
-        ("USPS", (8, 6, 4), "9.2", 10),
-        ("USPS", (12, 12, 12), "20", 32),
-        # Over a cubic foot: 14 x 12 x 12 = 2016 in^3 / 166 = 12.14 lb -> 13 lb.
-        ("USPS", (14, 12, 12), "20", 13 * 16),
-        # UPS and FedEx: 139 on every parcel, sides rounded up, by the started pound.
-        ("UPS", (8, 6, 4), "9.2", 16 * 2),  # 192 / 139 = 1.38 lb -> 2 lb
-        ("FedEx", ("7.2", "5.1", "3.1"), "4", 16 * 2),  # 8 x 6 x 4
-        ("UPS", (4, 4, 4), "30", 32),  # actual weight wins: 1.875 lb -> 2 lb
-        # Another carrier: metric 5000 cm^3/kg, about 138.4 in^3/lb.
-        ("DHL", (10, 10, 10), "8", 8 * 16),  # 1000 / 138.4 = 7.23 lb -> 8 lb
-    ],
-)
-def test_billable_weight_as_carriers_charge_it(
-    carrier: str, sides: tuple[object, object, object], weight_oz: str, billed_oz: int
-) -> None:
-    length, width, height = (Decimal(str(side)) for side in sides)
-    parcel = Parcel(length_in=length, width_in=width, height_in=height, weight_oz=Decimal(weight_oz))
-    assert billable_weight_oz(parcel, carrier) == billed_oz
