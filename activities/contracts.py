@@ -10,11 +10,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from creatorflow import shops
 from creatorflow.aftersales import AfterSaleRequest
-from creatorflow.domain import Address, Label, LabelRefund, Provider, Tracking
+from creatorflow.domain import Address, Label, LabelRefund, Message, Provider, Tracking
 from creatorflow.inventory import CatalogSummary, InventoryPolicy, Reservation
 from creatorflow.names import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
 from creatorflow.orders import OrderItem, OrderSnapshot, RateChoice
@@ -41,16 +41,12 @@ SHOP_DEAUTHORIZED = shops.SHOP_DEAUTHORIZED  # the seller revoked the app: no la
 SHOP_NEEDS_REAUTHORIZATION = shops.REAUTHORIZATION_REQUIRED
 
 
-class _Message(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class OrderRef(_Message):
+class OrderRef(Message):
     shop_id: str
     order_id: str
 
 
-class ShipPackageRequest(_Message):
+class ShipPackageRequest(Message):
     """Tell TikTok the order left with our carrier and tracking number; for a label TikTok sold us, hand its
     package over instead (TikTok has the tracking number already)."""
 
@@ -61,13 +57,13 @@ class ShipPackageRequest(_Message):
     tiktok_label: bool = False
 
 
-class ShipPackageResult(_Message):
+class ShipPackageResult(Message):
     package_id: str
     shipping_provider_id: str
     already_shipped: bool = False  # the first call worked but its answer was lost
 
 
-class TikTokLabel(_Message):
+class TikTokLabel(Message):
     """A TikTok-issued label (TikTok shipping): the document URL is valid for 24 hours."""
 
     package_id: str
@@ -75,13 +71,13 @@ class TikTokLabel(_Message):
     tracking_number: str
 
 
-class CancelOrderRequest(_Message):
+class CancelOrderRequest(Message):
     shop_id: str
     order_id: str
     reason: str
 
 
-class RateQuery(_Message):
+class RateQuery(Message):
     """Everything needed to pick a rate for one order's package."""
 
     reference: str  # the order-side key stored on the provider's shipment
@@ -103,7 +99,7 @@ class RateQuery(_Message):
     service: str | None = None
 
 
-class ShipmentFactsRequest(_Message):
+class ShipmentFactsRequest(Message):
     """Make sure the store has what TikTok knows about an order's shipment: its products' package data, the
     warehouse it ships from and the carriers its delivery option takes (each read only when lacking); and,
     for the order's own label, TikTok Shipping's quotes for its parcel (kept for the choice that follows)."""
@@ -116,7 +112,7 @@ class ShipmentFactsRequest(_Message):
     quote_tiktok_shipping: bool = False  # the order's own label; never a return's
 
 
-class BuyTikTokLabelRequest(_Message):
+class BuyTikTokLabelRequest(Message):
     """Buy TikTok's label for the chosen TikTok Shipping rate, for the order's parcel; once per order."""
 
     shop_id: str
@@ -126,20 +122,20 @@ class BuyTikTokLabelRequest(_Message):
     idempotency_key: str
 
 
-class BuyLabelRequest(_Message):
+class BuyLabelRequest(Message):
     """Buy exactly `choice.rate` under `idempotency_key`; retried unchanged until it answers."""
 
     choice: RateChoice
     idempotency_key: str
 
 
-class LabelRecord(_Message):
+class LabelRecord(Message):
     shop_id: str
     order_id: str
     label: Label
 
 
-class OrderRecordUpdate(_Message):
+class OrderRecordUpdate(Message):
     shop_id: str
     order_id: str
     state: str
@@ -150,11 +146,11 @@ class OrderRecordUpdate(_Message):
     ship_by: datetime | None = None
 
 
-class ShopRef(_Message):
+class ShopRef(Message):
     shop_id: str
 
 
-class ShopRecordUpdate(_Message):
+class ShopRecordUpdate(Message):
     """What the store keeps of a shop's workflow: DEAUTHORIZED stops order intake for the shop."""
 
     shop_id: str
@@ -162,19 +158,19 @@ class ShopRecordUpdate(_Message):
     authorization_expires_at: datetime | None = None
 
 
-class LabelRefundRecord(_Message):
+class LabelRefundRecord(Message):
     idempotency_key: str
     status: str
 
 
-class AfterSales(_Message):
+class AfterSales(Message):
     """The cancellation and return/refund requests TikTok holds for one order."""
 
     cancellations: list[AfterSaleRequest] = Field(default_factory=list)
     returns: list[AfterSaleRequest] = Field(default_factory=list)
 
 
-class AfterSaleVerdict(_Message):
+class AfterSaleVerdict(Message):
     """Approve or reject one request on TikTok; `idempotency_key` makes a retried call act once."""
 
     shop_id: str
@@ -187,7 +183,7 @@ class AfterSaleVerdict(_Message):
     comment: str = ""
 
 
-class ReturnRecordUpdate(_Message):
+class ReturnRecordUpdate(Message):
     """Return analytics: one row per return/refund request, updated as it moves."""
 
     shop_id: str
@@ -204,7 +200,7 @@ class ReturnRecordUpdate(_Message):
     return_label_cost: Decimal | None = None
 
 
-class StockRequest(_Message):
+class StockRequest(Message):
     """Hold stock for one paid order (idempotent by order id)."""
 
     shop_id: str
@@ -212,12 +208,12 @@ class StockRequest(_Message):
     items: list[OrderItem]
 
 
-class CatalogRequest(_Message):
+class CatalogRequest(Message):
     shop_id: str
     policy: InventoryPolicy
 
 
-class OrderChangeBatch(_Message):
+class OrderChangeBatch(Message):
     """Hand polled changes to their order workflows, at most `window` at once: signal the running ones,
     start the ones never started, leave the finished ones alone."""
 
@@ -227,12 +223,12 @@ class OrderChangeBatch(_Message):
     window: int
 
 
-class SyncCursorRef(_Message):
+class SyncCursorRef(Message):
     shop_id: str
     name: str
 
 
-class SyncCursorUpdate(_Message):
+class SyncCursorUpdate(Message):
     shop_id: str
     name: str
     value: int

@@ -19,6 +19,13 @@ class DomainModel(BaseModel):
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True, extra="forbid")
 
 
+class Message(BaseModel):
+    """What crosses a Temporal boundary (an activity's input or output, a signal, an update): immutable.
+    Lenient on extra fields, unlike `DomainModel`, so a payload from a newer worker still decodes."""
+
+    model_config = ConfigDict(frozen=True)
+
+
 class Provider(StrEnum):
     """A shipping-label provider we buy through (not the carrier that moves the box)."""
 

@@ -3,43 +3,37 @@ CLI, the API and tests can build a request without importing the workflow."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
-from creatorflow.domain import Address, Provider
+from creatorflow.domain import Address, Message, Provider
 
 
-class _Request(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class RetryRequest(_Request):
+class RetryRequest(Message):
     """Operator: try again after fixing the cause; optionally with a corrected recipient address."""
 
     address: Address | None = None
 
 
-class HoldRequest(_Request):
+class HoldRequest(Message):
     reason: str = "held by operator"
 
 
-class ReshipRequest(_Request):
+class ReshipRequest(Message):
     """Operator: buy a new label with this provider (and service, if given); refunds the old one."""
 
     provider: Provider
     service: str | None = None
 
 
-class CancelRequest(_Request):
+class CancelRequest(Message):
     reason: str = "SELLER_CANCEL"
 
 
-class ApproveRequest(_Request):
+class ApproveRequest(Message):
     """Operator: approve the cancellation or return request the order waits on."""
 
     comment: str = ""
 
 
-class RejectRequest(_Request):
+class RejectRequest(Message):
     """Operator: reject it, with TikTok's reject reason code (from Get Reject Reasons)."""
 
     reason: str

@@ -13,6 +13,7 @@ from typing import ClassVar, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field
 
+from creatorflow.domain import Message
 from creatorflow.journal import Journal
 
 # A deauthorization pushed this long before the latest OAuth connection predates it (a retried, late
@@ -55,11 +56,7 @@ class ShopPolicy(BaseModel):
         return min(self.retry_initial * 2 ** max(failed_rounds - 1, 0), self.retry_max)
 
 
-class _Message(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class ShopConnected(_Message):
+class ShopConnected(Message):
     """The OAuth callback stored fresh tokens for this shop (a first connection or a re-authorization)."""
 
     connected_at: datetime
@@ -67,7 +64,7 @@ class ShopConnected(_Message):
     refresh_expires_at: datetime
 
 
-class ShopAuthorizationEvent(_Message):
+class ShopAuthorizationEvent(Message):
     """TikTok's SELLER_DEAUTHORIZATION (type 6) or UPCOMING_AUTHORIZATION_EXPIRATION (type 7) webhook."""
 
     event_id: str
@@ -77,7 +74,7 @@ class ShopAuthorizationEvent(_Message):
     expires_at: datetime | None = None  # type 7: when the authorization ends
 
 
-class TokenExpiries(_Message):
+class TokenExpiries(Message):
     """What a token refresh tells the workflow: when the new tokens die (never the tokens)."""
 
     access_expires_at: datetime

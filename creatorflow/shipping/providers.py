@@ -13,7 +13,9 @@ def carrier_for(provider: Provider, settings: Settings) -> Carrier:
     """The adapter for one provider, e.g. to buy the rate a selection chose."""
     if provider is Provider.SHIPPO:
         return ShippoCarrier(settings.shippo)
-    return EasyPostCarrier(settings.easypost)
+    if provider is Provider.EASYPOST:
+        return EasyPostCarrier(settings.easypost)
+    raise ValueError(f"{provider.value} is not a carrier account of ours (TikTok sells its own labels)")
 
 
 def enabled_carriers(settings: Settings) -> list[Carrier]:

@@ -18,7 +18,7 @@ PDF_MAGIC = b"%PDF-"
 TIKTOK_SHIPPING = "TIKTOK"  # a package's `shipping_type` once TikTok issues its label
 
 
-class TikTokLabel(NamedTuple):
+class PurchasedTikTokLabel(NamedTuple):
     """A TikTok label we hold: the package TikTok made for it, its tracking number, and the PDF itself."""
 
     package_id: str
@@ -67,7 +67,7 @@ class TikTokShipping:
             if service.price is not None and service.currency and service.shipping_provider_name
         ]
 
-    async def buy(self, rate: Rate, parcel: Parcel) -> TikTokLabel:
+    async def buy(self, rate: Rate, parcel: Parcel) -> PurchasedTikTokLabel:
         """TikTok's label for `rate` (one of this order's quotes): bought once, then its PDF downloaded."""
         if rate.provider != Provider.TIKTOK or rate.shipment_id != self._order_id:
             raise ValueError(f"rate {rate.rate_id} is not a TikTok Shipping quote for order {self._order_id}")
@@ -83,7 +83,7 @@ class TikTokShipping:
         pdf = await self._client.download_document(document.doc_url)
         if not pdf.startswith(PDF_MAGIC):
             raise TikTokError(f"the shipping document of package {package.id} is not a PDF")
-        return TikTokLabel(package.id, document.tracking_number or package.tracking_number, pdf)
+        return PurchasedTikTokLabel(package.id, document.tracking_number or package.tracking_number, pdf)
 
     async def _create(self, rate: Rate, parcel: Parcel) -> m.Package:
         request = m.CreatePackageRequest(

@@ -173,7 +173,7 @@ def test_a_provider_preferred_within_a_margin() -> None:
             "greater than or equal to 0",
         ),
         ({"name": "x", "prefer_provider": "shippo"}, "go together"),
-        ({"name": "x", "deny_providers": ["fedex"]}, "'shippo' or 'easypost'"),
+        ({"name": "x", "deny_providers": ["fedex"]}, "'shippo', 'easypost' or 'tiktok'"),
         ({"name": "x", "countries": ["USA"], "price_cap": 5}, "alpha-2"),
         ({"name": "x", "allow_carriers": ["UPS"], "deny_carriers": ["ups"]}, "both allowed and denied"),
         ({"name": "x", "countries": ["US"]}, "has no effect"),

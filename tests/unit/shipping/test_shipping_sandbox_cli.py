@@ -27,7 +27,7 @@ def settings_for(url: str, api_key: str) -> Settings:
     )
 
 
-@pytest.mark.parametrize("provider", list(Provider))
+@pytest.mark.parametrize("provider", list(API_KEYS))  # the carrier emulators; TikTok's is its own
 async def test_the_cli_emulator_quotes_rates_to_the_official_sdk(provider: Provider, tmp_path: Path) -> None:
     api_key = API_KEYS[provider]
     env = {f"CREATORFLOW_{provider.upper()}__API_KEY": api_key}

@@ -35,6 +35,7 @@ def test_every_table_keeps_its_name() -> None:
         "stockdeactivation",
         "stockreservation",
         "synccursor",
+        "tiktok_shipping_quote",
         "webhookevent",
     ]
 
