@@ -19,6 +19,7 @@ from creatorflow.logs import LogFormat
 from creatorflow.orders import OrderPolicy
 from creatorflow.shops import ShopPolicy
 from creatorflow.sync import SyncPolicy
+from creatorflow.tiktok.versions import ApiVersions
 
 SANDBOX_HOST = "127.0.0.1"
 # Where TikTok sends the seller back after the authorize page (the app's redirect URL in Partner Center).
@@ -42,6 +43,8 @@ class TikTokSettings(BaseModel):
     auth_base_url: str = _sandbox_url("tiktok")
     # Production: https://services.tiktokshop.com/open/authorize (US: copy from Partner Center)
     authorize_url: str = _sandbox_url("tiktok", "/open/authorize")
+    # The API version called per family (orders, products): the newest documented unless set otherwise.
+    api_versions: ApiVersions = ApiVersions()
     # TikTok allows 50 QPS per API per (app, shop); stay under it so one process never trips a 429. Each
     # worker process has its own limiter: with N of them, keep this under 50 / N.
     qps_per_api: float = Field(default=40.0, gt=0, le=50)

@@ -59,8 +59,11 @@ def running_emulators(
     # A "timeout" fault holds a request a second longer than our client waits: long enough to be a timeout,
     # short enough not to hold up the emulator's shutdown.
     tiktok_gateway = {"timeout_hang_seconds": settings.tiktok.timeout_seconds + 1}
+    # The stack's API takes webhooks on http://127.0.0.1:PORT, an address TikTok itself would refuse.
+    overrides = tiktok or {}
+    tiktok_webhooks = {"allow_loopback_addresses": True, **overrides.get("webhooks", {})}
     tiktok_config = TikTokEmulatorConfig.from_settings(
-        settings, **{"gateway": tiktok_gateway, **(tiktok or {})}
+        settings, **{"gateway": tiktok_gateway, **overrides, "webhooks": tiktok_webhooks}
     )
     shippo_config = ShippoEmulatorConfig(
         api_key=settings.shippo.api_key.get_secret_value(),

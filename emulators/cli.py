@@ -47,6 +47,11 @@ def tiktok(
     port: int = typer.Option(SANDBOX_PORTS["tiktok"], help="port to listen on"),
     host: str = typer.Option(SANDBOX_HOST, help="interface to bind"),
     webhook_url: str | None = typer.Option(None, help="where to push webhooks when a shop set no address"),
+    loopback_webhooks: bool = typer.Option(
+        False,
+        "--loopback-webhooks/--strict-webhooks",
+        help="also take http://127.0.0.1:PORT webhook addresses, which TikTok refuses (local use only)",
+    ),
     app_key: str | None = typer.Option(None, help="default: CREATORFLOW_TIKTOK__APP_KEY"),
     app_secret: str | None = typer.Option(None, help="default: CREATORFLOW_TIKTOK__APP_SECRET"),
     service_id: str | None = typer.Option(None, help="default: CREATORFLOW_TIKTOK__SERVICE_ID"),
@@ -62,7 +67,7 @@ def tiktok(
     config = TikTokEmulatorConfig.from_settings(
         get_settings(),
         demo=demo,
-        webhooks={"default_url": webhook_url},
+        webhooks={"default_url": webhook_url, "allow_loopback_addresses": loopback_webhooks},
         **{name: value for name, value in app.items() if value is not None},
     )
     uvicorn.run(create_app(config), host=host, port=port)

@@ -24,6 +24,7 @@ from creatorflow.tiktok.envelope import send, unwrap
 from creatorflow.tiktok.errors import DocumentLinkExpiredError, RateLimitedError, TikTokError, TransientError
 from creatorflow.tiktok.ratelimit import RateLimiter
 from creatorflow.tiktok.signing import sign_request
+from creatorflow.tiktok.versions import VersionedPath
 
 M = TypeVar("M", bound=BaseModel)
 P = TypeVar("P", bound=BaseModel)
@@ -45,7 +46,8 @@ class Api:
 
 AUTHORIZED_SHOPS = Api("GET", "/authorization/202309/shops", shop_scoped=False)
 ORDER_SEARCH = Api("POST", "/order/202309/orders/search")
-ORDER_DETAIL = Api("GET", "/order/202309/orders")
+# Called at the version `TikTokSettings.api_versions` picks for their family (reference §5.2, §5.5).
+ORDER_DETAIL = VersionedPath("orders", "/order/{version}/orders", ("202309", "202507"))
 MARK_PACKAGE_SHIPPED = Api("POST", "/fulfillment/202309/orders/{order_id}/packages")
 SHIP_PACKAGE = Api("POST", "/fulfillment/202309/packages/{package_id}/ship")
 PACKAGE_DETAIL = Api("GET", "/fulfillment/202309/packages/{package_id}")
@@ -58,7 +60,7 @@ CREATE_PACKAGES = Api("POST", "/fulfillment/202309/packages")
 WAREHOUSES = Api("GET", "/logistics/202309/warehouses")
 DELIVERY_OPTIONS = Api("GET", "/logistics/202309/warehouses/{warehouse_id}/delivery_options")
 SHIPPING_PROVIDERS = Api("GET", "/logistics/202309/delivery_options/{delivery_option_id}/shipping_providers")
-PRODUCT_SEARCH = Api("POST", "/product/202309/products/search")
+PRODUCT_SEARCH = VersionedPath("products", "/product/{version}/products/search", ("202309", "202502"))
 PRODUCT_DETAIL = Api("GET", "/product/202309/products/{product_id}")
 INVENTORY_UPDATE = Api("POST", "/product/202309/products/{product_id}/inventory/update")
 # Reference §5.5 names these under "Others" only. Path, body `{"product_ids": [...]}` (at most 20) and
@@ -140,6 +142,8 @@ class TikTokShopClient:
         self._limiter = limiter or RateLimiter(settings.qps_per_api)
         self._clock = clock
         self._max_rate_limit_waits = max_rate_limit_waits
+        self._order_detail = Api("GET", ORDER_DETAIL.at(settings.api_versions))
+        self._product_search = Api("POST", PRODUCT_SEARCH.at(settings.api_versions))
 
     async def __aenter__(self) -> TikTokShopClient:
         return self
@@ -274,7 +278,7 @@ class TikTokShopClient:
         """Order detail for any number of ids, fetched 50 at a time (TikTok's maximum per call)."""
         found: list[m.Order] = []
         for batch in chunks(order_ids, ORDER_DETAIL_MAX_IDS):
-            page = await self._shop_call(shop, ORDER_DETAIL, _Orders, query={"ids": ",".join(batch)})
+            page = await self._shop_call(shop, self._order_detail, _Orders, query={"ids": ",".join(batch)})
             found.extend(page.orders)
         return found
 
@@ -434,7 +438,7 @@ class TikTokShopClient:
         _check_page_size(page_size, 1, 100)
         return await self._shop_call(
             shop,
-            PRODUCT_SEARCH,
+            self._product_search,
             m.ProductPage,
             query={"page_size": page_size, "page_token": page_token},
             body={"status": status},

@@ -11,6 +11,7 @@ Where things are (all in `emulators/tiktok/`):
 - world.py and the parts it composes (world_catalog, _authorizations, _orders, _fulfillment, _aftersales):
   the state, in TikTok's own shapes (wire_models; wire-only shapes in wire_schemas).
 - webhook_events.py / webhook_pusher.py: what is pushed on every change, and how it is delivered.
+- webhook_addresses.py: the webhook addresses TikTok takes (https, a domain name, no port).
 - routes_admin.py: `/_admin`, for tests and demos to play buyers, carriers, time (admin_client.py calls it).
 - ../saved_state.py: with a state file, the world and its deliveries outlive a restart (`creatorflow dev`).
 """
@@ -119,7 +120,7 @@ def create_app(config: TikTokEmulatorConfig, state_file: Path | None = None) -> 
     app = FastAPI(title="TikTok Shop emulator", lifespan=lifespan)
     _install_error_handlers(app, config)
     app.include_router(oauth_router(world, config))
-    app.include_router(shop_router(world, gateway, paginator))
+    app.include_router(shop_router(world, gateway, paginator, lambda: pusher.settings))
     app.include_router(orders_router(world, gateway, paginator))
     app.include_router(aftersales_router(world, gateway, paginator))
     app.include_router(admin_router(world, limiter, faults, pusher))

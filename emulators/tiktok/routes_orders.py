@@ -66,7 +66,10 @@ def orders_router(world: World, gateway: Gateway, paginator: Paginator) -> APIRo
             OrderSearchData(next_page_token=page.next_page_token, total_count=page.total_count, orders=found)
         )
 
+    # 202507 dropped two SEA-only fields of 202309 (`fulfillment_priority_level`, `recommended_shipping_time`,
+    # reference §5.2); the emulator's shops are US and GB, so both versions answer the same order.
     @router.get("/order/202309/orders")
+    @router.get("/order/202507/orders")
     async def get_order_detail(ids: str, call: ShopCall = Depends(gateway.shop_call)) -> JSONResponse:
         order_ids = [i.strip() for i in ids.split(",") if i.strip()]
         if not 1 <= len(order_ids) <= MAX_ORDER_IDS:

@@ -5,26 +5,34 @@ Paths, parameters and response fields are reference §3.3, §5.1, §5.4, §5.5 a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from emulators.tiktok.gateway import Gateway, SellerCall, ShopCall
+from emulators.tiktok.settings import WebhookSettings
+from emulators.tiktok.webhook_addresses import refusal
 from emulators.tiktok.webhook_events import SUBSCRIBABLE_EVENT_TYPES
 from emulators.tiktok.wire_envelope import ok
-from emulators.tiktok.wire_errors import ApiError, Code, invalid_request
-from emulators.tiktok.wire_pagination import PageRequest, Paginator, SortOrder, page_request
+from emulators.tiktok.wire_errors import ApiError, Code, EmulatorCode, invalid_request
+from emulators.tiktok.wire_models import Product, Shop
+from emulators.tiktok.wire_pagination import Page, PageRequest, Paginator, SortOrder, page_request
 from emulators.tiktok.wire_schemas import (
     ActiveShop,
     ActiveShopsData,
     DeliveryOptionsData,
     InventoryUpdateBody,
     InventoryUpdateData,
+    ListedProduct,
+    ListedProductV202309,
     ProductErrorsData,
     ProductIdsBody,
     ProductSearchBody,
+    ProductSearchBodyV202309,
     ProductSearchData,
+    ProductSearchDataV202309,
     ShippingProvidersData,
     ShopsData,
     StatementsData,
@@ -38,7 +46,10 @@ from emulators.tiktok.world import World
 from emulators.tiktok.world_finance import statements
 
 
-def shop_router(world: World, gateway: Gateway, paginator: Paginator) -> APIRouter:
+def shop_router(
+    world: World, gateway: Gateway, paginator: Paginator, webhook_settings: Callable[[], WebhookSettings]
+) -> APIRouter:
+    """`webhook_settings` gives the live settings (the admin API can change them)."""
     router = APIRouter()
     catalog = world.catalog
 
@@ -63,6 +74,9 @@ def shop_router(world: World, gateway: Gateway, paginator: Paginator) -> APIRout
         body: WebhookUpdateBody, call: ShopCall = Depends(gateway.shop_call)
     ) -> JSONResponse:
         _check_event_type(body.event_type)
+        problem = refusal(body.address, allow_loopback=webhook_settings().allow_loopback_addresses)
+        if problem:
+            raise ApiError(EmulatorCode.WEBHOOK_ADDRESS_REFUSED, problem)
         catalog.subscribe(call.shop, body.event_type, body.address)
         return ok()
 
@@ -101,24 +115,39 @@ def shop_router(world: World, gateway: Gateway, paginator: Paginator) -> APIRout
 
     # --- products -------------------------------------------------------------------------------------------
 
+    def product_page(shop: Shop, paging: PageRequest, body: ProductSearchBodyV202309) -> Page[Product]:
+        return paginator.search(
+            f"{shop.id}|products",
+            paging,
+            body,
+            (p for p in catalog.products.values() if p.shop_id == shop.id),
+            key=lambda p: (p.create_time, p.id),
+            sort_order="DESC",
+        )
+
     @router.post("/product/202309/products/search")
+    async def search_products_v202309(
+        body: ProductSearchBodyV202309 | None = None,
+        paging: PageRequest = Depends(page_request(1, 100)),
+        call: ShopCall = Depends(gateway.shop_call),
+    ) -> JSONResponse:
+        page = product_page(call.shop, paging, body or ProductSearchBodyV202309())
+        rows = [ListedProductV202309.of(product, call.shop.region) for product in page.items]
+        found = ProductSearchDataV202309(
+            products=rows, total_count=page.total_count, next_page_token=page.next_page_token
+        )
+        return ok(found)
+
+    @router.post("/product/202502/products/search")
     async def search_products(
         body: ProductSearchBody | None = None,
         paging: PageRequest = Depends(page_request(1, 100)),
         call: ShopCall = Depends(gateway.shop_call),
     ) -> JSONResponse:
-        page = paginator.search(
-            f"{call.shop.id}|products",
-            paging,
-            body or ProductSearchBody(),
-            (p for p in catalog.products.values() if p.shop_id == call.shop.id),
-            key=lambda p: (p.create_time, p.id),
-            sort_order="DESC",
-        )
+        page = product_page(call.shop, paging, body or ProductSearchBody())
+        rows = [ListedProduct.of(product, call.shop.region) for product in page.items]
         found = ProductSearchData(
-            products=[product.listed() for product in page.items],
-            total_count=page.total_count,
-            next_page_token=page.next_page_token,
+            products=rows, total_count=page.total_count, next_page_token=page.next_page_token
         )
         return ok(found)
 

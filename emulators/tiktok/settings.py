@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from emulators.tiktok.webhook_addresses import refusal
 
 DAY = 24 * 3600
 
@@ -51,6 +53,18 @@ class WebhookSettings(BaseModel):
     retry_delays_seconds: list[float] = Field(default_factory=lambda: [120.0, 1800.0, 10800.0, 43200.0])
     retry_scale: float = Field(default=1.0, gt=0, description="multiplies every retry delay (0.001 in tests)")
     timeout_seconds: float = Field(default=3.0, gt=0, description="TikTok waits 3 s for the 200")
+    allow_loopback_addresses: bool = Field(
+        default=False,
+        description="also take http://127.0.0.1:PORT-style webhook addresses, which TikTok refuses (§6):"
+        " for the dev stack and tests only",
+    )
+
+    @model_validator(mode="after")
+    def _default_url_taken_by_tiktok(self) -> WebhookSettings:
+        problem = self.default_url and refusal(self.default_url, allow_loopback=self.allow_loopback_addresses)
+        if problem:
+            raise ValueError(problem)
+        return self
 
 
 class GatewaySettings(BaseModel):

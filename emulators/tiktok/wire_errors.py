@@ -66,6 +66,7 @@ class EmulatorCode(IntEnum):
     SKU_NOT_IN_PRODUCT = 99012003
     INVALID_INVENTORY = 99012004
     PRODUCT_STATUS_LOCKED = 99012005  # activate or deactivate a product in a status only TikTok changes
+    WEBHOOK_ADDRESS_REFUSED = 99009001  # TikTok's rules are documented (reference §6), its code is not
     AFTERSALE_NOT_FOUND = 99025001
     DECISION_NOT_APPLICABLE = 99025002
 

@@ -248,10 +248,6 @@ class Product(BaseModel):
     package_dimensions: PackageDimensions | None = None
     shop_id: str = Field(exclude=True)
 
-    def listed(self) -> Product:
-        """As Search Products shows it: without the package data only Get Product returns."""
-        return self.model_copy(update={"package_weight": None, "package_dimensions": None})
-
 
 # --- orders (§5.2) ----------------------------------------------------------------------------------------
 

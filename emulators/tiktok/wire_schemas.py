@@ -6,8 +6,9 @@ module holds what exists only on the wire: search filters, action bodies, list w
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Literal
+from typing import Literal, Self
 
 from pydantic import BaseModel, Field
 
@@ -15,10 +16,12 @@ from emulators.tiktok.wire_models import (
     Cancellation,
     DeliveryOption,
     HandoverMethod,
+    Inventory,
     Order,
     OrderStatus,
     Package,
     PackageStatus,
+    Price,
     Product,
     ProductStatus,
     RecipientAddress,
@@ -331,21 +334,20 @@ class ShippingProvidersData(BaseModel):
 # --- products ------------------------------------------------------------------------------------------
 
 
-class ProductSearchBody(BaseModel):
+class ProductSearchBodyV202309(BaseModel):
+    """Search Products 202309's filters (TikTok's Node SDK model `Product202309SearchProductsRequestBody`)."""
+
     status: ProductStatus | Literal["ALL"] | None = None
     seller_skus: list[str] | None = None
-    sku_ids: list[str] | None = Field(default=None, max_length=10)
     create_time_ge: int | None = None
     create_time_le: int | None = None
     update_time_ge: int | None = None
     update_time_le: int | None = None
 
     def admits(self, product: Product) -> bool:
-        skus = product.skus
         return (
             (self.status in (None, "ALL") or product.status == self.status)
-            and (self.seller_skus is None or any(s.seller_sku in self.seller_skus for s in skus))
-            and (self.sku_ids is None or any(s.id in self.sku_ids for s in skus))
+            and (self.seller_skus is None or any(s.seller_sku in self.seller_skus for s in product.skus))
             and (self.create_time_ge is None or product.create_time >= self.create_time_ge)
             and (self.create_time_le is None or product.create_time <= self.create_time_le)
             and (self.update_time_ge is None or product.update_time >= self.update_time_ge)
@@ -353,8 +355,70 @@ class ProductSearchBody(BaseModel):
         )
 
 
+class ProductSearchBody(ProductSearchBodyV202309):
+    """Search Products 202502 adds, among filters the emulator has nothing to apply to, `sku_ids`."""
+
+    sku_ids: list[str] | None = Field(default=None, max_length=10)
+
+    def admits(self, product: Product) -> bool:
+        return super().admits(product) and (
+            self.sku_ids is None or any(s.id in self.sku_ids for s in product.skus)
+        )
+
+
+class ListedSkuV202309(BaseModel):
+    """A SKU in a Search Products row: without Get Product's `sales_attributes`."""
+
+    id: str
+    seller_sku: str
+    price: Price
+    inventory: list[Inventory]
+
+
+class ListedProductV202309(BaseModel):
+    """A row of Search Products 202309: without Get Product's package data. The emulator's shops sell in
+    their own region only."""
+
+    id: str
+    title: str
+    status: ProductStatus
+    skus: Sequence[ListedSkuV202309]
+    sales_regions: list[str]
+    create_time: int
+    update_time: int
+
+    @classmethod
+    def of(cls, product: Product, region: str) -> Self:
+        return cls.model_validate({**product.model_dump(), "sales_regions": [region]})
+
+
+class SkuStatusInfo(BaseModel):
+    """`skus[].status_info` (202502): the emulator never deactivates one SKU alone, so always NORMAL."""
+
+    status: Literal["NORMAL"] = "NORMAL"
+
+
+class ListedSku(ListedSkuV202309):
+    status_info: SkuStatusInfo = Field(default_factory=SkuStatusInfo)
+
+
+class ListedProduct(ListedProductV202309):
+    """A row of Search Products 202502: 202309's fields, plus those the emulator can answer truly (it keeps
+    no drafts and has no not-for-sale products)."""
+
+    skus: Sequence[ListedSku]
+    has_draft: bool = False
+    is_not_for_sale: bool = False
+
+
+class ProductSearchDataV202309(BaseModel):
+    products: list[ListedProductV202309]
+    total_count: int
+    next_page_token: str
+
+
 class ProductSearchData(BaseModel):
-    products: list[Product]
+    products: list[ListedProduct]
     total_count: int
     next_page_token: str
 

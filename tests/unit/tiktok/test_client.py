@@ -16,9 +16,10 @@ from pydantic import SecretStr
 
 from creatorflow.tiktok import errors
 from creatorflow.tiktok.auth import TikTokAuthClient
-from creatorflow.tiktok.client import ORDER_SEARCH, Api, TikTokShopClient
+from creatorflow.tiktok.client import ORDER_DETAIL, ORDER_SEARCH, Api, TikTokShopClient
 from creatorflow.tiktok.models import OrderSearch, SkuInventory, WarehouseStock
 from creatorflow.tiktok.ratelimit import RateLimiter
+from creatorflow.tiktok.versions import ApiVersions
 from emulators.tiktok.admin_client import TikTokSandboxControl
 
 DAY = 24 * 3600
@@ -142,9 +143,10 @@ async def test_order_detail_batches_by_50(
     control: TikTokSandboxControl, seller: Seller, tiktok: TikTokShopClient
 ) -> None:
     created = await control.create_orders(seller.shop.shop_id, seller.sku_ids[1], count=120, on_hold=False)
-    before = len(await control.ledger("/order/202309/orders"))
+    detail = ORDER_DETAIL.at(ApiVersions())  # the default version
+    before = len(await control.ledger(detail))
     orders = await tiktok.get_orders(seller.shop, [order["id"] for order in created])
-    assert len(await control.ledger("/order/202309/orders")) - before == 3
+    assert len(await control.ledger(detail)) - before == 3
     assert [order.id for order in orders] == [order["id"] for order in created]
     first = orders[0]
     assert first.status == "AWAITING_SHIPMENT" and first.recipient_address and first.recipient_address.name

@@ -11,10 +11,11 @@ from creatorflow.tiktok.signing import sign_webhook, signatures_match
 from emulators.tiktok.settings import WebhookSettings
 
 FAST_RETRIES = {"retry_scale": 1e-5}  # 2 min, 30 min, 3 h, 12 h become 1.2 ms ... 0.43 s
+LOOPBACK = {"allow_loopback_addresses": True}  # the receivers listen on http://127.0.0.1:PORT
 
 
 def with_receiver(start_emulator: StartEmulator, receiver: Receiver, **webhooks: Any) -> Emulator:
-    return start_emulator(webhooks={"default_url": receiver.url, **FAST_RETRIES, **webhooks})
+    return start_emulator(webhooks={"default_url": receiver.url, **LOOPBACK, **FAST_RETRIES, **webhooks})
 
 
 def order_pushes(receiver: Receiver, order_id: str) -> list[str]:
@@ -43,7 +44,7 @@ def test_every_status_change_is_pushed_signed_as_json(
 
 
 def test_a_shops_own_address_wins_over_the_default(start_emulator: StartEmulator, receiver: Receiver) -> None:
-    emulator_with_default = start_emulator(webhooks={"default_url": "http://127.0.0.1:9/unused"})
+    emulator_with_default = start_emulator(webhooks={"default_url": "http://127.0.0.1:9/unused", **LOOPBACK})
     shop = emulator_with_default.new_shop()
     body = {"address": receiver.url, "event_type": "ORDER_STATUS_CHANGE"}
     shop.api.ok("PUT", "/event/202309/webhooks", body=body)
@@ -77,7 +78,7 @@ def test_pushes_are_given_up_after_four_retries(start_emulator: StartEmulator, r
 
 
 def test_an_unreachable_address_counts_as_a_failed_attempt(start_emulator: StartEmulator) -> None:
-    emulator = start_emulator(webhooks={"default_url": "http://127.0.0.1:9/hook", **FAST_RETRIES})
+    emulator = start_emulator(webhooks={"default_url": "http://127.0.0.1:9/hook", **LOOPBACK, **FAST_RETRIES})
     shop = emulator.new_shop()
     emulator.orders(shop, paid=False)
     (delivery,) = wait_for(lambda: emulator.deliveries(shop_id=shop.shop_id, outcome="failed"))
