@@ -155,7 +155,9 @@ class EasyPostCarrier:
     async def buy_label(self, purchase: PurchaseRequest) -> Label:
         shipment = await self._run(lambda client: _find_or_buy(client, purchase))
         if shipment.postage_label is None or shipment.selected_rate is None or not shipment.tracking_code:
-            raise unreadable_response(PROVIDER, f"shipment {shipment.id} was bought but has no label")
+            # The buy answered without what we need: the retry reads the shipment again before buying.
+            detail = f"shipment {shipment.id} was bought but has no label"
+            raise unreadable_response(PROVIDER, detail, buying=True)
         return Label(
             rate=shipment.selected_rate.to_rate(),
             label_id=shipment.postage_label.id,

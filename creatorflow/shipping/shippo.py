@@ -5,6 +5,8 @@ What the SDK does not do, this adapter does (docs/reference/shipping.md §1.1, �
 - the API version header, pinned from settings;
 - `async_=False` on purchases, so the answer carries the label instead of a QUEUED placeholder;
 - idempotent buying: `GET /transactions?rate=` before `POST /transactions`;
+- reading transactions and tracks from the raw body into our own lenient models (`shippo_answers`),
+  because the SDK's models refuse the shapes the live API sends (no `created_by`, no `messages`);
 - one typed error per failure, instead of one `SDKError` for every HTTP status.
 """
 
@@ -13,13 +15,13 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import requests
 import shippo
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ValidationError
 from shippo.models import components, errors, operations
 
 from creatorflow.config import ShippoSettings
@@ -29,19 +31,15 @@ from creatorflow.domain import (
     LabelRefund,
     OtherCarrierEvent,
     Parcel,
-    Provider,
     Rate,
     RefundStatus,
     Tracking,
-    TrackingEvent,
-    TrackingStatus,
     TrackingUpdate,
 )
 from creatorflow.shipping.base import (
     PurchaseRequest,
     ShipmentRequest,
     WebhookDelivery,
-    WireLocation,
     normalised_address,
     wire_address,
 )
@@ -57,26 +55,20 @@ from creatorflow.shipping.errors import (
     transport_error,
     unreadable_response,
 )
+from creatorflow.shipping.shippo_answers import (
+    PROVIDER,
+    ShippoEvent,
+    ShippoTrack,
+    ShippoTrackWebhook,
+    ShippoTransaction,
+    ShippoTransactionPage,
+)
 from creatorflow.shipping.threads import PerThreadClient
 
 ResultT = TypeVar("ResultT")
+AnswerT = TypeVar("AnswerT", bound=BaseModel)
 
-PROVIDER = Provider.SHIPPO
 LABEL_FILE_TYPE = components.LabelFileTypeEnum.PDF_4X6
-# A transaction in one of these states is (or is becoming) a label: never buy its rate again.
-_PURCHASED = {
-    components.TransactionStatusEnum.SUCCESS,
-    components.TransactionStatusEnum.QUEUED,
-    components.TransactionStatusEnum.WAITING,
-}
-_TRACKING_STATUS = {
-    "UNKNOWN": TrackingStatus.UNKNOWN,
-    "PRE_TRANSIT": TrackingStatus.PRE_TRANSIT,
-    "TRANSIT": TrackingStatus.IN_TRANSIT,
-    "DELIVERED": TrackingStatus.DELIVERED,
-    "RETURNED": TrackingStatus.RETURNED,
-    "FAILURE": TrackingStatus.FAILURE,
-}
 _REFUND_STATUS = {
     "QUEUED": RefundStatus.SUBMITTED,
     "PENDING": RefundStatus.SUBMITTED,
@@ -85,16 +77,40 @@ _REFUND_STATUS = {
 }
 
 
-class TimeoutSession(requests.Session):
-    """Shippo 3.9 calls `session.send(request)` with no timeout; this session supplies one."""
+class SdkSession(requests.Session):
+    """The session under the SDK. Shippo 3.9 calls `session.send(request)` with no timeout, so this one
+    supplies it; and it keeps the last answer, whose raw body we read where the SDK's model cannot."""
 
     def __init__(self, timeout_seconds: float) -> None:
         super().__init__()
         self.timeout_seconds = timeout_seconds
+        self.last_answer: requests.Response | None = None
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         kwargs.setdefault("timeout", self.timeout_seconds)
-        return super().send(request, **kwargs)
+        self.last_answer = super().send(request, **kwargs)
+        return self.last_answer
+
+
+@dataclass
+class _Client:
+    """One thread's SDK, and the session it sends through."""
+
+    sdk: Any
+    session: SdkSession
+
+    def read(self, call: Callable[[Any], object], model: type[AnswerT]) -> AnswerT:
+        """`call(sdk)` for its request, status check and errors; its answer read into `model` from the raw
+        body, whether or not the SDK's own model of it parsed (`shippo_answers` says why it may not)."""
+        self.session.last_answer = None
+        try:
+            call(self.sdk)
+        except (KeyError, ValueError, AttributeError):  # dataclasses-json refusing the answer's shape
+            if self.session.last_answer is None:  # failed before sending: not about the answer at all
+                raise
+        answer = self.session.last_answer
+        assert answer is not None, "the SDK returned without sending"
+        return model.model_validate_json(answer.content)
 
 
 @contextmanager
@@ -120,26 +136,28 @@ class ShippoCarrier:
         self.settings = settings
         self._clients = PerThreadClient(self._new_client, name=PROVIDER.value)
 
-    def _new_client(self) -> Any:
-        return shippo.Shippo(
+    def _new_client(self) -> _Client:
+        session = SdkSession(self.settings.timeout_seconds)
+        sdk = shippo.Shippo(
             api_key_header=self.settings.api_key.get_secret_value(),
             shippo_api_version=self.settings.api_version,
             server_url=self.settings.base_url,
-            client=TimeoutSession(self.settings.timeout_seconds),
+            client=session,
         )
+        return _Client(sdk, session)
 
-    async def _run(self, operation: Callable[[Any], ResultT]) -> ResultT:
-        """`operation(sdk)` in a worker thread, with its SDK errors translated."""
+    async def _run(self, operation: Callable[[_Client], ResultT]) -> ResultT:
+        """`operation(client)` in a worker thread, with its SDK errors translated."""
 
-        def guarded(sdk: Any) -> ResultT:
+        def guarded(client: _Client) -> ResultT:
             with _shippo_errors():
-                return operation(sdk)
+                return operation(client)
 
         return await self._clients.run(guarded)
 
     async def validate_address(self, address: Address) -> Address:
         request = components.AddressCreateRequest(**wire_address(address), validate=True)
-        answer = await self._run(lambda sdk: sdk.addresses.create(request))
+        answer = await self._run(lambda client: client.sdk.addresses.create(request))
         results = answer.validation_results
         if results is not None and results.is_valid is False:
             problems = [m.text or m.code or "invalid" for m in results.messages or []]
@@ -154,7 +172,7 @@ class ShippoCarrier:
             metadata=shipment.reference,
             async_=False,
         )
-        answer = await self._run(lambda sdk: sdk.shipments.create(request))
+        answer = await self._run(lambda client: client.sdk.shipments.create(request))
         if answer.status != components.ShipmentStatus.SUCCESS:
             # ERROR is final; QUEUED/WAITING mean the rates are not ready yet, so asking again may work.
             failed = answer.status == components.ShipmentStatus.ERROR
@@ -176,17 +194,18 @@ class ShippoCarrier:
         ]
 
     async def buy_label(self, purchase: PurchaseRequest) -> Label:
-        transaction = await self._run(lambda sdk: _find_or_buy(sdk, purchase))
-        status = transaction.status
-        if status == components.TransactionStatusEnum.ERROR:
-            detail = "; ".join(m.text or m.code or "" for m in transaction.messages or [])
+        transaction = await self._run(lambda client: _find_or_buy(client, purchase))
+        if transaction.status == "ERROR":
+            detail = "; ".join(message.describe() for message in transaction.messages)
             raise PurchaseRejectedError(f"label refused: {detail}", provider=PROVIDER)
-        if status != components.TransactionStatusEnum.SUCCESS:
+        if transaction.status != "SUCCESS":
             # Bought but not ready: the retry finds this transaction and looks again.
-            pending = f"label {transaction.object_id} is still {status.value if status else 'unknown'}"
+            pending = f"label {transaction.object_id} is still {transaction.status or 'unknown'}"
             raise AmbiguousPurchaseError(pending, provider=PROVIDER)
         if not (transaction.tracking_number and transaction.label_url):
-            raise unreadable_response(PROVIDER, f"transaction {transaction.object_id} has no label")
+            # Sold, but without what we need: the retry finds this transaction rather than buying again.
+            detail = f"transaction {transaction.object_id} has no label"
+            raise unreadable_response(PROVIDER, detail, buying=True)
         return Label(
             rate=purchase.rate,
             label_id=transaction.object_id,
@@ -197,14 +216,20 @@ class ShippoCarrier:
         )
 
     async def refund_label(self, label: Label) -> LabelRefund:
-        answer = await self._run(lambda sdk: sdk.refunds.create(transaction=label.label_id, async_=False))
+        answer = await self._run(
+            lambda client: client.sdk.refunds.create(transaction=label.label_id, async_=False)
+        )
         status = _REFUND_STATUS.get(answer.status.value if answer.status else "", RefundStatus.SUBMITTED)
         return LabelRefund(provider=PROVIDER, label_id=label.label_id, status=status)
 
     async def track(self, label: Label) -> Tracking:
         carrier_token = label.rate.carrier.lower()
-        answer = await self._run(lambda sdk: sdk.tracking_status.get(label.tracking_number, carrier_token))
-        return _Track.model_validate_json(answer.to_json()).tracking()
+        track = await self._run(
+            lambda client: client.read(
+                lambda sdk: sdk.tracking_status.get(label.tracking_number, carrier_token), ShippoTrack
+            )
+        )
+        return track.tracking()
 
     def parse_tracking_webhook(self, delivery: WebhookDelivery) -> TrackingUpdate | OtherCarrierEvent:
         """Shippo webhooks carry no signature we can check; the URL holds a secret `?token=` instead."""
@@ -212,10 +237,10 @@ class ShippoCarrier:
         if not hmac.compare_digest(delivery.query.get("token", "").encode(), expected):
             raise WebhookRejectedError("webhook token is missing or wrong", provider=PROVIDER)
         try:
-            event = _ShippoEvent.model_validate_json(delivery.body).event
+            event = ShippoEvent.model_validate_json(delivery.body).event
             if event != "track_updated":
                 return OtherCarrierEvent(event_type=event)
-            payload = _TrackWebhook.model_validate_json(delivery.body)
+            payload = ShippoTrackWebhook.model_validate_json(delivery.body)
         except ValidationError as error:
             raise MalformedWebhookError(f"not a tracking webhook: {error}", provider=PROVIDER) from error
         tracking = payload.data.tracking()
@@ -235,13 +260,14 @@ def _parcel_request(parcel: Parcel) -> Any:
     )
 
 
-def _find_or_buy(sdk: Any, purchase: PurchaseRequest) -> Any:
+def _find_or_buy(client: _Client, purchase: PurchaseRequest) -> ShippoTransaction:
     """The transaction already bought for this rate, else a new one (docs/reference/shipping.md §3)."""
     rate_id = purchase.rate.rate_id
-    found = sdk.transactions.list(operations.ListTransactionsRequest(rate=rate_id))
-    for transaction in found.results or []:
-        if transaction.status in _PURCHASED:
-            return transaction
+    listing = operations.ListTransactionsRequest(rate=rate_id)
+    found = client.read(lambda sdk: sdk.transactions.list(listing), ShippoTransactionPage)
+    bought = next((transaction for transaction in found.results if transaction.is_purchase_of(rate_id)), None)
+    if bought is not None:
+        return bought
     request = components.TransactionCreateRequest(
         rate=rate_id,
         async_=False,
@@ -249,58 +275,4 @@ def _find_or_buy(sdk: Any, purchase: PurchaseRequest) -> Any:
         metadata=purchase.idempotency_key,
     )
     with _shippo_errors(buying=True):
-        return sdk.transactions.create(request)
-
-
-# Lenient models of Shippo's Track: the SDK's own model raises KeyError on webhook payloads that omit
-# `messages` or `tracking_history` (docs/reference/shipping.md §5), so webhooks and `track` both go
-# through these.
-
-
-class _ShippoModel(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-
-class _TrackStatus(_ShippoModel):
-    status: str
-    status_details: str | None = None
-    status_date: datetime | None = None
-    object_created: datetime
-    location: WireLocation | None = None
-
-    def event(self) -> TrackingEvent:
-        return TrackingEvent(
-            status=_TRACKING_STATUS.get(self.status, TrackingStatus.UNKNOWN),
-            detail=self.status_details or self.status,
-            occurred_at=self.status_date or self.object_created,
-            location=self.location.describe() if self.location else None,
-        )
-
-
-class _Track(_ShippoModel):
-    carrier: str
-    tracking_number: str
-    transaction: str | None = None
-    tracking_status: _TrackStatus | None = None
-    tracking_history: list[_TrackStatus] = []
-
-    def tracking(self) -> Tracking:
-        current = self.tracking_status
-        scans = self.tracking_history or ([current] if current else [])
-        return Tracking(
-            provider=PROVIDER,
-            carrier=self.carrier,
-            tracking_number=self.tracking_number,
-            status=current.event().status if current else TrackingStatus.UNKNOWN,
-            events=[scan.event() for scan in scans],
-            label_id=self.transaction,
-        )
-
-
-class _ShippoEvent(_ShippoModel):
-    event: str
-
-
-class _TrackWebhook(_ShippoEvent):
-    test: bool | None = None
-    data: _Track
+        return client.read(lambda sdk: sdk.transactions.create(request), ShippoTransaction)

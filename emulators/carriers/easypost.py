@@ -1,8 +1,11 @@
 """An EasyPost API (v2) emulator that the official SDK (easypost 10.x) talks to over real HTTP.
 
-Answers the calls of docs/reference/shipping.md §2.2 with realistic id prefixes (the SDK picks its classes by
-them), errors as `{"error": {"code", "message", "errors"}}` (anything else makes the SDK raise JsonError),
-and one postage label per shipment: buying a bought shipment is 422 `SHIPMENT.POSTAGE.EXISTS`.
+Answers the calls of docs/reference/shipping.md §2.2 in the shapes of EasyPost's recorded answers
+(tests/fixtures/recorded/easypost_*.json): realistic id prefixes (the SDK picks its classes by them), parcel
+sizes as numbers, every key a recorded rate, postage label and tracker carries, addresses that cannot exist
+failing verification with `E.ADDRESS.NOT_FOUND`, errors as `{"error": {"code", "message", "errors":
+[{"field", "message"}]}}` (anything else makes the SDK raise JsonError), and one postage label per shipment:
+buying a bought shipment is 422 `SHIPMENT.POSTAGE.EXISTS`.
 Tracking webhooks are `tracker.updated` Events signed with `X-Hmac-Signature`, exactly as the SDK's
 `validate_webhook` checks them. Auth is the API key as Bearer token (the SDK) or Basic username (docs).
 """
@@ -20,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,6 +33,7 @@ from emulators.carriers.shared_rules import (
     EmulatorConfig,
     KnownCarriers,
     ParcelSize,
+    Place,
     ServiceLevel,
     WireAddress,
     new_id,
@@ -48,10 +51,27 @@ from emulators.carriers.shared_state import (
 from emulators.faults import FaultKind, install_faults
 
 POSTAGE_EXISTS = "SHIPMENT.POSTAGE.EXISTS"
-# Error codes the emulator makes up where the docs name none; only POSTAGE_EXISTS and
-# ADDRESS.VERIFY.FAILURE are EasyPost's own (docs/reference/shipping.md §3, docs.easypost.com/docs/errors).
+PUBLIC_TRACKING_URL = "https://track.easypost.com/"
+# Error codes the emulator makes up where neither the docs nor the recordings name one. EasyPost's own:
+# POSTAGE_EXISTS (docs/reference/shipping.md §3), and from the recordings ADDRESS.VERIFY.FAILURE, NOT_FOUND,
+# PARAMETER.REQUIRED and UNPROCESSABLE_ENTITY (easypost-python tests/cassettes).
 _FAULT_CODE = {"5xx": "SERVICE.UNAVAILABLE", "429": "RATE_LIMITED", "timeout": "GATEWAY.TIMEOUT"}
-_STATUS_CODE = {401: "UNAUTHORIZED", 404: "NOT_FOUND", 409: "CONFLICT", 422: "PARAMETER.INVALID"}
+_STATUS_CODE = {401: "UNAUTHORIZED", 404: "NOT_FOUND", 409: "CONFLICT", 422: "UNPROCESSABLE_ENTITY"}
+# Verification errors as the recordings word them: any fault means the address is not found, and a missing
+# house number is also named on its own (tests/fixtures/recorded/easypost_address_not_found.json).
+_NOT_FOUND = {"code": "E.ADDRESS.NOT_FOUND", "field": "address", "message": "Address not found"}
+_HOUSE_NUMBER_MISSING = {
+    "code": "E.HOUSE_NUMBER.MISSING",
+    "field": "street1",
+    "message": "House number is missing",
+}
+# A tracker's `status_detail` for each status, as EasyPost's recorded trackers pair them.
+_STATUS_DETAIL = {
+    "pre_transit": "status_update",
+    "in_transit": "arrived_at_facility",
+    "out_for_delivery": "out_for_delivery",
+    "delivered": "arrived_at_destination",
+}
 
 
 class EasyPostEmulatorConfig(EmulatorConfig):
@@ -74,19 +94,39 @@ def _error_body(code: str, message: str, errors: list[Any]) -> dict[str, Any]:
 
 class _AddressIn(WireAddress):
     def field_errors(self) -> list[dict[str, Any]]:
-        return [
-            {"code": "E.ADDRESS.NOT_FOUND", "field": p.field, "message": p.message} for p in self.problems()
-        ]
+        """Why verification fails, as EasyPost words it; empty if the address is good."""
+        problems = self.problems()
+        if not problems:
+            return []
+        missing_number = any(p.field == "street1" for p in problems)
+        found = [_NOT_FOUND, _HOUSE_NUMBER_MISSING] if missing_number else [_NOT_FOUND]
+        return [error | {"suggestion": None} for error in found]
+
+    def verifications(self) -> dict[str, Any]:
+        errors = self.field_errors()
+        return {
+            "zip4": {"success": not errors, "errors": errors, "details": None},
+            "delivery": {"success": not errors, "errors": errors, "details": {}},
+        }
 
     def as_object(self, **extra: Any) -> dict[str, Any]:
         now = _iso(datetime.now(UTC))
-        return {
-            "id": new_id("adr"),
-            "object": "Address",
-            "mode": "test",
-            "created_at": now,
-            "updated_at": now,
-        } | (self.model_dump() | extra)
+        return (
+            {
+                "id": new_id("adr"),
+                "object": "Address",
+                "mode": "test",
+                "created_at": now,
+                "updated_at": now,
+                "carrier_facility": None,
+                "residential": None,
+                "federal_tax_id": None,
+                "state_tax_id": None,
+                "verifications": {},
+            }
+            | self.model_dump()
+            | extra
+        )
 
 
 class _AddressCreate(BaseModel):
@@ -99,6 +139,13 @@ class _ParcelIn(BaseModel):
     width: Decimal | None = Field(default=None, gt=0)
     height: Decimal | None = Field(default=None, gt=0)
     weight: Decimal = Field(gt=0, description="ounces")
+
+    def as_object(self) -> dict[str, Any]:
+        """As EasyPost answers it: sizes are JSON numbers, not strings."""
+        sizes = {name: None if size is None else float(size) for name, size in self.model_dump().items()}
+        now = _iso(datetime.now(UTC))
+        parcel = {"id": new_id("prcl"), "object": "Parcel", "created_at": now, "updated_at": now}
+        return parcel | sizes | {"predefined_package": None, "mode": "test"}
 
 
 class _ShipmentIn(BaseModel):
@@ -131,8 +178,45 @@ class _Shipment(BaseModel):
     services: dict[str, ServiceLevel]  # rate id -> service
 
 
+def _location(place: Place) -> dict[str, Any]:
+    return {"object": "TrackingLocation", **place.model_dump()}
+
+
+def _place_line(place: Place) -> str:
+    """A place as a carrier detail names it, e.g. "HOUSTON TX, 77001"."""
+    return f"{(place.city or '').upper()} {place.state or ''}, {place.zip or ''}".strip(" ,")
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parameter_errors(error: RequestValidationError) -> dict[str, Any]:
+    """A request our models refuse, as EasyPost answers one: `PARAMETER.REQUIRED` naming the outermost
+    blank field when something is missing (`{"shipment": {}}` -> field "shipment", "cannot be blank"),
+    else `UNPROCESSABLE_ENTITY` with a message per field (both recorded in easypost-python's cassettes)."""
+    problems = error.errors()
+    missing = [p for p in problems if p["type"] == "missing"]
+    if missing:
+        fields = dict.fromkeys(_blank_field(error.body, p["loc"][1:]) for p in missing)
+        errors = [{"field": field, "message": "cannot be blank"} for field in fields]
+        return _error_body("PARAMETER.REQUIRED", "Missing required parameter.", errors)
+    errors = [{"field": _dotted(p["loc"][1:]), "message": p["msg"]} for p in problems]
+    return _error_body("UNPROCESSABLE_ENTITY", "The request was understood, but cannot be processed.", errors)
+
+
+def _blank_field(body: Any, loc: tuple[Any, ...]) -> str:
+    """The outermost field on the way to `loc` that is absent or empty in the request body."""
+    value = body
+    for depth, part in enumerate(loc, start=1):
+        value = value.get(part) if isinstance(value, dict) else None
+        if not value:
+            return _dotted(loc[:depth])
+    return _dotted(loc)
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in loc)
 
 
 def _api_key(authorization: str) -> str:
@@ -178,14 +262,23 @@ class EasyPostSandbox(CarrierSandbox[EasyPostEmulatorConfig]):
             "updated_at": now,
             "to_address": body.to_address.as_object(),
             "from_address": body.from_address.as_object(),
-            "parcel": {"id": new_id("prcl"), "object": "Parcel", **body.parcel.model_dump(mode="json")},
+            "parcel": body.parcel.as_object(),
             "rates": [self._rate(shipment_id, rate_id, s, body) for rate_id, s in services.items()],
             "selected_rate": None,
             "postage_label": None,
             "tracking_code": None,
             "tracker": None,
             "refund_status": None,
+            "insurance": None,
+            "is_return": False,
+            "batch_id": None,
+            "batch_status": None,
+            "batch_message": None,
+            "order_id": None,
+            "scan_form": None,
+            "usps_zone": zone(body.from_address.zip, body.to_address.zip),
             "messages": [],
+            "forms": [],
             "fees": [],
         }
         self.shipments[shipment_id] = _Shipment(answer=answer, request=body, services=services)
@@ -199,9 +292,12 @@ class EasyPostSandbox(CarrierSandbox[EasyPostEmulatorConfig]):
         size = ParcelSize(parcel.weight, None if None in sides else sides)  # type: ignore[arg-type]
         distance = zone(body.from_address.zip, body.to_address.zip)
         amount = str(service.price(size, distance, self.config.price_factor))
+        now = _iso(datetime.now(UTC))
         return {
             "id": rate_id,
             "object": "Rate",
+            "created_at": now,
+            "updated_at": now,
             "mode": "test",
             "shipment_id": shipment_id,
             "carrier": service.carrier,
@@ -210,8 +306,12 @@ class EasyPostSandbox(CarrierSandbox[EasyPostEmulatorConfig]):
             "rate": amount,
             "currency": service.currency,
             "retail_rate": amount,
+            "retail_currency": service.currency,
             "list_rate": amount,
+            "list_currency": service.currency,
+            "billing_type": "easypost",
             "delivery_days": service.delivery_days,
+            "delivery_date": None,
             "est_delivery_days": service.delivery_days,
             "delivery_date_guaranteed": False,
         }
@@ -222,7 +322,7 @@ class EasyPostSandbox(CarrierSandbox[EasyPostEmulatorConfig]):
             (s for s in self.shipments.values() if s.request.reference == shipment_id), None
         )
         if found is None:
-            raise EasyPostApiError(404, "NOT_FOUND", f"Shipment {shipment_id} not found")
+            raise EasyPostApiError(404, "NOT_FOUND", "The requested resource could not be found.")
         return found
 
     def render(self, shipment: _Shipment) -> dict[str, Any]:
@@ -264,13 +364,22 @@ class EasyPostSandbox(CarrierSandbox[EasyPostEmulatorConfig]):
             "insurance": body.insurance,
             "updated_at": now,
             "postage_label": {
-                "id": label_id,
                 "object": "PostageLabel",
-                "label_url": label_url(base_url, label_id, "png"),
-                "label_file_type": "image/png",
-                "label_size": "4x6",
-                "label_date": now,
+                "id": label_id,
                 "created_at": now,
+                "updated_at": now,
+                "date_advance": 0,
+                "integrated_form": "none",
+                "label_date": now,
+                "label_resolution": 300,
+                "label_size": "4x6",
+                "label_type": "default",
+                "label_file_type": "image/png",
+                "label_url": label_url(base_url, label_id, "png"),
+                "label_pdf_url": None,
+                "label_zpl_url": None,
+                "label_epl2_url": None,
+                "label_file": None,
             },
         }
         return self.render(shipment)
@@ -286,29 +395,52 @@ class EasyPostSandbox(CarrierSandbox[EasyPostEmulatorConfig]):
 
     def tracker(self, parcel: ParcelInFlight) -> dict[str, Any]:
         purchase = parcel.purchase
+        tracker_id = "trk_" + hashlib.md5(purchase.tracking_number.encode()).hexdigest()
         return {
-            "id": "trk_" + hashlib.md5(purchase.tracking_number.encode()).hexdigest(),
+            "id": tracker_id,
             "object": "Tracker",
             "mode": "test",
             "tracking_code": purchase.tracking_number,
             "carrier": purchase.service.carrier,
             "status": parcel.status,
+            "status_detail": _STATUS_DETAIL[parcel.status],
             "shipment_id": purchase.shipment_id,
             "created_at": _iso(parcel.scans[0].at),
             "updated_at": _iso(parcel.scans[-1].at),
             "est_delivery_date": None,
             "signed_by": "John Tester" if parcel.status == "delivered" else None,
+            "weight": None,
+            "fees": [],
             "tracking_details": [
                 {
                     "object": "TrackingDetail",
-                    "status": scan.status,
                     "message": scan.message,
+                    "description": "",
+                    "status": scan.status,
+                    "status_detail": _STATUS_DETAIL[scan.status],
                     "datetime": _iso(scan.at),
                     "source": purchase.service.carrier,
-                    "tracking_location": {"object": "TrackingLocation", **scan.place.model_dump()},
+                    "carrier_code": "",
+                    "tracking_location": _location(scan.place),
                 }
                 for scan in parcel.scans
             ],
+            "carrier_detail": {
+                "object": "CarrierDetail",
+                "service": purchase.service.name,
+                "container_type": None,
+                "est_delivery_date_local": None,
+                "est_delivery_time_local": None,
+                "origin_location": _place_line(purchase.origin),
+                "origin_tracking_location": _location(purchase.origin),
+                "destination_location": _place_line(purchase.destination),
+                "destination_tracking_location": _location(purchase.destination),
+                "guaranteed_delivery_date": None,
+                "alternate_identifier": None,
+                "initial_delivery_attempt": None,
+            },
+            # EasyPost's public page is track.easypost.com/ + base64("v1:<tracker id>"), as recorded.
+            "public_url": PUBLIC_TRACKING_URL + base64.b64encode(f"v1:{tracker_id}".encode()).decode(),
         }
 
     def webhook(self, parcel: ParcelInFlight, target: WebhookTarget) -> tuple[bytes, dict[str, str]]:
@@ -358,10 +490,7 @@ def create_app(config: EasyPostEmulatorConfig | None = None, state_file: Path | 
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> Response:
-        body = _error_body(
-            "PARAMETER.INVALID", "Invalid request parameters", jsonable_encoder(error.errors())
-        )
-        return JSONResponse(body, status_code=422)
+        return JSONResponse(_parameter_errors(error), status_code=422)
 
     def authorize(request: Request) -> None:
         if not hmac.compare_digest(_api_key(request.headers.get("Authorization", "")), config.api_key):
@@ -373,10 +502,8 @@ def create_app(config: EasyPostEmulatorConfig | None = None, state_file: Path | 
     async def create_address(body: _AddressCreate) -> dict[str, Any]:
         if body.verify is None:
             return body.address.as_object()
-        errors = body.address.field_errors()
-        normal = {} if errors else body.address.normal_form()
-        delivery = {"success": not errors, "errors": errors, "details": {}}
-        return body.address.as_object(**normal, verifications={"delivery": delivery})
+        normal = {} if body.address.problems() else body.address.normal_form()
+        return body.address.as_object(**normal, verifications=body.address.verifications())
 
     @api.post("/shipments", status_code=201)
     async def create_shipment(body: _ShipmentCreate) -> dict[str, Any]:

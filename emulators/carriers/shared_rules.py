@@ -171,8 +171,13 @@ def services_of(carriers: Collection[str], origin_country: str) -> list[ServiceL
 
 
 def new_id(prefix: str) -> str:
-    """`shp_` + 32 hex digits: the shape of EasyPost's ids, used by both emulators."""
-    return f"{prefix}_{secrets.token_hex(16)}"
+    """`shp_` + 32 hex digits: the shape of EasyPost's ids (tests/fixtures/recorded/easypost_*.json)."""
+    return f"{prefix}_{new_object_id()}"
+
+
+def new_object_id() -> str:
+    """32 hex digits, no prefix: Shippo's `object_id`s (tests/fixtures/recorded/shippo_*.json)."""
+    return secrets.token_hex(16)
 
 
 def new_tracking_number(carrier: str) -> str:
@@ -184,8 +189,13 @@ def new_tracking_number(carrier: str) -> str:
 
 
 class AddressProblem(BaseModel):
+    """`field` is the request field at fault, or `ADDRESS` when the address as a whole cannot be found."""
+
     field: str
     message: str
+
+
+ADDRESS = "address"
 
 
 class Place(BaseModel):
@@ -199,6 +209,14 @@ class Place(BaseModel):
 
 _US_ZIP = re.compile(r"^\d{5}(-\d{4})?$")
 _STATE_CODE = re.compile(r"^[A-Z]{2}$")
+# The codes USPS delivers to: states, DC, territories, freely associated states and military post offices.
+_US_STATE_CODES = (
+    "AL AK AZ AR CA CO CT DE FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH NJ NM "
+    "NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY DC PR VI GU AS MP UM FM MH PW AA AE AP"
+)
+_US_STATES = frozenset(_US_STATE_CODES.split())
+# The lowest ZIP code in use (Holtsville, NY): nothing below it can be found.
+_LOWEST_ZIP = 501
 _NORMALISED = ("street1", "street2", "city", "state")
 
 
@@ -219,7 +237,11 @@ class WireAddress(BaseModel):
     email: str | None = None
 
     def problems(self) -> list[AddressProblem]:
-        """The clear faults a carrier would refuse: no house number, no city, a malformed US ZIP or state."""
+        """The clear faults a carrier would refuse: no house number, no city, a malformed US ZIP or state,
+        and a well-formed US address that cannot exist (house number 0, no such state, a ZIP below the
+        lowest in use), which the real services answer "Address not found" (EasyPost's recorded
+        "000 unknown street, Not A City, ZZ 00001": tests/fixtures/recorded/easypost_address_not_found.json).
+        """
         found = []
         if not self.street1 or not any(ch.isdigit() for ch in self.street1):
             found.append(AddressProblem(field="street1", message="House number is missing"))
@@ -230,7 +252,17 @@ class WireAddress(BaseModel):
                 found.append(AddressProblem(field="zip", message=f"Invalid ZIP code {self.zip!r}"))
             if not self.state or not _STATE_CODE.match(self.state.upper()):
                 found.append(AddressProblem(field="state", message=f"Invalid state {self.state!r}"))
+            if not found and self._cannot_exist():
+                found.append(AddressProblem(field=ADDRESS, message="Address not found"))
         return found
+
+    def _cannot_exist(self) -> bool:
+        house_number = (self.street1 or "").split(" ", 1)[0]
+        return (
+            (house_number.isdigit() and int(house_number) == 0)
+            or (self.state or "").upper() not in _US_STATES
+            or int((self.zip or "0")[:5]) < _LOWEST_ZIP
+        )
 
     def normal_form(self) -> dict[str, str]:
         """The corrections a carrier's validator makes to a good address: street, city, state upper-cased."""

@@ -1,9 +1,12 @@
 """A Shippo API emulator that the official SDK (shippo 3.9.0) talks to over real HTTP.
 
 It answers the calls of docs/reference/shipping.md §2.1 with the exact success codes the SDK accepts (201 for
-creates, 200 otherwise) and every key the SDK requires to parse (`created_by` on transactions included).
+creates, 200 otherwise), in the shapes of Shippo's recorded answers (tests/fixtures/recorded/shippo_*.json):
+32-hex ids, lists with `count`/`next`/`previous`, transactions without `created_by` and tracks without
+`messages` (both of which the pinned SDK's models cannot parse: our adapter reads them leniently), invalid
+requests answered 400 `{field: [messages]}`, unknown objects answered 404 with an HTML page.
 Like the live API as far as anyone knows (§3), buying the same rate twice sells two labels: preventing
-that is the client's job, and `/_admin/purchases` is how tests check it did. Errors are `{"detail": ...}`.
+that is the client's job, and `/_admin/purchases` is how tests check it did.
 Tracking webhooks are `track_updated` payloads POSTed to the configured URL, whose `?token=` is the secret.
 """
 
@@ -18,19 +21,20 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request, Response
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from emulators.carriers.shared_rules import (
+    ADDRESS,
     FAULT_STATUS,
     EmulatorConfig,
     KnownCarriers,
     ParcelSize,
     ServiceLevel,
     WireAddress,
-    new_id,
+    new_object_id,
     services_of,
     zone,
 )
@@ -70,7 +74,15 @@ _VALIDATION_CODE = {
     "city": "Invalid City",
     "zip": "invalid_postal_code",
     "state": "Invalid State",
+    ADDRESS: "Address Not Found",
 }
+# What Shippo's validator said of an address that cannot be found (tests/fixtures/recorded/shippo_address_*).
+_NOT_FOUND_TEXT = (
+    "The address as submitted could not be found. Please check for excessive abbreviations in the street "
+    "address line or in the City name."
+)
+# Django REST framework's words for a missing field, as Shippo answers them (shippo_transaction_invalid.json).
+_REQUIRED = "This field is required."
 _FAULT_MESSAGE = {"5xx": "Service unavailable", "429": "Rate limit exceeded", "timeout": "Gateway timeout"}
 
 
@@ -90,14 +102,15 @@ class _AddressIn(WireAddress):
             {
                 "source": "Shippo",
                 "code": _VALIDATION_CODE[p.field],
-                "type": "address_error",
-                "text": p.message,
+                "text": _NOT_FOUND_TEXT if p.field == ADDRESS else p.message,
             }
             for p in self.problems()
         ]
 
     def as_object(self) -> dict[str, Any]:
-        return {**_object(new_id("adr")), **self.model_dump(exclude={"validate_"}), "test": True}
+        fields = self.model_dump(exclude={"validate_"})
+        recorded_too = {"street_no": "", "street3": "", "is_residential": None, "metadata": ""}
+        return {**_object(new_object_id()), **recorded_too, **fields, "test": True}
 
 
 class _ParcelIn(BaseModel):
@@ -146,6 +159,25 @@ class _Offer(BaseModel):
     amount: Decimal
 
 
+class _FieldErrors(HTTPException):
+    """A 400 naming what is wrong with each field, as Shippo answers: `{"rate": ["..."]}`."""
+
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        super().__init__(400)
+        self.fields = fields
+
+
+def _field_errors(error: RequestValidationError) -> dict[str, list[str]]:
+    """Each problem under the top-level field it is in; a nested one names its path in the message."""
+    fields: dict[str, list[str]] = {}
+    for problem in error.errors():
+        top, *inner = problem["loc"][1:] or ("non_field_errors",)
+        message = _REQUIRED if problem["type"] == "missing" else problem["msg"]
+        path = ".".join(str(part) for part in inner)
+        fields.setdefault(str(top), []).append(f"{path}: {message}" if path else message)
+    return fields
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -167,7 +199,7 @@ class ShippoSandbox(CarrierSandbox[ShippoEmulatorConfig]):
         self.refunds: dict[str, dict[str, Any]] = {}  # by transaction id
 
     def create_shipment(self, body: _ShipmentIn) -> dict[str, Any]:
-        shipment_id = new_id("shp")
+        shipment_id = new_object_id()
         distance = zone(body.address_from.zip, body.address_to.zip)
         answer = {
             **_object(shipment_id),
@@ -178,7 +210,7 @@ class ShippoSandbox(CarrierSandbox[ShippoEmulatorConfig]):
             "test": True,
             "address_from": body.address_from.as_object(),
             "address_to": body.address_to.as_object(),
-            "parcels": [{**_object(new_id("prcl")), **p.model_dump(mode="json")} for p in body.parcels],
+            "parcels": [{**_object(new_object_id()), **p.model_dump(mode="json")} for p in body.parcels],
             "rates": [
                 self._offer(shipment_id, s, body.parcels, distance)
                 for s in services_of(self.config.carriers, body.address_from.country)
@@ -193,7 +225,7 @@ class ShippoSandbox(CarrierSandbox[ShippoEmulatorConfig]):
         self, shipment_id: str, service: ServiceLevel, parcels: list[_ParcelIn], distance: int
     ) -> dict[str, Any]:
         """One rate for all the shipment's parcels: each priced on its own, as a multi-piece shipment."""
-        rate_id = new_id("rate")
+        rate_id = new_object_id()
         factor = self.config.price_factor
         amount = sum((service.price(parcel.size, distance, factor) for parcel in parcels), Decimal(0))
         self.offers[rate_id] = _Offer(shipment_id=shipment_id, service=service, amount=amount)
@@ -205,7 +237,7 @@ class ShippoSandbox(CarrierSandbox[ShippoEmulatorConfig]):
             "currency": service.currency,
             "currency_local": service.currency,
             "attributes": [],
-            "carrier_account": "ca_" + hashlib.md5(service.carrier.encode()).hexdigest(),
+            "carrier_account": hashlib.md5(service.carrier.encode()).hexdigest(),
             "provider": service.carrier,
             "servicelevel": {"name": service.name, "token": service.shippo_token},
             "estimated_days": service.delivery_days,
@@ -218,15 +250,20 @@ class ShippoSandbox(CarrierSandbox[ShippoEmulatorConfig]):
         """Sell a label for the rate, every time it is asked: no duplicate check, as in §3."""
         offer = self.offers.get(body.rate)
         if offer is None:
-            raise HTTPException(400, f"Rate {body.rate!r} does not exist")
+            raise _FieldErrors({"rate": [f"Rate with supplied object_id {body.rate} not found."]})
         shipment = self.shipments[offer.shipment_id]
-        transaction_id = new_id("txn")
+        transaction_id = new_object_id()
+        # As recorded: no `created_by`, and empty strings where a refused label has no number or file.
         answer: dict[str, Any] = {
             **_object(transaction_id),
-            "created_by": None,
             "rate": body.rate,
             "metadata": body.metadata,
-            "label_file_type": body.label_file_type,
+            "tracking_number": "",
+            "tracking_history": [],
+            "tracking_url_provider": "",
+            "label_url": "",
+            "commercial_invoice_url": None,
+            "order": None,
             "test": True,
         }
         problems = shipment.destination.validation_messages()
@@ -259,7 +296,7 @@ class ShippoSandbox(CarrierSandbox[ShippoEmulatorConfig]):
     def transaction(self, transaction_id: str) -> dict[str, Any]:
         """The transaction with its tracking status as of now."""
         if transaction_id not in self.transactions:
-            raise HTTPException(404, f"Transaction {transaction_id!r} not found")
+            raise HTTPException(404)
         answer = self.transactions[transaction_id]
         parcel = self.state.parcels.get(answer.get("tracking_number", ""))
         return answer | {"tracking_status": _TRACKING_STATUS[parcel.status] if parcel else "UNKNOWN"}
@@ -271,7 +308,7 @@ class ShippoSandbox(CarrierSandbox[ShippoEmulatorConfig]):
             if transaction["status"] != "SUCCESS":
                 raise HTTPException(400, f"Transaction {body.transaction!r} is {transaction['status']}")
             self.refunds[body.transaction] = {
-                **_object(new_id("rfnd")),
+                **_object(new_object_id()),
                 "status": "QUEUED",
                 "transaction": body.transaction,
                 "test": True,
@@ -292,8 +329,8 @@ class ShippoSandbox(CarrierSandbox[ShippoEmulatorConfig]):
             "address_from": purchase.origin.model_dump(),
             "address_to": purchase.destination.model_dump(),
             "eta": None,
-            "messages": [],
-            "tracking_status": history[-1],
+            "metadata": None,
+            "tracking_status": {**history[-1], "object_updated": history[-1]["object_created"]},
             "tracking_history": history,
         }
 
@@ -303,11 +340,11 @@ class ShippoSandbox(CarrierSandbox[ShippoEmulatorConfig]):
 
 
 def _tracking_status(tracking_number: str, index: int, scan: Scan) -> dict[str, Any]:
+    """One scan, as a recorded `tracking_history` item has it (no `object_updated`)."""
     at = _iso(scan.at)
     return {
         "object_id": hashlib.md5(f"{tracking_number}:{index}".encode()).hexdigest(),
         "object_created": at,
-        "object_updated": at,
         "status": _TRACKING_STATUS[scan.status],
         "status_details": scan.message,
         "status_date": at,
@@ -330,7 +367,18 @@ def create_app(config: ShippoEmulatorConfig | None = None, state_file: Path | No
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, error: RequestValidationError) -> Response:
-        return JSONResponse({"detail": jsonable_encoder(error.errors())}, status_code=400)
+        return JSONResponse(_field_errors(error), status_code=400)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if isinstance(error, _FieldErrors):
+            return JSONResponse(error.fields, status_code=400)
+        if error.status_code == 404:  # Django's page, as recorded for an unknown transaction or track
+            page = (
+                f"<h1>Not Found</h1><p>The requested URL {request.url.path} was not found on this server.</p>"
+            )
+            return HTMLResponse(page, status_code=404)
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code)
 
     def authorize(request: Request) -> None:
         authorization = request.headers.get("Authorization", "")
@@ -359,7 +407,7 @@ def create_app(config: ShippoEmulatorConfig | None = None, state_file: Path | No
     @api.get("/shipments/{shipment_id}")
     async def get_shipment(shipment_id: str) -> dict[str, Any]:
         if shipment_id not in sandbox.shipments:
-            raise HTTPException(404, f"Shipment {shipment_id!r} not found")
+            raise HTTPException(404)
         return sandbox.shipments[shipment_id].answer
 
     @api.post("/transactions", status_code=201)
@@ -368,6 +416,7 @@ def create_app(config: ShippoEmulatorConfig | None = None, state_file: Path | No
 
     @api.get("/transactions")
     async def list_transactions(
+        request: Request,
         rate: str | None = None,
         object_status: str | None = None,
         page: Annotated[int, Query(ge=1)] = 1,
@@ -376,7 +425,17 @@ def create_app(config: ShippoEmulatorConfig | None = None, state_file: Path | No
         found = [sandbox.transaction(t) for t in sandbox.transactions]
         found = [t for t in found if rate in (None, t["rate"]) and object_status in (None, t["status"])]
         start = (page - 1) * results
-        return {"next": None, "previous": None, "results": found[start : start + results]}
+
+        def page_url(number: int) -> str | None:
+            exists = number >= 1 and (number - 1) * results < len(found)
+            return str(request.url.include_query_params(page=number)) if exists else None
+
+        return {
+            "count": len(found),
+            "next": page_url(page + 1),
+            "previous": page_url(page - 1),
+            "results": found[start : start + results],
+        }
 
     @api.get("/transactions/{transaction_id}")
     async def get_transaction(transaction_id: str) -> dict[str, Any]:
@@ -390,13 +449,7 @@ def create_app(config: ShippoEmulatorConfig | None = None, state_file: Path | No
     async def get_track(carrier: str, tracking_number: str) -> dict[str, Any]:
         parcel = sandbox.state.parcels.get(tracking_number)
         if parcel is None or parcel.purchase.service.carrier.lower() != carrier.lower():
-            return {
-                "carrier": carrier,
-                "tracking_number": tracking_number,
-                "messages": [],
-                "tracking_status": None,
-                "tracking_history": [],
-            }
+            raise HTTPException(404)  # as recorded for a number the carrier does not know
         return sandbox.track(parcel)
 
     app.include_router(api)

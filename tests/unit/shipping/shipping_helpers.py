@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -90,3 +92,40 @@ def order_context(ship_on: date, deliver_by: date | None = None) -> RuleContext:
         ship_on=ship_on,
         deliver_by=deliver_by,
     )
+
+
+RECORDED = Path(__file__).parents[2] / "fixtures" / "recorded"
+
+
+def recorded(name: str) -> Any:
+    """A real answer, recorded by the SDKs' own test suites (tests/fixtures/recorded/README.md)."""
+    return json.loads((RECORDED / name).read_text())
+
+
+def shape_differences(emulated: Any, real: Any, where: str = "$") -> list[str]:
+    """Where `emulated` is not shaped like `real`: other keys in an object, another JSON type in a value.
+    Nulls and empty lists or objects say nothing about shape, so they match anything; a list's shape is
+    its first item's."""
+    if emulated in (None, [], {}) or real in (None, [], {}):
+        return []
+    if _json_type(emulated) != _json_type(real):
+        return [f"{where}: {_json_type(emulated)} where the real service sends {_json_type(real)}"]
+    if isinstance(real, dict):
+        extra, missing = sorted(emulated.keys() - real.keys()), sorted(real.keys() - emulated.keys())
+        found = [f"{where}: extra keys {extra}"] * bool(extra) + [f"{where}: missing keys {missing}"] * bool(
+            missing
+        )
+        for key in emulated.keys() & real.keys():
+            found += shape_differences(emulated[key], real[key], f"{where}.{key}")
+        return found
+    if isinstance(real, list):
+        return shape_differences(emulated[0], real[0], f"{where}[0]")
+    return []
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    return {str: "string", list: "array", dict: "object"}[type(value)]

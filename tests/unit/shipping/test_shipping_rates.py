@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -26,6 +27,20 @@ from creatorflow.shipping.shippo import ShippoCarrier
 from emulators.faults import FaultRule
 
 TODAY = date(2025, 3, 3)
+# Shippo's ids are 32 hex digits; EasyPost's carry a prefix naming the object (tests/fixtures/recorded).
+RATE_IDS = {Provider.SHIPPO: re.compile("[0-9a-f]{32}"), Provider.EASYPOST: re.compile("rate_[0-9a-f]{32}")}
+SHIPMENT_IDS = {
+    Provider.SHIPPO: re.compile("[0-9a-f]{32}"),
+    Provider.EASYPOST: re.compile("shp_[0-9a-f]{32}"),
+}
+NOT_A_PLACE = Address(
+    name="Nobody",
+    street1="000 unknown street",
+    city="Not A City",
+    state="ZZ",
+    postal_code="00001",
+    country="US",
+)
 EVERYTHING_DOWN = FaultRule(path="*", error_rate=1.0, kinds=["5xx"])
 
 
@@ -38,7 +53,8 @@ async def test_both_providers_quote_several_carriers_and_services(
         assert len({rate.delivery_days for rate in rates}) >= 3
         assert len({rate.shipment_id for rate in rates}) == 1
         assert all(rate.provider is carrier.provider for rate in rates)
-        assert all(rate.rate_id.startswith("rate_") and rate.shipment_id.startswith("shp_") for rate in rates)
+        assert all(RATE_IDS[carrier.provider].fullmatch(rate.rate_id) for rate in rates)
+        assert all(SHIPMENT_IDS[carrier.provider].fullmatch(rate.shipment_id) for rate in rates)
         assert all(rate.amount > 0 and rate.currency == "USD" for rate in rates)
 
 
@@ -149,8 +165,25 @@ async def test_invalid_address_is_a_clear_non_retryable_error(
         error = raised.value
         assert not error.retryable and error.provider is carrier.provider
         assert any("House number is missing" in problem for problem in error.problems)
-        assert any("ZIP" in problem for problem in error.problems)
         assert "address is not deliverable" in str(error)
+    # Shippo names each faulty field; EasyPost, as recorded, says "not found" and names a missing number.
+    with pytest.raises(InvalidAddressError, match="ZIP"):
+        await shippo.validate_address(NOWHERE)
+    with pytest.raises(InvalidAddressError) as raised:
+        await easypost.validate_address(NOWHERE)
+    assert raised.value.problems == ["address: Address not found", "street1: House number is missing"]
+
+
+async def test_an_address_that_cannot_exist_fails_verification(
+    shippo: ShippoCarrier, easypost: EasyPostCarrier
+) -> None:
+    """Well formed, but not a place: the address EasyPost's own tests see fail verification."""
+    for carrier in (shippo, easypost):
+        with pytest.raises(InvalidAddressError, match=r"(?i)address not found|could not be found"):
+            await carrier.validate_address(NOT_A_PLACE)
+    with pytest.raises(InvalidAddressError) as raised:
+        await easypost.validate_address(NOT_A_PLACE)
+    assert raised.value.problems == ["address: Address not found"]
 
 
 async def test_a_good_address_comes_back_normalised(shippo: ShippoCarrier, easypost: EasyPostCarrier) -> None:
