@@ -22,7 +22,7 @@ from creatorflow.shipping.tiktok_shipping import TikTokShipping
 from creatorflow.store import Store
 from creatorflow.sync import ChangePage, ChangeSearch, OrderChange
 from creatorflow.tiktok.client import TikTokShopClient, chunks, pages
-from creatorflow.tiktok.errors import NoShippingServiceError, PackageAlreadyShippedError
+from creatorflow.tiktok.errors import BusinessError, PackageAlreadyShippedError
 from creatorflow.tiktok.models import (
     AfterSaleSearch,
     CancellationPage,
@@ -280,8 +280,9 @@ class TikTokActivities:
         with activity_errors():
             try:
                 return await TikTokShipping(self._client, shop, request.order_id).quote(parcel)
-            except NoShippingServiceError:
-                return []  # TikTok offers this order none (the shop is not signed up, or the parcel)
+            except BusinessError as refused:  # e.g. none offered: the shop is not signed up, the parcel
+                activity.logger.info("TikTok Shipping quotes nothing for this order: %s", refused)
+                return []  # an optional quote; the carriers' are weighed without it
 
     @activity.defn(name=contracts.BUY_TIKTOK_LABEL.name)
     async def buy_tiktok_label(self, request: contracts.BuyTikTokLabelRequest) -> Label:
