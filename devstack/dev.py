@@ -125,7 +125,7 @@ async def _dev(settings: Settings, orders: int, until: Until | None, as_json: bo
                 async with carriers_at_work(*carriers, tick_seconds=1.0):
                     created = await stack.control.create_orders(shop.shop_id, shop.sku_id, count=orders)
                     order_ids = {order["id"] for order in created}
-                    console.print(_banner(settings, stack, shop, resumed, len(order_ids)))
+                    console.print(_banner(settings, stack, shop, resumed, len(order_ids)), soft_wrap=True)
                     ok = await _watch(console, stack, shop, order_ids, until, timeout)
                     if as_json:
                         seconds = time.monotonic() - started
