@@ -114,7 +114,7 @@ async def test_the_forwarder_says_once_that_the_database_is_gone(
         forwarder.cancel()
     assert [row.status for row in api.store.webhooks()] == [WebhookStatus.FORWARDED]
     went, back = outage_lines(caplog)
-    assert "reachable again" in back.getMessage()
+    assert "unreachable" in went.getMessage() and "reachable again" in back.getMessage()
     assert [record for record in caplog.records if record.exc_info] == []
 
 
