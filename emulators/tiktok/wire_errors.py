@@ -59,6 +59,8 @@ class EmulatorCode(IntEnum):
     LINE_ITEMS_REQUIRED = 99021003
     DOCUMENT_NOT_READY = 99021004
     SHIPPED_BY_TIKTOK = 99021005
+    PACKAGE_NOT_SHIPPED = 99021006  # update the tracking of a package never marked shipped
+    PACKAGE_COLLECTED = 99021007  # update the tracking of a package the carrier already has
     WAREHOUSE_NOT_FOUND = 99022001
     DELIVERY_OPTION_NOT_FOUND = 99022002
     PRODUCT_NOT_FOUND = 99012001

@@ -22,3 +22,6 @@ SHOP_RECHECK_PATCH = "shop-recheck-while-parked-v1"
 # every rate is chosen, so an order for a product or warehouse new since the last catalog sync ships from
 # real data.
 SHIPMENT_FACTS_PATCH = "shipment-facts-before-rate-v1"
+# Following a buyer's new address (refund, a new label, TikTok told the new tracking) when TikTok's address
+# changes after a rate was chosen for the old one: activities on a path released histories took (a re-read).
+ADDRESS_CHANGE_PATCH = "address-change-relabel-v1"
