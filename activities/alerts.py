@@ -20,7 +20,7 @@ from creatorflow.alerts.derive import derive_alerts
 from creatorflow.alerts.digest import build_digest, digest_due
 from creatorflow.alerts.models import AlertKind, AlertsSettings
 from creatorflow.metrics import MeterMetrics, Metrics
-from creatorflow.quality import quality_report
+from creatorflow.quality import shop_quality
 from creatorflow.store import Store
 from creatorflow.store.tables import utcnow
 
@@ -105,10 +105,7 @@ class AlertActivities:
 
 def publish_quality(store: Store, shop_id: str, now: datetime, meter: Metrics) -> None:
     """The shop's quality over the last day as Prometheus gauges (a rate with no orders is not set)."""
-    since = now - QUALITY_PERIOD
-    report = quality_report(
-        store.orders_touched(shop_id, since), store.reconcile_checks(shop_id, since), since, now
-    )
+    report = shop_quality(store, shop_id, now - QUALITY_PERIOD, now)
     figures = {
         metrics.LATE_DISPATCH_RATE: report.late_dispatch.rate,
         metrics.VALID_TRACKING_RATE: report.valid_tracking.rate,

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 
+from creatorflow.store import Store
 from creatorflow.store.tables import OrderRecord, ReconcileCheckRow
 
 
@@ -24,6 +25,9 @@ class Ratio(BaseModel):
     def rate(self) -> float | None:
         return round(self.count / self.of, 4) if self.of else None
 
+    def __str__(self) -> str:
+        return "-" if self.rate is None else f"{self.rate:.1%} ({self.count}/{self.of})"
+
 
 class Durations(BaseModel):
     """Hours, by the nearest-rank percentile (no interpolation: each figure is one order's)."""
@@ -31,6 +35,10 @@ class Durations(BaseModel):
     orders: int
     p50_hours: float | None
     p95_hours: float | None
+
+    def __str__(self) -> str:
+        """`p50/p95 h`, a dash for a figure with no orders."""
+        return "/".join("-" if h is None else f"{h:g}" for h in (self.p50_hours, self.p95_hours)) + " h"
 
 
 class QualityReport(BaseModel):
@@ -48,6 +56,13 @@ class QualityReport(BaseModel):
     paid_to_first_scan: Durations
     # Of the order changes reconcile passes found on TikTok in the period: ones we already knew.
     data_accuracy: Ratio
+
+
+def shop_quality(store: Store, shop_id: str, since: datetime, until: datetime) -> QualityReport:
+    """One shop's figures for orders the store has touched since `since`."""
+    return quality_report(
+        store.orders_touched(shop_id, since), store.reconcile_checks(shop_id, since), since, until, shop_id
+    )
 
 
 def quality_report(

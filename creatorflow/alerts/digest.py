@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel
 
 from creatorflow.alerts.models import Alert, AlertKind, AlertSettings
-from creatorflow.quality import QualityReport, Ratio, quality_report
+from creatorflow.quality import QualityReport, shop_quality
 from creatorflow.reports import shipping_report
 from creatorflow.store import Store
 
@@ -36,9 +36,7 @@ def digest_due(now: datetime, settings: AlertSettings) -> DigestWindow | None:
 
 def build_digest(store: Store, shop_id: str, window: DigestWindow) -> Alert:
     orders = store.orders_touched(shop_id, window.since)
-    quality = quality_report(
-        orders, store.reconcile_checks(shop_id, window.since), window.since, window.until, shop_id
-    )
+    quality = shop_quality(store, shop_id, window.since, window.until)
 
     def count(column: str) -> int:
         return sum(1 for order in orders if _within(getattr(order, column), window))
@@ -86,28 +84,9 @@ def _returns(store: Store, shop_id: str, window: DigestWindow) -> str:
 
 
 def quality_lines(quality: QualityReport) -> list[str]:
-    def ratio(name: str, value: Ratio) -> str:
-        return f"{name} {_percent(value)} ({value.count}/{value.of})"
-
     return [
-        "quality: "
-        + ", ".join(
-            [
-                ratio("late dispatch", quality.late_dispatch),
-                ratio("valid tracking", quality.valid_tracking),
-                ratio("cancelled", quality.cancelled),
-                ratio("data accuracy", quality.data_accuracy),
-            ]
-        ),
-        f"paid to label p50/p95: {_hours(quality.paid_to_label.p50_hours)}/"
-        f"{_hours(quality.paid_to_label.p95_hours)}; paid to first scan p50/p95: "
-        f"{_hours(quality.paid_to_first_scan.p50_hours)}/{_hours(quality.paid_to_first_scan.p95_hours)}",
+        f"quality: late dispatch {quality.late_dispatch}, valid tracking {quality.valid_tracking}, "
+        f"cancelled {quality.cancelled}, data accuracy {quality.data_accuracy}",
+        f"paid to label p50/p95 {quality.paid_to_label}; paid to first scan p50/p95 "
+        f"{quality.paid_to_first_scan}",
     ]
-
-
-def _percent(value: Ratio) -> str:
-    return "-" if value.rate is None else f"{value.rate:.1%}"
-
-
-def _hours(value: float | None) -> str:
-    return "-" if value is None else f"{value:g} h"
