@@ -35,7 +35,7 @@ class SmtpServer:
         return list(mailbox.Maildir(self.maildir, create=False))
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
@@ -47,7 +47,7 @@ def smtp_server(tmp_path: Path) -> Iterator[SmtpServer]:
     """`python -m aiosmtpd` as its own process, on a free port, keeping every message it accepts."""
     maildir = tmp_path / "maildir"
     mailbox.Maildir(maildir, create=True)
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [
             sys.executable,
