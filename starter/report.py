@@ -222,32 +222,32 @@ def _quality_cells(report: QualityReport) -> dict[str, str]:
 
 
 def _print_quality(reports: list[QualityReport], console: Console) -> None:
+    """One table per shop, a metric per row, so it reads in 80 columns."""
     if not reports:
         console.print("no shops")
-        return
-    first = reports[0]
-    table = Table(
-        title=f"quality {first.since:%Y-%m-%d %H:%M} to {first.until:%Y-%m-%d %H:%M} UTC",
-        title_justify="left",
-        box=box.SIMPLE_HEAD,
-    )
-    table.add_column("shop")
-    for column in ("paid", "late", "valid tracking", "cancelled", "to label p50/p95", "to scan p50/p95"):
-        table.add_column(column, justify="right")
-    table.add_column("accuracy", justify="right")
     for report in reports:
-        table.add_row(
-            report.shop_id,
-            str(report.paid),
-            str(report.late_dispatch),
-            str(report.valid_tracking),
-            str(report.cancelled),
-            str(report.paid_to_label),
-            str(report.paid_to_first_scan),
-            str(report.data_accuracy),
-        )
-    console.print(table)
-    for report in reports:
+        period = f"{report.since:%Y-%m-%d %H:%M} to {report.until:%Y-%m-%d %H:%M} UTC"
+        table = Table(title=f"{report.shop_id} · {period}", title_justify="left", box=box.SIMPLE_HEAD)
+        table.add_column("quality")
+        table.add_column("value", justify="right")
+        table.add_column("orders", justify="right")
+        for name, ratio, base in (
+            ("late dispatch", report.late_dispatch, "due"),
+            ("valid tracking", report.valid_tracking, "shipped"),
+            ("cancelled", report.cancelled, "paid"),
+            ("data accuracy (changes)", report.data_accuracy, "checked"),
+        ):
+            table.add_row(name, _percent(ratio), f"{ratio.count} of {ratio.of} {base}")
+        for name, durations in (
+            ("paid to label p50/p95", report.paid_to_label),
+            ("paid to first scan p50/p95", report.paid_to_first_scan),
+        ):
+            table.add_row(name, str(durations), str(durations.orders))
+        console.print(table)
         if report.cancelled_by_cause:
             causes = ", ".join(f"{cause} {n}" for cause, n in sorted(report.cancelled_by_cause.items()))
-            console.print(f"{report.shop_id} cancelled by cause: {causes}")
+            console.print(f"cancelled by cause: {causes}")
+
+
+def _percent(ratio: Ratio) -> str:
+    return "-" if ratio.rate is None else f"{ratio.rate:.1%}"

@@ -131,15 +131,23 @@ def sign(secret: bytes, timestamp: str, body: bytes) -> str:
     return "v1=" + hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
+# Slack takes at most 50 blocks per message: the header, this many alerts, and a line for the rest.
+SLACK_ALERT_BLOCKS = 48
+
+
 def slack_payload(shop_id: str, alerts: Sequence[Alert]) -> dict[str, object]:
+    """`text` (the notification) and `blocks`: a header, one section per alert (the order's link in it)."""
     blocks: list[dict[str, object]] = [
         {"type": "header", "text": {"type": "plain_text", "text": subject_of(shop_id, alerts)[:150]}}
     ]
-    for alert in alerts:
+    for alert in alerts[:SLACK_ALERT_BLOCKS]:
         text = "\n".join([f"*{alert.subject}*", *alert.lines])
         if alert.link:
             text += f"\n<{alert.link}|open the order>"
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}})
+    if len(alerts) > SLACK_ALERT_BLOCKS:
+        rest = ", ".join(alert.subject for alert in alerts[SLACK_ALERT_BLOCKS:])
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"and also: {rest}"[:3000]}})
     return {"text": subject_of(shop_id, alerts), "blocks": blocks}
 
 

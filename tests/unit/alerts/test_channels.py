@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from creatorflow.alerts.channels import ChannelError, EmailChannel, WebhookChannel
+from creatorflow.alerts.channels import ChannelError, EmailChannel, WebhookChannel, slack_payload
 from creatorflow.alerts.models import Alert, AlertKind, AlertsSettings
 from tests.alert_receivers import free_port, smtp_server, webhook_receiver
 
@@ -90,3 +90,10 @@ def test_a_webhook_without_a_signing_secret_is_refused() -> None:
     with pytest.raises(ChannelError, match="no signing secret") as refused:
         WebhookChannel(AlertsSettings(), "http://127.0.0.1:9/hook")
     assert not refused.value.retryable
+
+
+def test_a_large_batch_stays_within_slacks_fifty_blocks() -> None:
+    many = [ALERTS[1].model_copy(update={"alert_id": f"a{n}", "subject": f"alert {n}"}) for n in range(60)]
+    blocks = slack_payload("s1", many)["blocks"]
+    assert isinstance(blocks, list) and len(blocks) == 50
+    assert "alert 59" in blocks[-1]["text"]["text"]
