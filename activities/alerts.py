@@ -19,6 +19,7 @@ from creatorflow.alerts.channels import ChannelError, channel_for
 from creatorflow.alerts.derive import derive_alerts
 from creatorflow.alerts.digest import build_digest, digest_due
 from creatorflow.alerts.models import AlertKind, AlertsSettings
+from creatorflow.inventory import InventoryPolicy
 from creatorflow.metrics import MeterMetrics, Metrics
 from creatorflow.quality import shop_quality
 from creatorflow.store import Store
@@ -30,10 +31,13 @@ QUALITY_PERIOD = timedelta(days=1)
 
 
 class AlertActivities:
-    def __init__(self, store: Store, settings: AlertsSettings, namespace: str) -> None:
+    def __init__(
+        self, store: Store, settings: AlertsSettings, namespace: str, inventory: InventoryPolicy
+    ) -> None:
         self._store = store
         self._settings = settings
         self._namespace = namespace
+        self._inventory = inventory
 
     @activity.defn(name=contracts.SWEEP_ALERTS.name)
     async def sweep(self, sweep: contracts.AlertsSweep) -> contracts.AlertBatches:
@@ -54,6 +58,7 @@ class AlertActivities:
                 self._store.open_orders(shop.shop_id),
                 self._store.stock_levels(shop.shop_id),
                 self.order_link,
+                self._inventory,
             )
             window = digest_due(now, settings)
             if window is not None and AlertKind.DIGEST in settings.kinds:

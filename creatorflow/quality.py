@@ -77,9 +77,11 @@ def quality_report(
 
     paid = [order for order in orders if within(order.paid_at)]
     due = [
-        order
+        (order, order.ship_by)
         for order in orders
-        if within(order.ship_by) and not (order.cancelled_at is not None and order.first_scan_at is None)
+        if order.ship_by is not None
+        and within(order.ship_by)
+        and not (order.cancelled_at is not None and order.first_scan_at is None)
     ]
     shipped = [order for order in orders if within(order.shipped_at)]
     cancelled = [order for order in paid if order.cancelled_at is not None]
@@ -88,7 +90,9 @@ def quality_report(
         since=since,
         until=until,
         paid=len(paid),
-        late_dispatch=Ratio(count=sum(1 for order in due if _late(order, until)), of=len(due)),
+        late_dispatch=Ratio(
+            count=sum(1 for order, ship_by in due if _late(order, ship_by, until)), of=len(due)
+        ),
         valid_tracking=Ratio(count=sum(1 for order in shipped if order.first_scan_at), of=len(shipped)),
         cancelled=Ratio(count=len(cancelled), of=len(paid)),
         cancelled_by_cause=dict(Counter(order.cancel_reason or "unknown" for order in cancelled)),
@@ -98,12 +102,11 @@ def quality_report(
     )
 
 
-def _late(order: OrderRecord, until: datetime) -> bool:
+def _late(order: OrderRecord, ship_by: datetime, until: datetime) -> bool:
     """Scanned after its ship-by, or its ship-by passed (by `until`) with no scan."""
-    assert order.ship_by is not None
     if order.first_scan_at is None:
-        return order.ship_by < until
-    return order.first_scan_at > order.ship_by
+        return ship_by < until
+    return order.first_scan_at > ship_by
 
 
 def _durations(spans: Sequence[tuple[datetime | None, datetime | None]]) -> Durations:

@@ -37,7 +37,7 @@ def set_settings(
     email: list[str] | None = typer.Option(None, help="recipient (repeat); replaces the list"),
     webhook_url: str | None = typer.Option(None, help="Slack-compatible webhook URL; '' removes it"),
     kind: list[AlertKind] | None = typer.Option(None, help="alert kinds to send (repeat); replaces them"),
-    low_stock_below: int | None = typer.Option(None, min=0, help="alert when available units fall under"),
+    low_stock_at: int | None = typer.Option(None, min=0, help="alert at or under this many available units"),
     digest_at: str | None = typer.Option(None, help="local time of the daily digest, HH:MM"),
     timezone: str | None = typer.Option(None, help="the seller's IANA time zone, e.g. America/Chicago"),
 ) -> None:
@@ -50,7 +50,7 @@ def set_settings(
             "enabled": enable,
             "email_to": email,
             "kinds": kind,
-            "low_stock_below": low_stock_below,
+            "low_stock_at": low_stock_at,
             "digest_at": checked(lambda: time.fromisoformat(digest_at)) if digest_at else None,
             "timezone": timezone,
         }.items()

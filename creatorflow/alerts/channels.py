@@ -58,6 +58,7 @@ class EmailChannel:
             raise ChannelError(
                 self.name, "no SMTP server configured (CREATORFLOW_ALERTS__SMTP_HOST)", retryable=False
             )
+        self._host = settings.smtp_host
         self._settings = settings
         self._recipients = list(recipients)
 
@@ -71,9 +72,8 @@ class EmailChannel:
 
     def _deliver(self, message: EmailMessage) -> None:
         s = self._settings
-        assert s.smtp_host is not None
         try:
-            with smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=s.timeout_seconds) as smtp:
+            with smtplib.SMTP(self._host, s.smtp_port, timeout=s.timeout_seconds) as smtp:
                 if s.smtp_starttls:
                     smtp.starttls()
                 if s.smtp_username and s.smtp_password:
@@ -165,6 +165,7 @@ def channel_for(name: ChannelName, settings: AlertsSettings, shop: AlertSettings
     if name is ChannelName.EMAIL:
         return EmailChannel(settings, shop.email_to)
     if name is ChannelName.WEBHOOK:
-        assert shop.webhook_url is not None
+        if not shop.webhook_url:
+            raise ChannelError(name, "the shop has no webhook URL", retryable=False)
         return WebhookChannel(settings, shop.webhook_url)
     return LogChannel()

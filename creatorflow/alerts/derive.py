@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from creatorflow.alerts.models import Alert, AlertKind, AlertSettings
-from creatorflow.inventory import StockLevel
+from creatorflow.inventory import InventoryPolicy, StockLevel, low_stock
 from creatorflow.orders import TERMINAL_STATES, FulfillmentState, progress_of, reached
 from creatorflow.store.tables import OrderRecord, Shop, ShopStatus
 
@@ -26,13 +26,21 @@ def derive_alerts(
     orders: Sequence[OrderRecord],
     stock: Sequence[StockLevel],
     link: OrderLink,
+    inventory: InventoryPolicy,
 ) -> list[Alert]:
-    """Every alert the facts call for now, of the kinds the shop wants (the outbox drops known ids)."""
+    """Every alert the facts call for now, of the kinds the shop wants (the outbox drops known ids).
+    `inventory` gives the low-stock threshold of shops that set none."""
+    if settings.low_stock_at is not None:
+        inventory = inventory.model_copy(update={"low_stock_threshold": settings.low_stock_at})
     alerts = [
         *(_attention(order, link) for order in orders if _parked(order)),
         *(alert for order in orders if (alert := _ship_by(now, order, link)) is not None),
         *_authorization(now, shop),
-        *(_low_stock(now, level, settings.low_stock_below) for level in stock if _low(level, settings)),
+        *(
+            _low_stock(now, level, inventory.low_stock_threshold)
+            for level in low_stock(stock, inventory)
+            if level.active or level.stock_deactivated  # on sale, or off sale for want of it
+        ),
     ]
     return [alert for alert in alerts if alert.kind in settings.kinds]
 
@@ -105,17 +113,12 @@ def _authorization(now: datetime, shop: Shop) -> list[Alert]:
     ]
 
 
-def _low(level: StockLevel, settings: AlertSettings) -> bool:
-    return level.active and level.on_hand - level.reserved < settings.low_stock_below
-
-
-def _low_stock(now: datetime, level: StockLevel, below: int) -> Alert:
+def _low_stock(now: datetime, level: StockLevel, threshold: int) -> Alert:
     """At most one per SKU and UTC day while it stays low."""
-    available = level.on_hand - level.reserved
     return Alert(
         alert_id=f"lowstock:{level.shop_id}:{level.sku_id}:{now:%Y-%m-%d}",
         shop_id=level.shop_id,
         kind=AlertKind.LOW_STOCK,
-        subject=f"low stock: {level.seller_sku or level.sku_id} {level.title} has {available} available",
-        lines=[f"on hand {level.on_hand}, reserved {level.reserved}, threshold {below}"],
+        subject=f"low stock: {level.seller_sku or level.sku_id} {level.title}: {level.available} available",
+        lines=[f"on hand {level.on_hand}, reserved {level.reserved}, alert at {threshold} or under"],
     )

@@ -44,7 +44,9 @@ class AlertSettings(BaseModel):
     email_to: list[str] = Field(default_factory=list)
     webhook_url: str | None = None
     kinds: list[AlertKind] = Field(default_factory=lambda: list(AlertKind))
-    low_stock_below: int = Field(default=5, ge=0)  # available units (on hand minus reserved)
+    # At or under this many available units (on hand minus reserved); None: the deployment's
+    # CREATORFLOW_INVENTORY__LOW_STOCK_THRESHOLD, which also raises the catalog's LowStock attribute.
+    low_stock_at: int | None = Field(default=None, ge=0)
     digest_at: time = time(8, 0)  # seller's local time
     timezone: str = "UTC"
 

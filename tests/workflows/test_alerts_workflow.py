@@ -18,6 +18,7 @@ from temporalio.worker import Worker
 from activities.alerts import AlertActivities
 from creatorflow.alerts.models import AlertKind, AlertSettings, AlertsSettings
 from creatorflow.crypto import Keyring
+from creatorflow.inventory import InventoryPolicy
 from creatorflow.names import ORDERS_TASK_QUEUE
 from creatorflow.store import Store
 from creatorflow.store.db import create_schema, make_engine
@@ -63,7 +64,7 @@ async def test_a_failing_channel_is_retried_alone_and_nothing_is_sent_twice(
         settings = AlertsSettings(
             smtp_host="127.0.0.1", smtp_port=smtp.port, smtp_starttls=False, webhook_secret=SecretStr(SECRET)
         )
-        alerts = AlertActivities(store, settings, "default")
+        alerts = AlertActivities(store, settings, "default", InventoryPolicy())
         worker = Worker(
             temporal_client,
             task_queue=ORDERS_TASK_QUEUE,

@@ -10,12 +10,13 @@ from pydantic import ValidationError
 from creatorflow.alerts.derive import derive_alerts
 from creatorflow.alerts.digest import digest_due
 from creatorflow.alerts.models import AlertKind, AlertSettings
-from creatorflow.inventory import StockLevel
+from creatorflow.inventory import InventoryPolicy, StockLevel
 from creatorflow.store.tables import OrderRecord, Shop, ShopStatus
 
 NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 SHOP = Shop(shop_id="s1", name="Shop One", cipher="c", authorization_expires_at=NOW + timedelta(days=300))
 ON = AlertSettings(enabled=True, email_to=["ops@example.com"])
+INVENTORY = InventoryPolicy(low_stock_threshold=10)
 
 
 def link(shop_id: str, order_id: str) -> str:
@@ -28,13 +29,13 @@ def order(order_id: str, **fields: object) -> OrderRecord:
 
 def ids(*orders: OrderRecord, now: datetime = NOW, shop: Shop = SHOP, **kwargs: object) -> list[str]:
     settings = ON.model_copy(update=kwargs)
-    return [alert.alert_id for alert in derive_alerts(now, shop, settings, orders, [], link)]
+    return [alert.alert_id for alert in derive_alerts(now, shop, settings, orders, [], link, INVENTORY)]
 
 
 def test_a_parked_order_is_one_alert_per_reason_and_time_with_a_link_to_the_order() -> None:
     since = NOW - timedelta(minutes=3)
     parked = order("o1", state="NEEDS_ATTENTION", attention_reason="AddressInvalid", attention_since=since)
-    [alert] = derive_alerts(NOW, SHOP, ON, [parked], [], link)
+    [alert] = derive_alerts(NOW, SHOP, ON, [parked], [], link, INVENTORY)
     assert alert.alert_id == f"attention:s1:o1:AddressInvalid:{int(since.timestamp())}"
     assert alert.link == "http://ui/s1/o1"
     assert "AddressInvalid" in alert.subject
@@ -68,20 +69,26 @@ def test_authorization_expiring_within_seven_days_or_failed() -> None:
 
 
 def test_low_stock_counts_what_is_available_once_per_sku_and_day() -> None:
-    def level(on_hand: int, reserved: int, active: bool = True) -> StockLevel:
+    def level(on_hand: int, reserved: int, active: bool = True, ours: bool = False) -> StockLevel:
         return StockLevel(
-            shop_id="s1", product_id="p", sku_id="k1", on_hand=on_hand, reserved=reserved, active=active
+            shop_id="s1",
+            product_id="p",
+            sku_id="k1",
+            on_hand=on_hand,
+            reserved=reserved,
+            active=active,
+            stock_deactivated=ours,
         )
 
-    def low(*levels: StockLevel, now: datetime = NOW) -> list[str]:
-        return [
-            a.alert_id
-            for a in derive_alerts(now, SHOP, ON.model_copy(update={"low_stock_below": 5}), [], levels, link)
-        ]
+    def low(*levels: StockLevel, now: datetime = NOW, at: int | None = 4) -> list[str]:
+        settings = ON.model_copy(update={"low_stock_at": at})
+        return [a.alert_id for a in derive_alerts(now, SHOP, settings, [], levels, link, INVENTORY)]
 
     assert low(level(10, 6)) == ["lowstock:s1:k1:2026-12-04"]
     assert low(level(10, 5)) == []
-    assert low(level(0, 0, active=False)) == []  # TikTok does not sell it anyway
+    assert low(level(10, 5), at=None) == ["lowstock:s1:k1:2026-12-04"]  # the deployment's threshold: 10
+    assert low(level(0, 0, active=False)) == []  # taken off sale by the seller: not ours to watch
+    assert low(level(0, 0, active=False, ours=True)) == ["lowstock:s1:k1:2026-12-04"]
     assert low(level(1, 0), now=NOW + timedelta(days=1)) == ["lowstock:s1:k1:2026-12-05"]
 
 

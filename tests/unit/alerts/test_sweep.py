@@ -17,6 +17,7 @@ from activities.alerts import AlertActivities, publish_quality
 from creatorflow import metrics
 from creatorflow.alerts.models import AlertKind, AlertSettings, AlertsSettings
 from creatorflow.crypto import Keyring
+from creatorflow.inventory import InventoryPolicy
 from creatorflow.store import Store
 from creatorflow.store.db import create_schema, make_engine
 from creatorflow.store.tables import LabelRow, OrderRecord, ReturnRecord, Shop, utcnow
@@ -56,7 +57,7 @@ async def test_the_digest_is_queued_once_per_local_day_with_the_days_figures(sto
             enabled=True, email_to=["o@example.com"], kinds=[AlertKind.DIGEST], digest_at=time(0, 0)
         ),
     )
-    alerts = AlertActivities(store, AlertsSettings(), "default")
+    alerts = AlertActivities(store, AlertsSettings(), "default", InventoryPolicy())
     # Tomorrow just after midnight UTC: the digest covering today is due.
     tomorrow = datetime.combine(utcnow().date() + timedelta(days=1), time(0, 5), UTC)
     swept = await ActivityEnvironment().run(alerts.sweep, contracts.AlertsSweep(now=tomorrow))
@@ -90,7 +91,7 @@ async def test_the_log_channel_prints_every_shops_alerts_when_asked(
         )
     )
     store.set_alert_settings("s2", AlertSettings(kinds=[AlertKind.ATTENTION]))  # not enabled: the log only
-    alerts = AlertActivities(store, AlertsSettings(log_all=True), "default")
+    alerts = AlertActivities(store, AlertsSettings(log_all=True), "default", InventoryPolicy())
     swept = await ActivityEnvironment().run(alerts.sweep, contracts.AlertsSweep(now=utcnow()))
     [batch] = [b for b in swept.batches if b.shop_id == "s2"]
     with caplog.at_level(logging.WARNING, logger="creatorflow.alerts"):
