@@ -8,6 +8,7 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlmodel import Session
 from temporalio.testing import ActivityEnvironment
@@ -18,9 +19,12 @@ from creatorflow import metrics
 from creatorflow.alerts.models import AlertKind, AlertSettings, AlertsSettings
 from creatorflow.crypto import Keyring
 from creatorflow.inventory import InventoryPolicy
+from creatorflow.metrics import MeterMetrics
 from creatorflow.store import Store
 from creatorflow.store.db import create_schema, make_engine
 from creatorflow.store.tables import LabelRow, OrderRecord, ReturnRecord, Shop, utcnow
+from tests.alert_receivers import free_port
+from workers.client import sdk_runtime
 
 
 @pytest.fixture
@@ -120,3 +124,16 @@ def test_quality_gauges_are_set_per_shop_for_the_figures_that_have_a_base(store:
     assert recorded.gauges[metrics.VALID_TRACKING_RATE.name] == (0.5, {"shop_id": "s1"})
     assert recorded.gauges[metrics.CANCELLATION_RATE.name] == (0.0, {"shop_id": "s1"})
     assert metrics.LATE_DISPATCH_RATE.name not in recorded.gauges  # no ship-by fell due
+
+
+def test_the_gauges_are_served_on_the_prometheus_endpoint(store: Store) -> None:
+    """On the SDK runtime's endpoint, as `creatorflow worker` serves it."""
+    a_day_of_business(store)
+    address = f"127.0.0.1:{free_port()}"
+    runtime = sdk_runtime(address)  # kept: the endpoint lives as long as the runtime
+    meter = MeterMetrics(runtime.metric_meter)
+    publish_quality(store, "s1", utcnow() + timedelta(minutes=1), meter)
+    scraped = httpx.get(f"http://{address}/metrics").text.splitlines()
+    labels = '{service_name="temporal-core-sdk",shop_id="s1"}'
+    assert f"creatorflow_valid_tracking_rate{labels} 0.5" in scraped
+    assert f"creatorflow_cancellation_rate{labels} 0" in scraped
