@@ -158,6 +158,12 @@ class OrderRecordUpdate(Message):
     carrier: str = ""
     tracking_number: str = ""
     ship_by: datetime | None = None
+    # Added after release (defaults, so older workflows' payloads still decode): what alerts and the
+    # quality metrics read from the projection (docs/alerts.md).
+    stage: str = ""  # progress under a hold or a problem (creatorflow.orders.FulfillmentState)
+    attention_reason: str = ""
+    attention_since: datetime | None = None
+    cancel_reason: str = ""
 
 
 class ShopRef(Message):
@@ -248,6 +254,29 @@ class SyncCursorUpdate(Message):
     value: int
 
 
+class AlertsSweep(Message):
+    """Derive and queue every shop's alerts as of `now` (the workflow's clock, so a test can skip time)."""
+
+    now: datetime
+
+
+class AlertBatch(Message):
+    """One shop's queued alerts not yet sent on at least one of its channels."""
+
+    shop_id: str
+    alert_ids: list[str]
+
+
+class AlertBatches(Message):
+    batches: list[AlertBatch] = Field(default_factory=list)
+
+
+class AlertsSent(Message):
+    """Alerts sent now, per channel (those sent by an earlier attempt are not counted again)."""
+
+    sent: dict[str, int] = Field(default_factory=dict)
+
+
 In = TypeVar("In")
 Out = TypeVar("Out")
 
@@ -306,6 +335,12 @@ RESERVE_STOCK = ActivityDef("store.reserve_stock", StockRequest, Reservation, OR
 LOAD_SYNC_CURSOR = ActivityDef("store.load_sync_cursor", SyncCursorRef, int, ORDERS_TASK_QUEUE)
 # Where the cursor is now (never moved back).
 ADVANCE_SYNC_CURSOR = ActivityDef("store.advance_sync_cursor", SyncCursorUpdate, int, ORDERS_TASK_QUEUE)
+
+# Alerts and the daily digest (creatorflow.alerts). ALERT_CHANNEL: every failing channel refused the batch
+# or is not configured, so retrying will not help (the next sweep tries again).
+ALERT_CHANNEL = "AlertChannel"
+SWEEP_ALERTS = ActivityDef("alerts.sweep", AlertsSweep, AlertBatches, ORDERS_TASK_QUEUE)
+SEND_ALERTS = ActivityDef("alerts.send", AlertBatch, AlertsSent, ORDERS_TASK_QUEUE)
 
 # Shop credentials (where ShopWorkflow runs).
 REFRESH_TOKENS = ActivityDef("shops.refresh_tokens", ShopRef, TokenExpiries, ORDERS_TASK_QUEUE)

@@ -12,6 +12,7 @@ from activities import contracts
 from creatorflow.gateway import EventGateway, WorkflowClosedError
 from creatorflow.names import OrderMessage
 from creatorflow.orders import TikTokOrderEvent
+from creatorflow.store import Store
 from creatorflow.sync import Delivery, DeliveryReport, OrderChange
 
 # Temporal is briefly unable to answer: the whole batch is retried (every hand-over is idempotent).
@@ -29,16 +30,20 @@ TRANSIENT = frozenset(
 
 
 class EventActivities:
-    def __init__(self, gateway: EventGateway) -> None:
+    def __init__(self, gateway: EventGateway, store: Store) -> None:
         self._gateway = gateway
+        self._store = store
 
     @activity.defn(name=contracts.DELIVER_ORDER_CHANGES.name)
     async def deliver_order_changes(self, batch: contracts.OrderChangeBatch) -> DeliveryReport:
         """Every change to its order's workflow, at most `batch.window` at once.
 
+        A reconcile batch is first checked against the store's projection (the data accuracy metric).
         A retry delivers the whole batch again: orders started by the failed attempt are then running
         and are signalled (deduplicated by event id), never started twice.
         """
+        if batch.source == "reconcile":  # before the hand-over tells the orders what they missed
+            await asyncio.to_thread(self._store.check_against_tiktok, batch.shop_id, batch.changes)
         report = DeliveryReport()
         window = asyncio.Semaphore(batch.window)
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from creatorflow.alerts.models import AlertsSettings
 from creatorflow.inventory import InventoryPolicy
 from creatorflow.logs import LogFormat
 from creatorflow.orders import OrderPolicy
@@ -97,6 +98,8 @@ class Settings(BaseSettings):
     inventory: InventoryPolicy = InventoryPolicy()
     # Reconciliation interval, overlap and first-pass lookback; the backfill window.
     sync: SyncPolicy = SyncPolicy()
+    # SMTP relay, webhook signing secret, the alerts sweep (docs/alerts.md); shops choose what they get.
+    alerts: AlertsSettings = AlertsSettings()
 
     # Where `creatorflow dev` keeps its SQLite files, dev-server database and generated keys.
     data_dir: Path = Path(".creatorflow")

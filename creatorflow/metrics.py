@@ -29,8 +29,28 @@ LATE_SHIPMENT_RISKS = Counter(
 )
 
 
+@dataclass(frozen=True)
+class Gauge:
+    name: str
+    description: str
+    unit: str = ""
+
+
+# Fulfillment quality over the last day, per shop, set by each alerts sweep (creatorflow.quality).
+LATE_DISPATCH_RATE = Gauge("creatorflow_late_dispatch_rate", "Orders first scanned after their ship-by")
+VALID_TRACKING_RATE = Gauge("creatorflow_valid_tracking_rate", "Tracking numbers the carrier has scanned")
+CANCELLATION_RATE = Gauge("creatorflow_cancellation_rate", "Paid orders cancelled")
+DATA_ACCURACY_RATE = Gauge(
+    "creatorflow_data_accuracy_rate", "Order changes reconcile found that the projection already knew"
+)
+PAID_TO_LABEL_P95 = Gauge("creatorflow_paid_to_label_p95", "Paid to label bought, 95th percentile", "h")
+PAID_TO_SCAN_P95 = Gauge("creatorflow_paid_to_first_scan_p95", "Paid to first scan, 95th percentile", "h")
+
+
 class Metrics(Protocol):
     def add(self, counter: Counter, value: int = 1, **attributes: str) -> None: ...
+
+    def set(self, gauge: Gauge, value: float, **attributes: str) -> None: ...
 
 
 class NoMetrics:
@@ -39,9 +59,16 @@ class NoMetrics:
     def add(self, counter: Counter, value: int = 1, **attributes: str) -> None:
         pass
 
+    def set(self, gauge: Gauge, value: float, **attributes: str) -> None:
+        pass
+
 
 class MeterCounter(Protocol):
     def add(self, value: int, attributes: Mapping[str, str], /) -> None: ...
+
+
+class MeterGauge(Protocol):
+    def set(self, value: float, attributes: Mapping[str, str], /) -> None: ...
 
 
 class Meter(Protocol):
@@ -49,6 +76,8 @@ class Meter(Protocol):
     workflow's) is one, without this module importing Temporal."""
 
     def create_counter(self, name: str, description: str | None, unit: str | None, /) -> MeterCounter: ...
+
+    def create_gauge_float(self, name: str, description: str | None, unit: str | None, /) -> MeterGauge: ...
 
 
 class MeterMetrics:
@@ -58,6 +87,7 @@ class MeterMetrics:
     def __init__(self, meter: Meter) -> None:
         self._meter = meter
         self._counters: dict[str, MeterCounter] = {}
+        self._gauges: dict[str, MeterGauge] = {}
 
     def add(self, counter: Counter, value: int = 1, **attributes: str) -> None:
         if counter.name not in self._counters:
@@ -65,3 +95,10 @@ class MeterMetrics:
                 counter.name, counter.description, counter.unit or None
             )
         self._counters[counter.name].add(value, attributes)
+
+    def set(self, gauge: Gauge, value: float, **attributes: str) -> None:
+        if gauge.name not in self._gauges:
+            self._gauges[gauge.name] = self._meter.create_gauge_float(
+                gauge.name, gauge.description, gauge.unit or None
+            )
+        self._gauges[gauge.name].set(value, attributes)

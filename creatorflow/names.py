@@ -35,6 +35,10 @@ def backfill_workflow_id(shop_id: str, since: str, until: str, *, dry_run: bool 
     return f"backfill:{shop_id}:{since}:{until}" + (":dry-run" if dry_run else "")
 
 
+# The one alerts Schedule (every shop's alerts and digests); its runs get this id plus a timestamp.
+ALERTS_SCHEDULE_ID = "alerts"
+
+
 def reconcile_schedule_id(shop_id: str) -> str:
     """The shop's reconcile Schedule; its runs get this id plus the schedule's timestamp suffix."""
     return f"reconcile:{shop_id}"

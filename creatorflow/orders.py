@@ -95,6 +95,11 @@ def reached(stage: FulfillmentState, milestone: FulfillmentState) -> bool:
     return stage in PROGRESS and PROGRESS.index(stage) >= PROGRESS.index(milestone)
 
 
+def progress_of(recorded: str) -> FulfillmentState | None:
+    """A state as the store recorded it, or None for one this code does not know."""
+    return FulfillmentState(recorded) if recorded in FulfillmentState.__members__ else None
+
+
 def advance(current: FulfillmentState, seen: FulfillmentState) -> FulfillmentState:
     """`seen` if it lies further along the forward path than `current`, else `current`."""
     if current in PROGRESS and seen in PROGRESS and PROGRESS.index(seen) > PROGRESS.index(current):

@@ -47,12 +47,15 @@ from emulators.traffic import carriers_at_work
 from starter import runtime
 from starter.progress import changed_lines
 from workers.devserver import start_dev_server
+from workers.schedules import ensure_alerts_schedule
 
 # TikTok's one-hour remorse window, our polls and the return window, shrunk so a demo takes a minute.
 DEV_ORDERS = OrderPolicy(
     hold_poll=timedelta(seconds=10), tracking_poll=timedelta(seconds=30), return_window=timedelta(minutes=5)
 )
 DEV_TIKTOK = {"world": {"hold_window_seconds": 3}, "webhooks": {"retry_scale": 0.01}}
+# Every shop's alerts are printed to this log (warnings on stderr), configured or not, this often.
+DEV_ALERTS_EVERY = timedelta(seconds=30)
 API_PORT = 8080
 TEMPORAL_PORT = 7233
 
@@ -75,7 +78,9 @@ def dev(
     timeout: float = typer.Option(600, help="with --until: give up (exit 1) after this many seconds"),
 ) -> None:
     """Run everything locally and watch orders flow from payment to delivery."""
-    settings = get_settings().model_copy(update={"orders": DEV_ORDERS})
+    settings = get_settings()
+    alerts = settings.alerts.model_copy(update={"log_all": True, "every": DEV_ALERTS_EVERY})
+    settings = settings.model_copy(update={"orders": DEV_ORDERS, "alerts": alerts})
     _check_ports_free(settings)
     try:
         ok = asyncio.run(_dev(settings, orders, until, as_json, timeout))
@@ -120,6 +125,7 @@ async def _dev(settings: Settings, orders: int, until: Until | None, as_json: bo
             remembered = await remembered_shop(emulators.tiktok_url, sandbox / "shop.json")
             async with running_stack(emulators, env.client, api_port=API_PORT) as stack:
                 shop = remembered or await _connected_shop(stack, sandbox / "shop.json")
+                await ensure_alerts_schedule(env.client, settings.alerts.every)
                 resumed = remembered is not None
                 carriers = stack.control, stack.emulators.carrier_urls, [shop.shop_id]
                 async with carriers_at_work(*carriers, tick_seconds=1.0):

@@ -10,6 +10,7 @@ import sys
 import typer
 
 from starter import reconcile, services
+from starter.alerts import alerts_app
 from starter.backfill import backfill_app
 from starter.inventory import inventory_app
 from starter.labels import labels_app
@@ -26,6 +27,7 @@ app.add_typer(inventory_app, name="inventory")
 app.add_typer(backfill_app, name="backfill")
 app.add_typer(rules_app, name="rules")
 app.add_typer(labels_app, name="labels")
+app.add_typer(alerts_app, name="alerts", no_args_is_help=True)
 app.command()(services.worker)
 app.command()(services.api)
 app.command()(reconcile.reconcile)

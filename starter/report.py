@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import sys
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
@@ -12,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from creatorflow.config import get_settings
+from creatorflow.quality import Durations, QualityReport, Ratio, shop_quality
 from creatorflow.reports import LabelFigures, LabelGroup, ShippingReport, returns_report, shipping_report
 from starter import runtime
 from starter.backfill import parse_when
@@ -20,6 +22,7 @@ report_app = typer.Typer(help="Reports from the app database.", no_args_is_help=
 
 OnlyShop = Annotated[str | None, typer.Option("--shop", help="only this shop id")]
 AsJson = Annotated[bool, typer.Option("--json", help="print the report as JSON")]
+QUALITY_DEFAULT_PERIOD = timedelta(days=30)
 
 
 @report_app.command("returns")
@@ -151,3 +154,100 @@ def _notes(group: LabelGroup) -> list[str]:
 
 def _or_dash(value: object | None) -> str:
     return "-" if value is None else str(value)
+
+
+@report_app.command("quality")
+def quality(
+    shop: OnlyShop = None,
+    since: Annotated[
+        str | None, typer.Option(help="from this date or time (UTC), as backfill's --since; default 30 days")
+    ] = None,
+    as_json: AsJson = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="one row per shop")] = False,
+) -> None:
+    """Late dispatch, valid tracking, cancellations by cause, paid to label and to first scan (p50/p95),
+    data accuracy at reconcile; per shop (docs/alerts.md, "Quality metrics")."""
+    if as_json and as_csv:
+        raise typer.BadParameter("--json or --csv, not both")
+    until = datetime.now(UTC)
+    start = parse_when(since) if since else until - QUALITY_DEFAULT_PERIOD
+    store = runtime.store(get_settings())
+    shops = [shop] if shop else [row.shop_id for row in store.shops()]
+    reports = [shop_quality(store, shop_id, start, until) for shop_id in shops]
+    if as_json:
+        typer.echo(f"[{','.join(report.model_dump_json() for report in reports)}]")
+    elif as_csv:
+        writer = csv.DictWriter(sys.stdout, fieldnames=["shop_id", *QUALITY_COLUMNS], lineterminator="\n")
+        writer.writeheader()
+        for report in reports:
+            writer.writerow({"shop_id": report.shop_id, **_quality_cells(report)})
+    else:
+        _print_quality(reports, Console())
+
+
+QUALITY_COLUMNS = [
+    "paid",
+    "late_dispatch",
+    "valid_tracking",
+    "cancelled",
+    "paid_to_label_p50_h",
+    "paid_to_label_p95_h",
+    "paid_to_first_scan_p50_h",
+    "paid_to_first_scan_p95_h",
+    "data_accuracy",
+]
+
+
+def _quality_cells(report: QualityReport) -> dict[str, str]:
+    """Rates as fractions (a spreadsheet formats them), hours as numbers; empty where there is no base."""
+
+    def rate(value: Ratio) -> str:
+        return "" if value.rate is None else str(value.rate)
+
+    def hours(value: Durations, which: str) -> str:
+        figure = value.p50_hours if which == "p50" else value.p95_hours
+        return "" if figure is None else str(figure)
+
+    return {
+        "paid": str(report.paid),
+        "late_dispatch": rate(report.late_dispatch),
+        "valid_tracking": rate(report.valid_tracking),
+        "cancelled": rate(report.cancelled),
+        "paid_to_label_p50_h": hours(report.paid_to_label, "p50"),
+        "paid_to_label_p95_h": hours(report.paid_to_label, "p95"),
+        "paid_to_first_scan_p50_h": hours(report.paid_to_first_scan, "p50"),
+        "paid_to_first_scan_p95_h": hours(report.paid_to_first_scan, "p95"),
+        "data_accuracy": rate(report.data_accuracy),
+    }
+
+
+def _print_quality(reports: list[QualityReport], console: Console) -> None:
+    """One table per shop, a metric per row, so it reads in 80 columns."""
+    if not reports:
+        console.print("no shops")
+    for report in reports:
+        period = f"{report.since:%Y-%m-%d %H:%M} to {report.until:%Y-%m-%d %H:%M} UTC"
+        table = Table(title=f"{report.shop_id} · {period}", title_justify="left", box=box.SIMPLE_HEAD)
+        table.add_column("quality")
+        table.add_column("value", justify="right")
+        table.add_column("orders", justify="right")
+        for name, ratio, base in (
+            ("late dispatch", report.late_dispatch, "due"),
+            ("valid tracking", report.valid_tracking, "shipped"),
+            ("cancelled", report.cancelled, "paid"),
+            ("data accuracy (changes)", report.data_accuracy, "checked"),
+        ):
+            table.add_row(name, _percent(ratio), f"{ratio.count} of {ratio.of} {base}")
+        for name, durations in (
+            ("paid to label p50/p95", report.paid_to_label),
+            ("paid to first scan p50/p95", report.paid_to_first_scan),
+        ):
+            table.add_row(name, str(durations), str(durations.orders))
+        console.print(table)
+        if report.cancelled_by_cause:
+            causes = ", ".join(f"{cause} {n}" for cause, n in sorted(report.cancelled_by_cause.items()))
+            console.print(f"cancelled by cause: {causes}")
+
+
+def _percent(ratio: Ratio) -> str:
+    return "-" if ratio.rate is None else f"{ratio.rate:.1%}"

@@ -41,7 +41,7 @@ def _store() -> Store:
     return runtime.store(get_settings())
 
 
-def _checked(build: Callable[[], T]) -> T:
+def checked(build: Callable[[], T]) -> T:
     """`build()`, or exit 1 with one line per problem instead of a traceback."""
     try:
         return build()
@@ -93,7 +93,7 @@ def add_rule(
     prefer_within_percent: Decimal | None = typer.Option(None, help="…up to this much dearer than cheapest"),
 ) -> None:
     """Add a rule from flags or `--json` (fields as `rules list` shows them)."""
-    fields: dict[str, Any] = _checked(lambda: json.loads(body)) if body else {}
+    fields: dict[str, Any] = checked(lambda: json.loads(body)) if body else {}
     if not isinstance(fields, dict):
         typer.echo("invalid: --json must be one JSON object", err=True)
         raise typer.Exit(1)
@@ -119,14 +119,14 @@ def add_rule(
         "prefer_within_percent": prefer_within_percent,
     }
     fields |= {key: value for key, value in flags.items() if value not in (None, [])}
-    rule = _checked(lambda: ShippingRule.model_validate(fields))
-    _checked(lambda: _store().add_rule(shop, rule, position=at))
+    rule = checked(lambda: ShippingRule.model_validate(fields))
+    checked(lambda: _store().add_rule(shop, rule, position=at))
     typer.echo(f"added rule {rule.name!r} to shop {shop}")
 
 
 @rules_app.command("remove")
 def remove_rule(shop: str = typer.Argument(help="shop id"), name: str = typer.Argument()) -> None:
-    _checked(lambda: _store().remove_rule(shop, name))
+    checked(lambda: _store().remove_rule(shop, name))
     typer.echo(f"removed rule {name!r} from shop {shop}")
 
 
@@ -136,7 +136,7 @@ def move_rule(
     name: str = typer.Argument(),
     position: int = typer.Argument(min=0, help="0 applies first"),
 ) -> None:
-    _checked(lambda: _store().move_rule(shop, name, position))
+    checked(lambda: _store().move_rule(shop, name, position))
     typer.echo(f"moved rule {name!r} to position {position}")
 
 
@@ -163,8 +163,8 @@ def test_rules(
 ) -> None:
     """Evaluate the shop's stored rules against sample rates (a JSON file of `Rate` objects, e.g. from
     a past label's explanation) and print the decision. Nothing is quoted or bought."""
-    quoted = _checked(lambda: _RATES.validate_json(rates.read_bytes()))
-    context = _checked(
+    quoted = checked(lambda: _RATES.validate_json(rates.read_bytes()))
+    context = checked(
         lambda: RuleContext(
             weight_oz=weight_oz,
             country=country.upper(),
@@ -207,7 +207,7 @@ def add_box(
     weight_unit: WeightUnit = typer.Option(WeightUnit.OUNCE),
 ) -> None:
     """Add a box preset, or replace the one of the same name."""
-    box = _checked(
+    box = checked(
         lambda: BoxPreset(
             name=name,
             length=length,
@@ -225,7 +225,7 @@ def add_box(
 
 @boxes_app.command("remove")
 def remove_box(shop: str = typer.Argument(help="shop id"), name: str = typer.Argument()) -> None:
-    _checked(lambda: _store().remove_box(shop, name))
+    checked(lambda: _store().remove_box(shop, name))
     typer.echo(f"removed box {name!r} from shop {shop}")
 
 
@@ -241,7 +241,7 @@ def set_package(
     length_unit: LengthUnit = typer.Option(LengthUnit.INCH),
 ) -> None:
     """Set a SKU's packed size and weight; it wins over TikTok's product data."""
-    spec = _checked(
+    spec = checked(
         lambda: PackageSpec(
             weight=weight,
             weight_unit=weight_unit,
@@ -268,5 +268,5 @@ def show_packages(shop: str = typer.Argument(help="shop id")) -> None:
 @packages_app.command("remove")
 def remove_package(shop: str = typer.Argument(help="shop id"), sku: str = typer.Argument()) -> None:
     """Forget the override: the SKU goes back to TikTok's product data."""
-    _checked(lambda: _store().remove_package(shop, sku))
+    checked(lambda: _store().remove_package(shop, sku))
     typer.echo(f"package override for SKU {sku} removed from shop {shop}")

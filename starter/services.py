@@ -14,6 +14,7 @@ from creatorflow.tiktok.client import TikTokShopClient
 from starter import runtime
 from starter.serving import serving
 from workers.client import connect, sdk_runtime
+from workers.schedules import ensure_alerts_schedule
 from workers.worker import build_workers, running_workers
 
 
@@ -39,6 +40,7 @@ async def _worker() -> None:
     client = await _connect(settings)
     store = runtime.store(settings)
     tiktok = TikTokShopClient(settings.tiktok)
+    await ensure_alerts_schedule(client, settings.alerts.every)
     async with tiktok, running_workers(build_workers(client, settings, store, tiktok)):
         typer.echo(f"worker connected to {settings.temporal.address}; Ctrl-C stops it")
         await asyncio.Event().wait()

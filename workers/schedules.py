@@ -1,4 +1,5 @@
-"""Each connected shop's reconcile Schedule: create or update it, pause or delete it, run a pass now.
+"""Each connected shop's reconcile Schedule: create or update it, pause or delete it, run a pass now;
+and the one alerts Schedule.
 
 One Schedule per shop (id `reconcile:{shop_id}`), every `SyncPolicy.reconcile_every`, overlap SKIP: a pass
 still running when the next is due makes that one be skipped, never doubled.
@@ -29,8 +30,9 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from creatorflow.names import ORDERS_TASK_QUEUE, reconcile_schedule_id
+from creatorflow.names import ALERTS_SCHEDULE_ID, ORDERS_TASK_QUEUE, reconcile_schedule_id
 from creatorflow.sync import ReconcileInput, SyncPolicy, SyncProgress
+from workflows.alerts import AlertsWorkflow
 from workflows.reconcile import ReconcileWorkflow
 
 
@@ -58,6 +60,27 @@ async def ensure_reconcile_schedule(
         return await client.create_schedule(reconcile_schedule_id(shop_id), schedule)
     except ScheduleAlreadyRunningError:
         handle = client.get_schedule_handle(reconcile_schedule_id(shop_id))
+        await handle.update(lambda _: ScheduleUpdate(schedule=schedule))
+        return handle
+
+
+async def ensure_alerts_schedule(client: Client, every: timedelta) -> ScheduleHandle:
+    """The one alerts Schedule (every shop's alerts and digests), every `every`, overlap SKIP."""
+    schedule = Schedule(
+        action=ScheduleActionStartWorkflow(
+            AlertsWorkflow.run,
+            id=ALERTS_SCHEDULE_ID,
+            task_queue=ORDERS_TASK_QUEUE,
+            static_summary="alerts and daily digests of every shop",
+        ),
+        spec=ScheduleSpec(intervals=[ScheduleIntervalSpec(every=every)]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+        state=ScheduleState(note=f"derive and send alerts every {every}"),
+    )
+    try:
+        return await client.create_schedule(ALERTS_SCHEDULE_ID, schedule)
+    except ScheduleAlreadyRunningError:
+        handle = client.get_schedule_handle(ALERTS_SCHEDULE_ID)
         await handle.update(lambda _: ScheduleUpdate(schedule=schedule))
         return handle
 

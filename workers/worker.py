@@ -12,6 +12,7 @@ from typing import Any
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.alerts import AlertActivities
 from activities.events import EventActivities
 from activities.shipping import ShippingActivities
 from activities.shops import ShopActivities
@@ -25,13 +26,21 @@ from creatorflow.store import Store
 from creatorflow.tiktok.client import TikTokShopClient
 from workers.gateway import TemporalGateway
 from workers.schedules import pause_reconcile_schedule
+from workflows.alerts import AlertsWorkflow
 from workflows.backfill import BackfillWorkflow
 from workflows.catalog import CatalogWorkflow
 from workflows.order import OrderWorkflow
 from workflows.reconcile import ReconcileWorkflow
 from workflows.shop import ShopWorkflow
 
-WORKFLOWS = [OrderWorkflow, ShopWorkflow, CatalogWorkflow, BackfillWorkflow, ReconcileWorkflow]
+WORKFLOWS = [
+    OrderWorkflow,
+    ShopWorkflow,
+    CatalogWorkflow,
+    BackfillWorkflow,
+    ReconcileWorkflow,
+    AlertsWorkflow,
+]
 # Activity slots per worker and queue.
 MAX_CONCURRENT_ACTIVITIES = 200
 
@@ -70,7 +79,8 @@ def activities_by_queue(
         settings.tiktok,
         pause_polling=lambda shop_id, reason: pause_reconcile_schedule(client, shop_id, reason),
     )
-    events = EventActivities(TemporalGateway.from_settings(client, settings))
+    events = EventActivities(TemporalGateway.from_settings(client, settings), store)
+    alerts = AlertActivities(store, settings.alerts, settings.temporal.namespace, settings.inventory)
     return {
         ORDERS_TASK_QUEUE: [
             shipping.choose_rate,
@@ -88,6 +98,8 @@ def activities_by_queue(
             store_activities.load_sync_cursor,
             store_activities.advance_sync_cursor,
             events.deliver_order_changes,
+            alerts.sweep,
+            alerts.send,
         ],
         TIKTOK_TASK_QUEUE: [
             tiktok_activities.fetch_order,

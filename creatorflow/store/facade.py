@@ -1,12 +1,14 @@
 """`Store`: every read and write of the app database behind one object, built from one repository per
 aggregate so each concern reads on its own (`shops`, `inbox`, `orders`, `stock`,
-`cursors`, the seller's shipping `rules`, the shops' `warehouses`, and the label `documents` we keep)."""
+`cursors`, the seller's shipping `rules`, the shops' `warehouses`, the label `documents` we keep, and
+`alerts`)."""
 
 from __future__ import annotations
 
 from sqlalchemy.engine import Engine
 
 from creatorflow.crypto import Keyring
+from creatorflow.store.alerts import AlertRepository
 from creatorflow.store.cursors import CursorRepository
 from creatorflow.store.documents import DocumentRepository
 from creatorflow.store.inbox import InboxRepository
@@ -26,6 +28,7 @@ class Store(
     RulesRepository,
     WarehouseRepository,
     DocumentRepository,
+    AlertRepository,
 ):
     """What callers construct, once per process; the keyring decrypts shop tokens."""
 

@@ -3,34 +3,90 @@ reports)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from creatorflow.orders import FulfillmentState, progress_of, reached
 from creatorflow.store.repository import Repository
-from creatorflow.store.tables import LabelRow, LabelStatus, OrderRecord, ReturnRecord, utcnow
+from creatorflow.store.tables import (
+    LabelRow,
+    LabelStatus,
+    OrderRecord,
+    ReconcileCheckRow,
+    ReturnRecord,
+    utcnow,
+)
+from creatorflow.sync import OrderChange
+
+# The projection's milestone columns, and the stage that reaches each.
+MILESTONES = {
+    "paid_at": FulfillmentState.ON_HOLD,
+    "labelled_at": FulfillmentState.LABEL_PURCHASED,
+    "shipped_at": FulfillmentState.SHIPPED,
+    "first_scan_at": FulfillmentState.IN_TRANSIT,
+    "delivered_at": FulfillmentState.DELIVERED,
+}
 
 
 class OrderRepository(Repository):
     # --- orders and labels ---------------------------------------------------------------------
 
     def upsert_order(self, record: OrderRecord) -> None:
-        """Keep the projection of an order; an older TikTok update never overwrites a newer one."""
+        """Keep the projection of an order; an older TikTok update never overwrites a newer one. The
+        first time the order is seen at or past a milestone, the milestone's time is stamped (once, so a
+        retried write changes nothing)."""
         with Session(self.engine) as session:
             current = session.get(OrderRecord, (record.shop_id, record.order_id))
             if current is None:
-                session.add(record)
+                current = record
             else:
                 if record.tiktok_update_time < current.tiktok_update_time:
                     record.tiktok_status = current.tiktok_status
                     record.tiktok_update_time = current.tiktok_update_time
-                for name, value in record.model_dump(exclude={"shop_id", "order_id"}).items():
+                for name, value in record.model_dump(exclude={"shop_id", "order_id", *MILESTONES}).items():
                     setattr(current, name, value)
                 current.updated_at = utcnow()
-                session.add(current)
+            _stamp_milestones(current, utcnow())
+            session.add(current)
             session.commit()
+
+    def check_against_tiktok(self, shop_id: str, changes: Sequence[OrderChange]) -> int:
+        """Record, per order status change a reconcile pass found, whether the projection already knew
+        it (TikTok's status, or a newer update); how many it did not. A change checked before keeps its
+        first answer: by then the pass itself has told the order."""
+        missed = 0
+        with Session(self.engine) as session:
+            for change in changes:
+                key = (shop_id, change.order_id, change.update_time)
+                if change.kind != "status" or session.get(ReconcileCheckRow, key) is not None:
+                    continue
+                known = session.get(OrderRecord, (shop_id, change.order_id))
+                matched = known is not None and (
+                    known.tiktok_update_time > change.update_time
+                    or known.tiktok_status == change.tiktok_status
+                )
+                missed += not matched
+                session.add(
+                    ReconcileCheckRow(
+                        shop_id=shop_id,
+                        order_id=change.order_id,
+                        update_time=change.update_time,
+                        matched=matched,
+                    )
+                )
+            session.commit()
+        return missed
+
+    def reconcile_checks(self, shop_id: str | None, since: datetime) -> list[ReconcileCheckRow]:
+        with Session(self.engine) as session:
+            query = select(ReconcileCheckRow).where(col(ReconcileCheckRow.checked_at) >= since)
+            if shop_id is not None:
+                query = query.where(ReconcileCheckRow.shop_id == shop_id)
+            return list(session.exec(query))
 
     def order(self, shop_id: str, order_id: str) -> OrderRecord | None:
         with Session(self.engine) as session:
@@ -124,3 +180,12 @@ class OrderRepository(Repository):
             if shop_id is not None:
                 query = query.where(ReturnRecord.shop_id == shop_id)
             return list(session.exec(query))
+
+
+def _stamp_milestones(record: OrderRecord, now: datetime) -> None:
+    stage = progress_of(record.stage or record.state)  # older workflows send no stage
+    for column, milestone in MILESTONES.items():
+        if stage is not None and reached(stage, milestone) and getattr(record, column) is None:
+            setattr(record, column, now)
+    if record.state == FulfillmentState.CANCELLED and record.cancelled_at is None:
+        record.cancelled_at = now

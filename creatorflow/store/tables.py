@@ -102,6 +102,31 @@ class OrderRecord(SQLModel, table=True):
     tracking_number: str = ""
     ship_by: datetime | None = when(nullable=True, default=None)
     updated_at: datetime = when(default_factory=utcnow)
+    # Added after release, so nullable (create_schema): what alerts and the quality metrics read.
+    stage: str | None = None  # progress under a hold or a problem
+    attention_reason: str | None = None
+    attention_since: datetime | None = when(nullable=True, default=None)
+    cancel_reason: str | None = None
+    # When the projection first saw the order reach each milestone (the store stamps them, once).
+    paid_at: datetime | None = when(nullable=True, default=None)
+    labelled_at: datetime | None = when(nullable=True, default=None)
+    shipped_at: datetime | None = when(nullable=True, default=None)
+    first_scan_at: datetime | None = when(nullable=True, default=None)
+    delivered_at: datetime | None = when(nullable=True, default=None)
+    cancelled_at: datetime | None = when(nullable=True, default=None)
+
+
+class ReconcileCheckRow(SQLModel, table=True):
+    """An order change a reconcile pass found on TikTok, and whether our projection already knew it
+    (`matched`): the quality metrics' data accuracy. Keyed by the change, so a pass re-run is one check."""
+
+    __tablename__ = "reconcile_check"
+
+    shop_id: str = Field(primary_key=True)
+    order_id: str = Field(primary_key=True)
+    update_time: int = Field(primary_key=True)
+    matched: bool
+    checked_at: datetime = when(default_factory=utcnow)
 
 
 class LabelStatus(StrEnum):
@@ -367,3 +392,36 @@ class TikTokQuoteRow(SQLModel, table=True):
     order_id: str = Field(primary_key=True)
     rates: str = Field(sa_type=Text, description="JSON list of creatorflow.domain.Rate")
     quoted_at: datetime = when(default_factory=utcnow)
+
+
+# Alerts (creatorflow.alerts): the seller's settings, the outbox keyed by alert id, and what was sent where.
+
+
+class AlertSettingsRow(SQLModel, table=True):
+    __tablename__ = "alert_settings"
+
+    shop_id: str = Field(primary_key=True)
+    body: str = Field(sa_type=Text, description="creatorflow.alerts.models.AlertSettings JSON")
+    updated_at: datetime = when(default_factory=utcnow)
+
+
+class AlertRow(SQLModel, table=True):
+    """One alert, written once under its id (derived from its cause, so the same cause is one alert)."""
+
+    __tablename__ = "alert"
+
+    alert_id: str = Field(primary_key=True)
+    shop_id: str = Field(index=True)
+    kind: str
+    body: str = Field(sa_type=Text, description="creatorflow.alerts.models.Alert JSON")
+    created_at: datetime = when(default_factory=utcnow)
+
+
+class AlertDeliveryRow(SQLModel, table=True):
+    """An alert sent on one channel: the send activity skips what is here."""
+
+    __tablename__ = "alert_delivery"
+
+    alert_id: str = Field(primary_key=True)
+    channel: str = Field(primary_key=True)
+    sent_at: datetime = when(default_factory=utcnow)

@@ -103,6 +103,16 @@ async def test_fifty_paid_orders_each_get_one_label_are_shipped_on_tiktok_and_de
     async with carrier_traffic(stack, shop.shop_id):
         await eventually(lambda: projections(stack, shop.shop_id), all_in("DELIVERED", 50), timeout=90)
     assert sum((await labels_sold(stack)).values()) == 50
+    # Each milestone the quality metrics read was stamped once, in the order the order lived them.
+    for record in await projections(stack, shop.shop_id):
+        milestones = [
+            record.paid_at,
+            record.labelled_at,
+            record.shipped_at,
+            record.first_scan_at,
+            record.delivered_at,
+        ]
+        assert None not in milestones and milestones == sorted(milestones), record
 
 
 async def test_operators_see_a_shipped_orders_real_values_as_search_attributes_and_no_personal_data(

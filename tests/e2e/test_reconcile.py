@@ -12,6 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from creatorflow.names import order_workflow_id, reconcile_schedule_id
 from creatorflow.orders import RETURN_STATES
+from creatorflow.store.tables import utcnow
 from creatorflow.sync import RECONCILE_CURSOR, SyncPolicy
 from devstack.polling import eventually
 from devstack.stack import SandboxShop, Stack, connect_sandbox_shop
@@ -45,6 +46,9 @@ async def test_with_every_webhook_dropped_reconcile_ships_all_orders(stack: Stac
     # Paid minutes ago: TikTok's hold (a second in this sandbox) may have ended before the pass read them.
     assert sum(first.by_status.values()) == 100
     assert set(first.by_status) <= {"ON_HOLD", "AWAITING_SHIPMENT"}
+    # The projection knew none of them before the pass: each is a miss of the data accuracy metric.
+    checks = stack.store.reconcile_checks(shop.shop_id, utcnow() - timedelta(hours=1))
+    assert order_ids <= {check.order_id for check in checks if not check.matched}
 
     await eventually(lambda: projections(stack, shop.shop_id), all_in("SHIPPED", 100), timeout=120)
     assert not [row for row in stack.store.webhooks() if row.source == "tiktok"]  # none ever arrived

@@ -63,6 +63,14 @@ async def test_undeliverable_address_waits_for_an_operator_then_ships(
     assert sum((await labels_sold(stack)).values()) == 0
     description = await handle.describe()
     assert "AddressInvalid" in str(description.typed_search_attributes)
+    # The projection alerts read: the reason and since when, as the workflow has them.
+    since = parked.attention.since
+
+    async def projected() -> tuple[str | None, object]:
+        record = stack.store.order(shop.shop_id, order["id"])
+        return (record.attention_reason, record.attention_since) if record else (None, None)
+
+    await eventually(projected, lambda seen: seen == ("AddressInvalid", since))
 
     corrected = Address(
         name="Ada Buyer",

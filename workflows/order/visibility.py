@@ -128,6 +128,10 @@ class OrderVisibility(OrderBase):
                 carrier=s.carrier,
                 tracking_number=s.tracking_number,
                 ship_by=order.ship_by if order else None,
+                stage=s.stage.value,
+                attention_reason=s.attention.reason if s.attention else "",
+                attention_since=s.attention.since if s.attention else None,
+                cancel_reason=s.cancel_reason or "",
             ),
             summary="record state",
         )

@@ -17,6 +17,9 @@ from creatorflow.store.db import create_schema
 
 def test_every_table_keeps_its_name() -> None:
     assert sorted(SQLModel.metadata.tables) == [
+        "alert",
+        "alert_delivery",
+        "alert_settings",
         "box_preset",
         "catalogsku",
         "delivery_option",
@@ -25,6 +28,7 @@ def test_every_table_keeps_its_name() -> None:
         "oauthstate",
         "orderrecord",
         "product_package",
+        "reconcile_check",
         "returnrecord",
         "shipping_rule",
         "shipping_settings",
