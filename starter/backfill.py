@@ -191,7 +191,9 @@ def status(backfill_id: str = typer.Argument(..., help="the id `creatorflow back
 
 async def _status(settings: Settings, workflow_id: str) -> None:
     client = await connect(settings.temporal, runtime.keyring(settings))
-    handle = client.get_workflow_handle_for(BackfillWorkflow.run, workflow_id)
+    handle: WorkflowHandle[BackfillWorkflow, SyncProgress] = client.get_workflow_handle_for(
+        BackfillWorkflow.run, workflow_id
+    )
     try:
         description = await handle.describe()
     except RPCError as exc:
