@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from creatorflow.finance import FinancePolicy
 from creatorflow.inventory import InventoryPolicy
 from creatorflow.logs import LogFormat
 from creatorflow.orders import OrderPolicy
@@ -97,6 +98,8 @@ class Settings(BaseSettings):
     inventory: InventoryPolicy = InventoryPolicy()
     # Reconciliation interval, overlap and first-pass lookback; the backfill window.
     sync: SyncPolicy = SyncPolicy()
+    # The daily finance sync, and when an order's settlement is flagged (unsettled, differing).
+    finance: FinancePolicy = FinancePolicy()
 
     # Where `creatorflow dev` keeps its SQLite files, dev-server database and generated keys.
     data_dir: Path = Path(".creatorflow")

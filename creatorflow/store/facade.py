@@ -1,6 +1,7 @@
 """`Store`: every read and write of the app database behind one object, built from one repository per
 aggregate so each concern reads on its own (`shops`, `inbox`, `orders`, `stock`,
-`cursors`, the seller's shipping `rules`, the shops' `warehouses`, and the label `documents` we keep)."""
+`cursors`, the seller's shipping `rules`, the shops' `warehouses`, the label `documents` we keep, and
+TikTok's `finance` statements)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from sqlalchemy.engine import Engine
 from creatorflow.crypto import Keyring
 from creatorflow.store.cursors import CursorRepository
 from creatorflow.store.documents import DocumentRepository
+from creatorflow.store.finance import FinanceRepository
 from creatorflow.store.inbox import InboxRepository
 from creatorflow.store.orders import OrderRepository
 from creatorflow.store.rules import RulesRepository
@@ -26,6 +28,7 @@ class Store(
     RulesRepository,
     WarehouseRepository,
     DocumentRepository,
+    FinanceRepository,
 ):
     """What callers construct, once per process; the keyring decrypts shop tokens."""
 
