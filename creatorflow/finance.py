@@ -5,12 +5,14 @@ transactions and each settled order's figures into the store (`creatorflow.store
 is the arithmetic over them, as plain data:
 
 - revenue: the order's `total_amount` (TikTok's order detail), what the order implies;
-- TikTok fees: the order's `fee_and_tax_amount`; shipping: our labels' cost (Shippo, EasyPost) plus what
-  TikTok charged for its own label (`shipping_cost_amount`);
+- TikTok fees: the order's `fee_and_tax_amount`; shipping: our labels' cost (Shippo, EasyPost, and
+  TikTok's label at the price we bought it for), or, for an order shipped on a TikTok label we did not buy,
+  what TikTok charged (`shipping_cost_amount`);
 - refunds: the refunds our returns table recorded as done; return labels: their cost, as recorded there;
 - adjustments: the order's transactions that are neither ORDER nor RESERVE (reimbursements, deductions);
-- difference: TikTok's settlement minus what the order and labels imply (revenue - refunds - fees - the
-  price we recorded for TikTok's label): non-zero when TikTok paid other than expected;
+- difference: TikTok's settlement minus what the order and labels imply (revenue - refunds - fees - TikTok's
+  label as above): non-zero when TikTok paid other than expected (short revenue, a dearer label, a refund
+  we do not know of or TikTok did not settle yet);
 - margin = revenue - fees - shipping - refunds - return labels + adjustments + difference, which is the
   money TikTok paid for the order less what we paid to ship it and take it back.
 
@@ -196,7 +198,11 @@ def order_finance(
             flags=flags,
         )
     fees = -(settled.fee_and_tax_amount or ZERO)
-    tiktok_shipping = -(settled.shipping_cost_amount or ZERO)
+    # TikTok's label at the price we recorded when we bought it (a dearer charge shows as a difference);
+    # with no TikTok label of ours, what TikTok charged for shipping.
+    tiktok_labels = [label for label in outbound if label.provider == Provider.TIKTOK]
+    if not tiktok_labels:
+        tiktok_label = -(settled.shipping_cost_amount or ZERO)
     settlement = settled.settlement_amount or ZERO
     # Without the order's total, TikTok's revenue (net of the refunds it took back) stands for it.
     revenue = (
@@ -207,7 +213,7 @@ def order_finance(
     difference = settlement - (revenue - refunded - fees - tiktok_label)
     if abs(difference) > policy.tolerance:
         flags.append("settlement_differs")
-    shipping = ours + tiktok_shipping
+    shipping = ours + tiktok_label
     margin = revenue - fees - shipping - refunded - return_labels + adjusted + difference
     return OrderFinance(
         shop_id=shop_id,
