@@ -6,6 +6,7 @@ import csv
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -225,8 +226,8 @@ def _print_finance(report: FinanceReport, orders: bool, console: Console) -> Non
             f"{line.shop_id} {line.currency}",
             f"{line.settled} (+{line.unsettled} unsettled)",
             str(line.flagged),
-            *(str(getattr(line, name)) for name in FINANCE_COLUMNS),
-            *([] if orders else [str(line.payouts)]),
+            *(_money(getattr(line, name)) for name in FINANCE_COLUMNS),
+            *([] if orders else [_money(line.payouts)]),
             style="bold" if orders else None,
         )
     console.print(table)
@@ -237,19 +238,16 @@ def _print_finance(report: FinanceReport, orders: bool, console: Console) -> Non
 
 
 def _order_cells(order: OrderFinance) -> list[str]:
-    settled = (
-        "-"
-        if order.statement_time is None
-        else f"{datetime.fromtimestamp(order.statement_time, UTC):%Y-%m-%d}"
-    )
+    """An unsettled order's TikTok figures are not known yet: a dash, not a zero."""
+    settled = order.statement_time is not None
+    known = ("shipping", "refunds", "return_labels")
     return [
         order.order_id,
-        settled,
+        f"{datetime.fromtimestamp(order.statement_time, UTC):%Y-%m-%d}" if order.statement_time else "-",
         ", ".join(order.flags),
-        *(
-            _or_dash(getattr(order, name))
-            if order.margin is not None or name in ("shipping", "refunds", "return_labels")
-            else "-"
-            for name in FINANCE_COLUMNS
-        ),
+        *(_money(getattr(order, name)) if settled or name in known else "-" for name in FINANCE_COLUMNS),
     ]
+
+
+def _money(amount: Decimal | None) -> str:
+    return "-" if amount is None else f"{amount:.2f}"
