@@ -52,7 +52,8 @@ from emulators.tiktok.wire_pagination import Paginator
 from emulators.tiktok.world import World, seed_demo
 
 ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
-CURRENT_VERSION = "202309"
+# The versions routes are served at: a path at another version of a served route is an invalid version.
+SERVED_VERSIONS = ("202309", "202501", "202502", "202507")
 
 
 class TikTokEmulatorConfig(PartnerApp):
@@ -142,7 +143,10 @@ def create_app(config: TikTokEmulatorConfig, state_file: Path | None = None) -> 
                 Code.INVALID_METHOD,
                 f"Invalid HTTP method {request.method} for {request.url.path}.",
             )
-        elif _served(app, {**request.scope, "path": _with_current_version(request.url.path)}) != Match.NONE:
+        elif any(
+            _served(app, {**request.scope, "path": _at_version(request.url.path, version)}) != Match.NONE
+            for version in SERVED_VERSIONS
+        ):
             code, message = Code.INVALID_VERSION, "The version name is invalid, please check and retry."
         else:
             code, message = Code.INVALID_PATH, f"Invalid path: {request.url.path} is not an API."
@@ -201,8 +205,8 @@ def _served(app: FastAPI, scope: Scope) -> Match:
     return best
 
 
-def _with_current_version(path: str) -> str:
+def _at_version(path: str, version: str) -> str:
     parts = path.split("/")
     if len(parts) > 2 and len(parts[2]) == 6 and parts[2].isdigit():
-        parts[2] = CURRENT_VERSION
+        parts[2] = version
     return "/".join(parts)

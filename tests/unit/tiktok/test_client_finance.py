@@ -1,6 +1,6 @@
 """Finance (reference §5.7) over real HTTP against the emulator: statements, a statement's transactions page
-by page, an order's settlement, refunds before and after it settles, TikTok Shipping's label in it, and the
-required `sort_field` refused when missing."""
+by page, an order's settlement, refunds before and after it settles, TikTok Shipping's label in it, the
+required `sort_field` refused when missing, and the retired 202309 transactions refused as TikTok does."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from test_client_tiktok_shipping import ONE_POUND
 
 from creatorflow.shipping.tiktok_shipping import TikTokShipping
 from creatorflow.tiktok import models as m
-from creatorflow.tiktok.client import STATEMENT_TRANSACTIONS, TikTokShopClient
+from creatorflow.tiktok.client import STATEMENT_TRANSACTIONS, Api, TikTokShopClient
 from creatorflow.tiktok.errors import TikTokError
 from emulators.tiktok.admin_client import TikTokSandboxControl
 
@@ -127,3 +127,18 @@ async def test_statement_transactions_need_their_sort_field_and_a_statement_of_t
     with pytest.raises(TikTokError) as unknown:
         await tiktok.get_statement_transactions(seller.shop, "1764547200000000001")
     assert unknown.value.code == 21001001
+
+
+async def test_the_retired_202309_transactions_are_an_invalid_version(
+    seller: Seller, tiktok: TikTokShopClient
+) -> None:
+    retired = Api("GET", "/finance/202309/orders/{order_id}/statement_transactions")
+    with pytest.raises(TikTokError) as refused:
+        await tiktok.call(
+            retired,
+            m.OrderTransactions,
+            access_token=seller.shop.access_token,
+            shop=seller.shop,
+            path_params={"order_id": "576000000000000001"},
+        )
+    assert refused.value.code == 36009014
