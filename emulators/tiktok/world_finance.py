@@ -10,6 +10,8 @@ fields, not TikTok's accounting, so every rule below is the emulator's):
   revenue = minus the refund, the commission on it given back.
 - One order in `ADJUSTMENT_EVERY` (by id) also gets a LOGISTICS_REIMBURSEMENT transaction of
   `ADJUSTMENT` in its settlement statement (an adjustment type of the emulator's naming).
+- A statement's `revenue_amount` sums its ORDER transactions' revenue, `fee_amount` their commission and
+  shipping, `adjustment_amount` the rest; `settlement_amount` is all of them.
 - A statement is PROCESSING for a day after its time, then PAID; its payment id names that payout.
 - `shortfalls` (admin) pays an order's revenue short by an amount: a settlement that differs from what the
   order implies, for tests of mismatch flags.
