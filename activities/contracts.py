@@ -15,6 +15,7 @@ from pydantic import Field
 from creatorflow import shops
 from creatorflow.aftersales import AfterSaleRequest
 from creatorflow.domain import Address, Label, LabelRefund, Message, Provider, Tracking
+from creatorflow.finance import FinancePageRequest, FinancePageResult
 from creatorflow.inventory import CatalogSummary, InventoryPolicy, Reservation
 from creatorflow.names import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
 from creatorflow.orders import OrderItem, OrderSnapshot, RateChoice
@@ -311,6 +312,10 @@ READ_SHIPMENT_FACTS = ActivityDef(
     "tiktok.read_shipment_facts", ShipmentFactsRequest, type(None), TIKTOK_TASK_QUEUE
 )
 BUY_TIKTOK_LABEL = ActivityDef("tiktok.buy_tiktok_label", BuyTikTokLabelRequest, Label, TIKTOK_TASK_QUEUE)
+# One page of statements, their transactions and orders, read into the store.
+SYNC_FINANCE_PAGE = ActivityDef(
+    "tiktok.sync_finance_page", FinancePageRequest, FinancePageResult, TIKTOK_TASK_QUEUE
+)
 
 # Order workflows, reached through the event gateway.
 DELIVER_ORDER_CHANGES = ActivityDef(

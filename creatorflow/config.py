@@ -15,6 +15,7 @@ from pydantic import BaseModel, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from creatorflow.alerts.models import AlertsSettings
+from creatorflow.finance import FinancePolicy
 from creatorflow.inventory import InventoryPolicy
 from creatorflow.logs import LogFormat
 from creatorflow.orders import OrderPolicy
@@ -100,6 +101,8 @@ class Settings(BaseSettings):
     sync: SyncPolicy = SyncPolicy()
     # SMTP relay, webhook signing secret, the alerts sweep (docs/alerts.md); shops choose what they get.
     alerts: AlertsSettings = AlertsSettings()
+    # The daily finance sync, and when an order's settlement is flagged (unsettled, differing).
+    finance: FinancePolicy = FinancePolicy()
 
     # Where `creatorflow dev` keeps its SQLite files, dev-server database and generated keys.
     data_dir: Path = Path(".creatorflow")

@@ -44,6 +44,16 @@ def reconcile_schedule_id(shop_id: str) -> str:
     return f"reconcile:{shop_id}"
 
 
+def finance_schedule_id(shop_id: str) -> str:
+    """The shop's daily finance sync Schedule; its runs get the schedule's timestamp suffix."""
+    return f"finance:{shop_id}"
+
+
+def finance_sync_workflow_id(shop_id: str) -> str:
+    """A finance sync started from the CLI (one at a time per shop)."""
+    return f"finance:{shop_id}:now"
+
+
 # An order's return label is bought under `{order workflow id}:return-label:{request id}`
 # (workflows/order/aftersales.py), its outbound labels under `{order workflow id}:label:{generation}`.
 RETURN_LABEL_KEY_PART = ":return-label:"
@@ -51,7 +61,7 @@ RETURN_LABEL_KEY_PART = ":return-label:"
 
 # A Schedule names each run it starts by its ID plus "-" and the scheduled time (RFC 3339, in UTC).
 _SCHEDULED_RUN = re.compile(r"-\d{4}-\d{2}-\d{2}T[\d:.]+Z$")
-_SHOP_SCOPED = ("shop", "catalog", "backfill", "reconcile")
+_SHOP_SCOPED = ("shop", "catalog", "backfill", "reconcile", "finance")
 
 
 def ids_of_workflow(workflow_id: str) -> dict[str, str]:
@@ -61,7 +71,7 @@ def ids_of_workflow(workflow_id: str) -> dict[str, str]:
     if kind == "order":
         shop_id, _, order_id = rest.partition(":")
         return {"shop_id": shop_id, "order_id": order_id} if shop_id and order_id else {}
-    if kind == "reconcile":
+    if kind in ("reconcile", "finance"):
         rest = _SCHEDULED_RUN.sub("", rest)
     shop_id = rest.partition(":")[0]
     return {"shop_id": shop_id} if kind in _SHOP_SCOPED and shop_id else {}
@@ -98,5 +108,6 @@ class CatalogMessage:
     STATE = "state"
 
 
-# Query of BackfillWorkflow and ReconcileWorkflow: their `creatorflow.sync.SyncProgress`.
+# Query of BackfillWorkflow and ReconcileWorkflow (their `creatorflow.sync.SyncProgress`) and of
+# FinanceSyncWorkflow (its `creatorflow.finance.FinanceSyncProgress`).
 PROGRESS_QUERY = "progress"

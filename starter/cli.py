@@ -12,6 +12,7 @@ import typer
 from starter import reconcile, services
 from starter.alerts import alerts_app
 from starter.backfill import backfill_app
+from starter.finance import finance_app
 from starter.inventory import inventory_app
 from starter.labels import labels_app
 from starter.report import report_app
@@ -28,6 +29,7 @@ app.add_typer(backfill_app, name="backfill")
 app.add_typer(rules_app, name="rules")
 app.add_typer(labels_app, name="labels")
 app.add_typer(alerts_app, name="alerts", no_args_is_help=True)
+app.add_typer(finance_app, name="finance")
 app.command()(services.worker)
 app.command()(services.api)
 app.command()(reconcile.reconcile)

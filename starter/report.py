@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import csv
 import sys
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -13,6 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from creatorflow.config import get_settings
+from creatorflow.finance import OrderFinance
+from creatorflow.finance_report import FinanceReport, ShopFinance, finance_report
 from creatorflow.quality import Durations, QualityReport, Ratio, shop_quality
 from creatorflow.reports import LabelFigures, LabelGroup, ShippingReport, returns_report, shipping_report
 from starter import runtime
@@ -23,6 +27,7 @@ report_app = typer.Typer(help="Reports from the app database.", no_args_is_help=
 OnlyShop = Annotated[str | None, typer.Option("--shop", help="only this shop id")]
 AsJson = Annotated[bool, typer.Option("--json", help="print the report as JSON")]
 QUALITY_DEFAULT_PERIOD = timedelta(days=30)
+Since = Annotated[str | None, typer.Option(help="from this date or time (UTC), as backfill's --since")]
 
 
 @report_app.command("returns")
@@ -50,17 +55,14 @@ def returns(shop: OnlyShop = None, as_json: AsJson = False) -> None:
 @report_app.command("shipping")
 def shipping(
     shop: OnlyShop = None,
-    since: Annotated[
-        str | None, typer.Option(help="labels bought from this date or time (UTC), as backfill's --since")
-    ] = None,
+    since: Since = None,
     as_json: AsJson = False,
     as_csv: Annotated[
         bool, typer.Option("--csv", help="one row per shop, currency, kind of label and service")
     ] = False,
 ) -> None:
     """Labels bought and refunded, net spend, savings against the seller's default service, by service."""
-    if as_json and as_csv:
-        raise typer.BadParameter("--json or --csv, not both")
+    _check_format(as_json, as_csv)
     report = shipping_report(runtime.store(get_settings()), shop, parse_when(since) if since else None)
     if as_json:
         typer.echo(report.model_dump_json(indent=2))
@@ -70,25 +72,31 @@ def shipping(
         _print_tables(report, Console())
 
 
+def _check_format(as_json: bool, as_csv: bool) -> None:
+    if as_json and as_csv:
+        raise typer.BadParameter("--json or --csv, not both")
+
+
+def _csv(fieldnames: Iterable[str], rows: Iterable[dict[str, object]]) -> None:
+    """Rows to stdout as CSV, a header first: what every report's `--csv` writes."""
+    writer = csv.DictWriter(sys.stdout, fieldnames=list(fieldnames), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+
+
 CSV_KEYS = ["shop_id", "currency", "kind", "provider", "carrier", "service"]
 
 
 def _write_csv(report: ShippingReport) -> None:
     """One row per service a shop bought labels with, per currency and kind; a spreadsheet sums them."""
-    writer = csv.DictWriter(
-        sys.stdout, fieldnames=[*CSV_KEYS, *LabelFigures.model_fields], lineterminator="\n"
+    _csv(
+        [*CSV_KEYS, *LabelFigures.model_fields],
+        (
+            {"shop_id": group.shop_id, "currency": group.currency, "kind": group.kind, **line.model_dump()}
+            for group in report.groups
+            for line in group.by_service
+        ),
     )
-    writer.writeheader()
-    for group in report.groups:
-        for line in group.by_service:
-            writer.writerow(
-                {
-                    "shop_id": group.shop_id,
-                    "currency": group.currency,
-                    "kind": group.kind,
-                    **line.model_dump(),
-                }
-            )
 
 
 def _print_tables(report: ShippingReport, console: Console) -> None:
@@ -251,3 +259,94 @@ def _print_quality(reports: list[QualityReport], console: Console) -> None:
 
 def _percent(ratio: Ratio) -> str:
     return "-" if ratio.rate is None else f"{ratio.rate:.1%}"
+
+
+# --- finance ---------------------------------------------------------------------------------------
+
+FINANCE_COLUMNS = {
+    "revenue": "revenue",
+    "tiktok_fees": "TikTok fees",
+    "shipping": "shipping",
+    "refunds": "refunds",
+    "return_labels": "return labels",
+    "adjustments": "adjustments",
+    "difference": "difference",
+    "margin": "margin",
+}
+
+
+@report_app.command("finance")
+def finance(
+    shop: OnlyShop = None,
+    since: Since = None,
+    orders: Annotated[bool, typer.Option("--orders", help="one line per order instead of per shop")] = False,
+    as_json: AsJson = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="one row per shop and currency (or order)")] = False,
+) -> None:
+    """Revenue, TikTok fees, shipping, refunds and margin from the synced statements
+    (`creatorflow finance sync`), and the orders whose settlement is missing or differs."""
+    _check_format(as_json, as_csv)
+    settings = get_settings()
+    report = finance_report(
+        runtime.store(settings), settings.finance, shop, parse_when(since) if since else None
+    )
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2, exclude=None if orders else {"orders"}))
+    elif as_csv and orders:
+        _csv(
+            OrderFinance.model_fields, ({**o.model_dump(), "flags": ";".join(o.flags)} for o in report.orders)
+        )
+    elif as_csv:
+        _csv(ShopFinance.model_fields, (line.model_dump() for line in report.shops))
+    else:
+        _print_finance(report, orders, Console())
+
+
+def _print_finance(report: FinanceReport, orders: bool, console: Console) -> None:
+    if not report.shops:
+        console.print("no statements or shipped orders (run `creatorflow finance sync`)")
+        return
+    table = Table(title="finance · settled orders", title_justify="left", box=box.SIMPLE_HEAD)
+    first = ("order", "settled", "flags") if orders else ("shop", "orders", "flagged")
+    for column in first:
+        table.add_column(column)
+    for column in FINANCE_COLUMNS.values():
+        table.add_column(column, justify="right")
+    if not orders:
+        table.add_column("payouts", justify="right")
+    for line in report.shops:
+        if orders:
+            for order in (
+                o for o in report.orders if (o.shop_id, o.currency) == (line.shop_id, line.currency)
+            ):
+                table.add_row(*_order_cells(order))
+            table.add_section()
+        table.add_row(
+            f"{line.shop_id} {line.currency}",
+            f"{line.settled} (+{line.unsettled} unsettled)",
+            str(line.flagged),
+            *(_money(getattr(line, name)) for name in FINANCE_COLUMNS),
+            *([] if orders else [_money(line.payouts)]),
+            style="bold" if orders else None,
+        )
+    console.print(table)
+    console.print(
+        "margin = revenue - TikTok fees - shipping - refunds - return labels + adjustments + difference; "
+        "difference = TikTok's settlement - what the order and its labels imply"
+    )
+
+
+def _order_cells(order: OrderFinance) -> list[str]:
+    """An unsettled order's TikTok figures are not known yet: a dash, not a zero."""
+    settled = order.statement_time is not None
+    known = ("shipping", "refunds", "return_labels")
+    return [
+        order.order_id,
+        f"{datetime.fromtimestamp(order.statement_time, UTC):%Y-%m-%d}" if order.statement_time else "-",
+        ", ".join(order.flags),
+        *(_money(getattr(order, name)) if settled or name in known else "-" for name in FINANCE_COLUMNS),
+    ]
+
+
+def _money(amount: Decimal | None) -> str:
+    return "-" if amount is None else f"{amount:.2f}"

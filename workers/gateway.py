@@ -10,6 +10,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from creatorflow.config import Settings
+from creatorflow.finance import FinancePolicy
 from creatorflow.gateway import WorkflowClosedError
 from creatorflow.inventory import CatalogChange, InventoryPolicy
 from creatorflow.names import ORDERS_TASK_QUEUE, ShopMessage, order_workflow_id, shop_workflow_id
@@ -17,7 +18,7 @@ from creatorflow.orders import OrderInput, OrderPolicy
 from creatorflow.shops import ShopConnected, ShopInput, ShopPolicy
 from creatorflow.sync import SyncPolicy
 from workers.catalog import signal_catalog
-from workers.schedules import ensure_reconcile_schedule
+from workers.schedules import ensure_finance_schedule, ensure_reconcile_schedule
 from workflows.order import OrderWorkflow
 from workflows.shop import ShopWorkflow
 
@@ -30,17 +31,21 @@ class TemporalGateway:
         shop_policy: ShopPolicy,
         inventory: InventoryPolicy | None = None,
         sync: SyncPolicy | None = None,
+        finance: FinancePolicy | None = None,
     ) -> None:
         self._client = client
         self._policy = policy
         self._shop_policy = shop_policy
         self._inventory = inventory or InventoryPolicy()
         self._sync = sync or SyncPolicy()
+        self._finance = finance or FinancePolicy()
 
     @classmethod
     def from_settings(cls, client: Client, settings: Settings) -> TemporalGateway:
         """The gateway every process builds: the configured policy of each workflow it starts."""
-        return cls(client, settings.orders, settings.shops, settings.inventory, settings.sync)
+        return cls(
+            client, settings.orders, settings.shops, settings.inventory, settings.sync, settings.finance
+        )
 
     async def signal_order(
         self, shop_id: str, order_id: str, signal: str, payload: BaseModel, *, start: bool
@@ -94,6 +99,7 @@ class TemporalGateway:
         await self.signal_catalog(shop_id, CatalogChange(source="connect"))
         # Polling resumes too, if a deauthorization had paused it.
         await ensure_reconcile_schedule(self._client, shop_id, self._sync)
+        await ensure_finance_schedule(self._client, shop_id, self._finance)
 
     async def ready(self) -> bool:
         try:

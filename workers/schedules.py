@@ -1,8 +1,9 @@
 """Each connected shop's reconcile Schedule: create or update it, pause or delete it, run a pass now;
-and the one alerts Schedule.
+its daily finance sync Schedule; and the one alerts Schedule.
 
 One Schedule per shop (id `reconcile:{shop_id}`), every `SyncPolicy.reconcile_every`, overlap SKIP: a pass
-still running when the next is due makes that one be skipped, never doubled.
+still running when the next is due makes that one be skipped, never doubled. The finance Schedule (id
+`finance:{shop_id}`) runs `FinanceSyncWorkflow` daily at `FinancePolicy.sync_hour_utc`, overlap SKIP too.
 """
 
 from __future__ import annotations
@@ -18,11 +19,13 @@ from temporalio.client import (
     ScheduleActionExecutionStartWorkflow,
     ScheduleActionStartWorkflow,
     ScheduleAlreadyRunningError,
+    ScheduleCalendarSpec,
     ScheduleHandle,
     ScheduleInfo,
     ScheduleIntervalSpec,
     ScheduleOverlapPolicy,
     SchedulePolicy,
+    ScheduleRange,
     ScheduleSpec,
     ScheduleState,
     ScheduleUpdate,
@@ -30,9 +33,16 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
-from creatorflow.names import ALERTS_SCHEDULE_ID, ORDERS_TASK_QUEUE, reconcile_schedule_id
+from creatorflow.finance import FinancePolicy, FinanceSyncInput
+from creatorflow.names import (
+    ALERTS_SCHEDULE_ID,
+    ORDERS_TASK_QUEUE,
+    finance_schedule_id,
+    reconcile_schedule_id,
+)
 from creatorflow.sync import ReconcileInput, SyncPolicy, SyncProgress
 from workflows.alerts import AlertsWorkflow
+from workflows.finance import FinanceSyncWorkflow
 from workflows.reconcile import ReconcileWorkflow
 
 
@@ -55,11 +65,16 @@ async def ensure_reconcile_schedule(
     client: Client, shop_id: str, policy: SyncPolicy | None = None
 ) -> ScheduleHandle:
     """Create the shop's Schedule, or bring an existing one (even a paused one) to `policy`."""
-    schedule = reconcile_schedule(shop_id, policy or SyncPolicy())
+    return await _upsert(
+        client, reconcile_schedule_id(shop_id), reconcile_schedule(shop_id, policy or SyncPolicy())
+    )
+
+
+async def _upsert(client: Client, schedule_id: str, schedule: Schedule) -> ScheduleHandle:
     try:
-        return await client.create_schedule(reconcile_schedule_id(shop_id), schedule)
+        return await client.create_schedule(schedule_id, schedule)
     except ScheduleAlreadyRunningError:
-        handle = client.get_schedule_handle(reconcile_schedule_id(shop_id))
+        handle = client.get_schedule_handle(schedule_id)
         await handle.update(lambda _: ScheduleUpdate(schedule=schedule))
         return handle
 
@@ -83,6 +98,35 @@ async def ensure_alerts_schedule(client: Client, every: timedelta) -> ScheduleHa
         handle = client.get_schedule_handle(ALERTS_SCHEDULE_ID)
         await handle.update(lambda _: ScheduleUpdate(schedule=schedule))
         return handle
+
+
+def finance_schedule(shop_id: str, policy: FinancePolicy) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            FinanceSyncWorkflow.run,
+            FinanceSyncInput(shop_id=shop_id, policy=policy),
+            id=finance_schedule_id(shop_id),
+            task_queue=ORDERS_TASK_QUEUE,
+            static_summary=f"sync TikTok statements of shop {shop_id}",
+        ),
+        spec=ScheduleSpec(calendars=[ScheduleCalendarSpec(hour=[ScheduleRange(policy.sync_hour_utc)])]),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+        state=ScheduleState(note=f"read TikTok statements of shop {shop_id} daily"),
+    )
+
+
+async def ensure_finance_schedule(
+    client: Client, shop_id: str, policy: FinancePolicy | None = None
+) -> ScheduleHandle:
+    """Create the shop's finance Schedule, or bring an existing one to `policy`."""
+    return await _upsert(
+        client, finance_schedule_id(shop_id), finance_schedule(shop_id, policy or FinancePolicy())
+    )
+
+
+async def delete_finance_schedule(client: Client, shop_id: str) -> bool:
+    """Remove the shop's finance Schedule (the statements stay in the store); False if it has none."""
+    return await _if_exists(client.get_schedule_handle(finance_schedule_id(shop_id)).delete())
 
 
 async def pause_reconcile_schedule(client: Client, shop_id: str, reason: str) -> bool:

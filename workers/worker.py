@@ -14,6 +14,7 @@ from temporalio.worker import Worker
 
 from activities.alerts import AlertActivities
 from activities.events import EventActivities
+from activities.finance import FinanceActivities
 from activities.shipping import ShippingActivities
 from activities.shops import ShopActivities
 from activities.store import StoreActivities
@@ -29,6 +30,7 @@ from workers.schedules import pause_reconcile_schedule
 from workflows.alerts import AlertsWorkflow
 from workflows.backfill import BackfillWorkflow
 from workflows.catalog import CatalogWorkflow
+from workflows.finance import FinanceSyncWorkflow
 from workflows.order import OrderWorkflow
 from workflows.reconcile import ReconcileWorkflow
 from workflows.shop import ShopWorkflow
@@ -40,6 +42,7 @@ WORKFLOWS = [
     BackfillWorkflow,
     ReconcileWorkflow,
     AlertsWorkflow,
+    FinanceSyncWorkflow,
 ]
 # Activity slots per worker and queue.
 MAX_CONCURRENT_ACTIVITIES = 200
@@ -74,6 +77,7 @@ def activities_by_queue(
     shipping = ShippingActivities(carriers if carriers is not None else enabled_carriers(settings), store)
     store_activities = StoreActivities(store)
     tiktok_activities = TikTokActivities(store, tiktok)
+    finance_activities = FinanceActivities(store, tiktok)
     shop_activities = ShopActivities(
         store,
         settings.tiktok,
@@ -114,6 +118,7 @@ def activities_by_queue(
             tiktok_activities.search_changes,
             tiktok_activities.read_shipment_facts,
             tiktok_activities.buy_tiktok_label,
+            finance_activities.sync_finance_page,
         ],
     }
 

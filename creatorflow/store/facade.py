@@ -1,7 +1,7 @@
 """`Store`: every read and write of the app database behind one object, built from one repository per
 aggregate so each concern reads on its own (`shops`, `inbox`, `orders`, `stock`,
-`cursors`, the seller's shipping `rules`, the shops' `warehouses`, the label `documents` we keep, and
-`alerts`)."""
+`cursors`, the seller's shipping `rules`, the shops' `warehouses`, the label `documents` we keep,
+`alerts`, and TikTok's `finance` statements)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from creatorflow.crypto import Keyring
 from creatorflow.store.alerts import AlertRepository
 from creatorflow.store.cursors import CursorRepository
 from creatorflow.store.documents import DocumentRepository
+from creatorflow.store.finance import FinanceRepository
 from creatorflow.store.inbox import InboxRepository
 from creatorflow.store.orders import OrderRepository
 from creatorflow.store.rules import RulesRepository
@@ -29,6 +30,7 @@ class Store(
     WarehouseRepository,
     DocumentRepository,
     AlertRepository,
+    FinanceRepository,
 ):
     """What callers construct, once per process; the keyring decrypts shop tokens."""
 

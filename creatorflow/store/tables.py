@@ -425,3 +425,62 @@ class AlertDeliveryRow(SQLModel, table=True):
     alert_id: str = Field(primary_key=True)
     channel: str = Field(primary_key=True)
     sent_at: datetime = when(default_factory=utcnow)
+
+
+# TikTok's finance (docs/reference/tiktok-shop-api.md §5.7), as the finance sync last read it. Amounts are
+# TikTok's, signed as TikTok signs them: fees and shipping charged are negative.
+
+
+class FinanceStatementRow(SQLModel, table=True):
+    """One daily statement; its payment status moves (PROCESSING, then PAID or FAILED): kept up to date."""
+
+    __tablename__ = "finance_statement"
+
+    statement_id: str = Field(primary_key=True)
+    shop_id: str = Field(index=True)
+    statement_time: int = Field(index=True)  # Unix s, 00:00 UTC of the day it was generated
+    currency: str = ""
+    revenue_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2), nullable=True))
+    fee_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2), nullable=True))
+    adjustment_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2), nullable=True))
+    settlement_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2), nullable=True))
+    payment_status: str = ""
+    payment_id: str = ""
+    synced_at: datetime = when(default_factory=utcnow)
+
+
+class FinanceTransactionRow(SQLModel, table=True):
+    """One transaction of a statement: ORDER (an order settled or refunded), RESERVE or an adjustment."""
+
+    __tablename__ = "finance_transaction"
+
+    transaction_id: str = Field(primary_key=True)
+    shop_id: str = Field(index=True)
+    statement_id: str = Field(index=True)
+    statement_time: int
+    type: str
+    order_id: str = Field(default="", index=True)
+    currency: str = ""
+    revenue_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2), nullable=True))
+    settlement_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2), nullable=True))
+    synced_at: datetime = when(default_factory=utcnow)
+
+
+class FinanceOrderRow(SQLModel, table=True):
+    """An order's settlement so far (TikTok's Transactions by Order), with the order's total as TikTok's
+    order detail gave it, read when one of its transactions was: what the order implies."""
+
+    __tablename__ = "finance_order"
+
+    shop_id: str = Field(primary_key=True)
+    order_id: str = Field(primary_key=True)
+    currency: str = ""
+    first_statement_time: int  # the statement that first settled it
+    order_total: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2), nullable=True))
+    revenue_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2), nullable=True))
+    fee_and_tax_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2), nullable=True))
+    shipping_cost_amount: Decimal | None = Field(
+        default=None, sa_column=Column(Numeric(14, 2), nullable=True)
+    )
+    settlement_amount: Decimal | None = Field(default=None, sa_column=Column(Numeric(14, 2), nullable=True))
+    synced_at: datetime = when(default_factory=utcnow)

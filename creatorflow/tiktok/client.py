@@ -78,6 +78,9 @@ CANCELLATION_APPROVE = Api("POST", "/return_refund/202309/cancellations/{cancel_
 CANCELLATION_REJECT = Api("POST", "/return_refund/202309/cancellations/{cancel_id}/reject")
 CANCEL_ORDER = Api("POST", "/return_refund/202309/cancellations")
 STATEMENTS = Api("GET", "/finance/202309/statements")
+# v202309 of both transaction APIs is retired (reference §3.4, §5.7).
+STATEMENT_TRANSACTIONS = Api("GET", "/finance/202501/statements/{statement_id}/statement_transactions")
+ORDER_TRANSACTIONS = Api("GET", "/finance/202501/orders/{order_id}/statement_transactions")
 
 
 class _Warehouses(m.TikTokModel):
@@ -643,6 +646,53 @@ class TikTokShopClient:
                 "statement_time_ge": statement_time_ge,
                 "statement_time_lt": statement_time_lt,
             },
+        )
+
+    def iter_statement_pages(
+        self, shop: m.ShopCredentials, *, statement_time_ge: int | None = None, page_size: int = 20
+    ) -> AsyncIterator[m.StatementPage]:
+        return pages(
+            lambda token: self.get_statements(
+                shop, statement_time_ge=statement_time_ge, page_size=page_size, page_token=token
+            )
+        )
+
+    async def get_statement_transactions(
+        self,
+        shop: m.ShopCredentials,
+        statement_id: str,
+        *,
+        page_size: int = 100,
+        page_token: str | None = None,
+    ) -> m.StatementTransactionPage:
+        _check_page_size(page_size, 1, 100)
+        return await self._shop_call(
+            shop,
+            STATEMENT_TRANSACTIONS,
+            m.StatementTransactionPage,
+            path_params={"statement_id": statement_id},
+            query={
+                "sort_field": "order_create_time",
+                "sort_order": "ASC",
+                "page_size": page_size,
+                "page_token": page_token,
+            },
+        )
+
+    async def statement_transactions(
+        self, shop: m.ShopCredentials, statement_id: str
+    ) -> list[m.StatementTransaction]:
+        """Every transaction of one statement, all pages."""
+        found: list[m.StatementTransaction] = []
+        async for page in pages(
+            lambda token: self.get_statement_transactions(shop, statement_id, page_token=token)
+        ):
+            found.extend(page.transactions)
+        return found
+
+    async def get_order_transactions(self, shop: m.ShopCredentials, order_id: str) -> m.OrderTransactions:
+        return await self._shop_call(
+            shop, ORDER_TRANSACTIONS, m.OrderTransactions, path_params={"order_id": order_id}
         )
 
 

@@ -548,5 +548,32 @@ class StatementPage(TikTokModel):
     next_page_token: str = ""
 
 
+class StatementTransaction(TikTokModel):
+    """One transaction of a statement (Transactions by Statement 202501): the reference documents `id`,
+    `type` (ORDER, RESERVE or an adjustment type), `order_id`, `settlement_amount`, `revenue_amount`."""
+
+    id: str
+    type: str = ""
+    order_id: str = ""
+    settlement_amount: Decimal | None = None
+    revenue_amount: Decimal | None = None
+
+
+class StatementTransactionPage(TikTokModel):
+    transactions: list[StatementTransaction] = Field(default_factory=list)
+    next_page_token: str = ""
+
+
+class OrderTransactions(TikTokModel):
+    """An order's settlement so far (Transactions by Order 202501). Fees and shipping are negative: money
+    TikTok keeps."""
+
+    order_id: str
+    revenue_amount: Decimal | None = None
+    fee_and_tax_amount: Decimal | None = None
+    shipping_cost_amount: Decimal | None = None
+    settlement_amount: Decimal | None = None
+
+
 class Empty(TikTokModel):
     """`data: {}` (or null) answers."""

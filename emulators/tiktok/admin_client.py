@@ -177,6 +177,10 @@ class TikTokSandboxControl:
         body = {"return_type": return_type, **options}
         return dict(await self._send("POST", f"/orders/{order_id}/returns", body))
 
+    async def short_settle(self, order_id: str, amount: str) -> None:
+        """TikTok's settlement of the order will pay its revenue short by `amount`."""
+        await self._send("PUT", f"/orders/{order_id}/shortfall", {"amount": amount})
+
     async def buyer_ships_return(self, return_id: str) -> dict[str, Any]:
         """The buyer sends the item back and tells TikTok (AWAITING_BUYER_SHIP -> BUYER_SHIPPED_ITEM)."""
         return dict(await self._send("POST", f"/returns/{return_id}/buyer_ship"))

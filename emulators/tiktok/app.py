@@ -6,9 +6,10 @@ the real service on the paths CreatorFlow uses (facts: docs/reference/tiktok-sho
 Where things are (all in `emulators/tiktok/`):
 - app.py (this file): the config, the app's assembly, error envelopes, the catch-all for unknown paths.
 - gateway.py: the checks every Open API call goes through (sign, timestamp, token, shop_cipher, QPS).
-- routes_shop.py, routes_orders.py, routes_aftersales.py: the Open API routes.
+- routes_shop.py, routes_orders.py, routes_aftersales.py, routes_finance.py: the Open API routes.
 - routes_oauth.py: the seller authorization page and the token endpoints (the auth host is this server too).
-- world.py and the parts it composes (world_catalog, _authorizations, _orders, _fulfillment, _aftersales):
+- world.py and the parts it composes (world_catalog, _authorizations, _orders, _fulfillment, _aftersales,
+  _finance):
   the state, in TikTok's own shapes (wire_models; wire-only shapes in wire_schemas).
 - webhook_events.py / webhook_pusher.py: what is pushed on every change, and how it is delivered.
 - webhook_addresses.py: the webhook addresses TikTok takes (https, a domain name, no port).
@@ -39,6 +40,7 @@ from emulators.faults import FaultInjector, FaultKind, install_faults
 from emulators.tiktok.gateway import Gateway, RateLimiter
 from emulators.tiktok.routes_admin import admin_router
 from emulators.tiktok.routes_aftersales import aftersales_router
+from emulators.tiktok.routes_finance import finance_router
 from emulators.tiktok.routes_oauth import oauth_router
 from emulators.tiktok.routes_orders import orders_router
 from emulators.tiktok.routes_shop import shop_router
@@ -50,7 +52,8 @@ from emulators.tiktok.wire_pagination import Paginator
 from emulators.tiktok.world import World, seed_demo
 
 ALL_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"]
-CURRENT_VERSION = "202309"
+# The versions routes are served at: a path at another version of a served route is an invalid version.
+SERVED_VERSIONS = ("202309", "202501", "202502", "202507")
 
 
 class TikTokEmulatorConfig(PartnerApp):
@@ -123,6 +126,7 @@ def create_app(config: TikTokEmulatorConfig, state_file: Path | None = None) -> 
     app.include_router(shop_router(world, gateway, paginator, lambda: pusher.settings))
     app.include_router(orders_router(world, gateway, paginator))
     app.include_router(aftersales_router(world, gateway, paginator))
+    app.include_router(finance_router(world, gateway, paginator))
     app.include_router(admin_router(world, limiter, faults, pusher))
 
     def render_fault(kind: FaultKind) -> Response:
@@ -139,7 +143,10 @@ def create_app(config: TikTokEmulatorConfig, state_file: Path | None = None) -> 
                 Code.INVALID_METHOD,
                 f"Invalid HTTP method {request.method} for {request.url.path}.",
             )
-        elif _served(app, {**request.scope, "path": _with_current_version(request.url.path)}) != Match.NONE:
+        elif any(
+            _served(app, {**request.scope, "path": _at_version(request.url.path, version)}) != Match.NONE
+            for version in SERVED_VERSIONS
+        ):
             code, message = Code.INVALID_VERSION, "The version name is invalid, please check and retry."
         else:
             code, message = Code.INVALID_PATH, f"Invalid path: {request.url.path} is not an API."
@@ -198,8 +205,8 @@ def _served(app: FastAPI, scope: Scope) -> Match:
     return best
 
 
-def _with_current_version(path: str) -> str:
+def _at_version(path: str, version: str) -> str:
     parts = path.split("/")
     if len(parts) > 2 and len(parts[2]) == 6 and parts[2].isdigit():
-        parts[2] = CURRENT_VERSION
+        parts[2] = version
     return "/".join(parts)

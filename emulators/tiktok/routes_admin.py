@@ -186,6 +186,10 @@ class OpenReturn(BaseModel):
     reason: str = "Item not as described"
 
 
+class Shortfall(BaseModel):
+    amount: Decimal = Field(gt=0)
+
+
 class ClockState(BaseModel):
     now: int
 
@@ -366,6 +370,12 @@ def admin_router(
     @router.post("/orders/{order_id}/returns", status_code=201)
     async def buyer_opens_return(order_id: str, body: OpenReturn) -> ReturnRequest:
         return aftersales.open_return(orders.find(order_id), body.return_type, body.amount, body.reason)
+
+    @router.put("/orders/{order_id}/shortfall")
+    async def set_shortfall(order_id: str, body: Shortfall) -> Shortfall:
+        """TikTok settles the order's revenue short by `amount` (a mismatch for tests to find)."""
+        world.finance.shortfalls[orders.find(order_id).id] = body.amount
+        return body
 
     @router.post("/returns/{return_id}/buyer_ship")
     async def buyer_ships_return(return_id: str) -> ReturnRequest:

@@ -1,12 +1,11 @@
-"""Open API routes about the seller and the shop: authorized shops, webhooks, logistics, products, finance.
+"""Open API routes about the seller and the shop: authorized shops, webhooks, logistics, products.
 
-Paths, parameters and response fields are reference §3.3, §5.1, §5.4, §5.5 and §5.7.
+Paths, parameters and response fields are reference §3.3, §5.1, §5.4, §5.5.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
@@ -18,7 +17,7 @@ from emulators.tiktok.webhook_events import SUBSCRIBABLE_EVENT_TYPES
 from emulators.tiktok.wire_envelope import ok
 from emulators.tiktok.wire_errors import ApiError, Code, EmulatorCode, invalid_request
 from emulators.tiktok.wire_models import Product, Shop
-from emulators.tiktok.wire_pagination import Page, PageRequest, Paginator, SortOrder, page_request
+from emulators.tiktok.wire_pagination import Page, PageRequest, Paginator, page_request
 from emulators.tiktok.wire_schemas import (
     ActiveShop,
     ActiveShopsData,
@@ -35,15 +34,12 @@ from emulators.tiktok.wire_schemas import (
     ProductSearchDataV202309,
     ShippingProvidersData,
     ShopsData,
-    StatementsData,
-    StatementSearch,
     WarehousesData,
     WebhookDeleteBody,
     WebhooksData,
     WebhookUpdateBody,
 )
 from emulators.tiktok.world import World
-from emulators.tiktok.world_finance import statements
 
 
 def shop_router(
@@ -173,26 +169,6 @@ def shop_router(
         body: ProductIdsBody, call: ShopCall = Depends(gateway.shop_call)
     ) -> JSONResponse:
         return ok(ProductErrorsData(errors=catalog.set_on_sale(call.shop, body.product_ids, on_sale=False)))
-
-    # --- finance --------------------------------------------------------------------------------------------
-
-    @router.get("/finance/202309/statements")
-    async def get_statements(
-        sort_field: Literal["statement_time"],
-        sort_order: SortOrder = "ASC",
-        filters: StatementSearch = Depends(),
-        paging: PageRequest = Depends(page_request(1, 100, default=20)),
-        call: ShopCall = Depends(gateway.shop_call),
-    ) -> JSONResponse:
-        page = paginator.search(
-            f"{call.shop.id}|statements|{sort_field}",
-            paging,
-            filters,
-            statements(call.shop.id, world.orders.of_shop(call.shop), world.clock.now()),
-            key=lambda s: (s.statement_time, s.id),
-            sort_order=sort_order,
-        )
-        return ok(StatementsData(statements=page.items, next_page_token=page.next_page_token))
 
     return router
 

@@ -380,6 +380,7 @@ class Package(BaseModel):
     create_time: int
     update_time: int
     tracking: list[TrackingEvent] = Field(default_factory=list)
+    label_price: str | None = Field(default=None, exclude=True)  # what TikTok charged for its label
 
 
 # --- returns and cancellations (§5.6) -----------------------------------------------------------------------

@@ -604,3 +604,46 @@ class StatementSearch(BaseModel):
 class StatementsData(BaseModel):
     statements: list[Statement]
     next_page_token: str
+
+
+class StatementTransaction(BaseModel):
+    """Transactions by Statement 202501: `id, type, order_id, settlement_amount, revenue_amount` are the
+    reference's; `order_create_time` (the sort field), `statement_id` and `currency` are the emulator's."""
+
+    id: str
+    type: str  # ORDER | RESERVE | an adjustment type
+    order_id: str
+    order_create_time: int
+    statement_id: str
+    settlement_amount: str
+    revenue_amount: str
+    currency: str
+
+
+class StatementTransactionsData(BaseModel):
+    statement_id: str
+    statement_time: int
+    settlement_amount: str
+    revenue_amount: str
+    total_count: int
+    transactions: list[StatementTransaction]
+    next_page_token: str
+
+
+class AllTransactions(BaseModel):
+    """A statement's transactions take no filters: every one is admitted."""
+
+    def admits(self, transaction: StatementTransaction) -> bool:
+        return True
+
+
+class OrderTransactions(BaseModel):
+    """Transactions by Order 202501 (reference §5.7); `currency` is the emulator's."""
+
+    order_id: str
+    currency: str
+    revenue_amount: str
+    fee_and_tax_amount: str
+    shipping_cost_amount: str
+    settlement_amount: str
+    sku_transactions: list[dict[str, str]]

@@ -1,5 +1,5 @@
 """The whole emulated TikTok Shop: one object that owns the clock and the parts (catalog, authorizations,
-orders, fulfillment, after-sales), and wires each part's changes to the webhook publisher.
+orders, fulfillment, after-sales, finance), and wires each part's changes to the webhook publisher.
 
 State changes happen only on the server's event loop: every route is `async` and every method here is
 synchronous, so each API or admin call changes the world atomically without locks. The background task
@@ -33,6 +33,7 @@ from emulators.tiktok.world_authorizations import Authorizations
 from emulators.tiktok.world_catalog import Catalog, NewSku
 from emulators.tiktok.world_clock import Clock
 from emulators.tiktok.world_context import WorldContext
+from emulators.tiktok.world_finance import Finance
 from emulators.tiktok.world_fulfillment import Fulfillment
 from emulators.tiktok.world_ids import IdFactory
 from emulators.tiktok.world_orders import OrderBook, OrderLine
@@ -50,6 +51,7 @@ class World:
         self.orders = OrderBook(context, self.catalog)
         self.fulfillment = Fulfillment(context, self.catalog, self.orders)
         self.aftersales = AfterSales(context, self.catalog, self.orders)
+        self.finance = Finance(context, self.orders, self.aftersales)
 
     def reconnect(self, deliver: DeliverFn) -> None:
         """Publish to `deliver` from now on: a world restored from a saved state has no one to tell yet."""

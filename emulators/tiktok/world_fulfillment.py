@@ -33,6 +33,7 @@ from emulators.tiktok.wire_models import (
     ShippingType,
     Shop,
     TrackingEvent,
+    money,
 )
 from emulators.tiktok.wire_schemas import PackageDimensionBody, PackageWeightBody
 from emulators.tiktok.world_catalog import Catalog
@@ -190,6 +191,7 @@ class Fulfillment(WorldPart):
         package.shipping_provider_id = wanted.service.provider_id
         package.shipping_provider_name = wanted.service.provider_name
         package.update_time = self._clock.now()
+        package.label_price = money(wanted.price)
         self._tiktok_tracking_number(package)
         return package, wanted
 

@@ -28,7 +28,7 @@ from starter.serving import bind_socket
 from tests.keys import TEST_KEYRING, TEST_KEYS
 from tests.replay_record import record_histories
 from workers.devserver import start_dev_server
-from workers.schedules import delete_reconcile_schedule
+from workers.schedules import delete_finance_schedule, delete_reconcile_schedule
 
 T = TypeVar("T")
 
@@ -96,6 +96,7 @@ async def _terminate_running(stack: Stack) -> None:
     """Leave the module's dev server quiet for the next test: no schedules, no running workflows."""
     for shop in stack.store.shops():
         await delete_reconcile_schedule(stack.client, shop.shop_id)
+        await delete_finance_schedule(stack.client, shop.shop_id)
     async for execution in stack.client.list_workflows("ExecutionStatus = 'Running'"):
         try:
             await stack.client.get_workflow_handle(execution.id).terminate("test over")

@@ -12,6 +12,8 @@ from creatorflow.logs import JsonFormatter
 from creatorflow.names import (
     backfill_workflow_id,
     catalog_workflow_id,
+    finance_schedule_id,
+    finance_sync_workflow_id,
     ids_of_workflow,
     order_workflow_id,
     reconcile_schedule_id,
@@ -65,6 +67,8 @@ def test_an_exception_is_kept_whole_on_one_line() -> None:
         (backfill_workflow_id("shop-1", "2024-01-01", "now", dry_run=True), {"shop_id": "shop-1"}),
         # A Schedule's run: the schedule's ID, then the time it was due.
         (f"{reconcile_schedule_id('shop-1')}-2024-06-13T18:05:00Z", {"shop_id": "shop-1"}),
+        (f"{finance_schedule_id('shop-1')}-2024-06-13T02:00:00Z", {"shop_id": "shop-1"}),
+        (finance_sync_workflow_id("shop-1"), {"shop_id": "shop-1"}),
         ("bench-7", {}),
         ("order:shop-1", {}),
     ],

@@ -398,7 +398,8 @@ async def test_statements_settle_completed_orders_only_at_the_next_utc_midnight(
     revenue = sum(Decimal(order["payment"]["total_amount"]) for order in completed)
     assert (statement.statement_time, statement.revenue_amount) == (midnight, revenue)
     assert statement.fee_amount is not None and statement.fee_amount < 0
-    assert statement.settlement_amount == revenue + statement.fee_amount
+    assert statement.adjustment_amount is not None
+    assert statement.settlement_amount == revenue + statement.fee_amount + statement.adjustment_amount
     assert (statement.currency, statement.payment_status) == ("USD", "PROCESSING")
     [still_delivered] = await tiktok.get_orders(seller.shop, [delivered["id"]])
     assert still_delivered.status == "DELIVERED"
