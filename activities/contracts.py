@@ -201,11 +201,12 @@ class ReturnRecordUpdate(Message):
 
 
 class StockRequest(Message):
-    """Hold stock for one paid order (idempotent by order id)."""
+    """Hold stock for one paid order (idempotent by order id), in the warehouse TikTok assigned it."""
 
     shop_id: str
     order_id: str
     items: list[OrderItem]
+    warehouse_id: str = ""  # "" (TikTok named none): only SKUs stocked in one warehouse can be held
 
 
 class CatalogRequest(Message):

@@ -166,8 +166,10 @@ class ReturnRecord(SQLModel, table=True):
 
 
 class CatalogSku(SQLModel, table=True):
-    """One SKU of a shop's catalog, with our stock: `on_hand` is the shelf, `reserved` what unshipped paid
-    orders hold (kept in step with their `StockReservation` rows by conditional updates)."""
+    """One SKU of a shop's catalog as TikTok lists it; its stock is per warehouse (`WarehouseStockRow`).
+
+    Databases made before stock was per warehouse kept `warehouse_id`, `on_hand`, `reserved` and
+    `tiktok_quantity` here; `create_schema` moves them to `warehouse_stock` (db.py)."""
 
     shop_id: str = Field(primary_key=True)
     sku_id: str = Field(primary_key=True)
@@ -175,10 +177,24 @@ class CatalogSku(SQLModel, table=True):
     title: str = ""
     product_status: str = ""
     seller_sku: str = ""
-    warehouse_id: str = ""
+    updated_at: datetime = when(default_factory=utcnow)
+
+
+class WarehouseStockRow(SQLModel, table=True):
+    """One SKU's stock in one warehouse: `on_hand` is that shelf, `reserved` what unshipped paid orders
+    from that warehouse hold (kept in step with their `StockReservation` rows by conditional updates).
+    `assigned`: TikTok lists the SKU in this warehouse (Update Inventory must name exactly those, §5.5); a
+    warehouse TikTok no longer lists keeps its row, so a count or a reservation there is never lost."""
+
+    __tablename__ = "warehouse_stock"
+
+    shop_id: str = Field(primary_key=True)
+    sku_id: str = Field(primary_key=True)
+    warehouse_id: str = Field(primary_key=True)
     on_hand: int = 0
     reserved: int = 0
     tiktok_quantity: int | None = None  # what TikTok was last told, or showed at the last sync
+    assigned: bool = True
     updated_at: datetime = when(default_factory=utcnow)
 
 
@@ -207,6 +223,9 @@ class StockReservation(SQLModel, table=True):
     shop_id: str = Field(primary_key=True)
     order_id: str = Field(primary_key=True)
     sku_id: str = Field(primary_key=True)
+    # Where the units are held: the order's warehouse. Nullable only because it was added to a released
+    # table; `create_schema` fills it in rows made before.
+    warehouse_id: str | None = None
     quantity: int
     status: ReservationStatus = ReservationStatus.RESERVED
     updated_at: datetime = when(default_factory=utcnow)

@@ -132,6 +132,12 @@ class TikTokSandboxControl:
         )
         return SandboxProduct.model_validate(await self._send("POST", "/products", body))
 
+    async def stock_sku_in(self, shop_id: str, sku_id: str, warehouse_id: str, quantity: int) -> None:
+        """The seller assigns the SKU to one more sales warehouse (`add_warehouse`), with its stock there;
+        Update Inventory must then list both (reference §5.5)."""
+        body = {"shop_id": shop_id, "warehouse_id": warehouse_id, "quantity": quantity}
+        await self._send("POST", f"/skus/{sku_id}/warehouses", body)
+
     async def edit_product(self, product_id: str, title: str) -> dict[str, Any]:
         """The seller renames a listing; pushes nothing (see the admin endpoint)."""
         return dict(await self._send("PATCH", f"/products/{product_id}", {"title": title}))

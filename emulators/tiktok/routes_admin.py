@@ -102,6 +102,14 @@ class CreateProduct(BaseModel):
         return self
 
 
+class StockIn(BaseModel):
+    """The seller assigns a SKU to another sales warehouse, with its stock there."""
+
+    shop_id: str
+    warehouse_id: str
+    quantity: int = Field(ge=0)
+
+
 class EditProduct(BaseModel):
     title: str = Field(min_length=1)
 
@@ -294,6 +302,10 @@ def admin_router(
         )
         shop = catalog.shop(body.shop_id)
         return catalog.create_product(shop, body.title, skus, body.status, package, body.warehouse_id)
+
+    @router.post("/skus/{sku_id}/warehouses", status_code=201)
+    async def stock_sku_in(sku_id: str, body: StockIn) -> Product:
+        return catalog.stock_in(catalog.shop(body.shop_id), sku_id, body.warehouse_id, body.quantity)
 
     def listed_product(product_id: str) -> Product:
         product = catalog.products.get(product_id)

@@ -82,7 +82,7 @@ async def test_viral_spike_sells_no_more_than_the_shelf_and_cancellations_restor
     # The shelf really holds 300 (the listing was an old count), and TikTok's inventory API is overloaded
     # during the spike, so the correction cannot land before the buyers do.
     await stack.control.set_faults([{"path": INVENTORY_UPDATES, "error_rate": 1.0}])
-    await asyncio.to_thread(stack.store.set_on_hand, shop.shop_id, synced.sku_id, 300)
+    await asyncio.to_thread(stack.store.set_on_hand, shop.shop_id, synced.sku_id, synced.warehouse_id, 300)
     await signal_catalog(
         stack.client, shop.shop_id, stack.settings.inventory, CatalogChange(source="operator", resync=False)
     )

@@ -285,6 +285,29 @@ async def test_products_and_inventory_update(seller: Seller, tiktok: TikTokShopC
         )
 
 
+async def test_an_inventory_update_must_list_every_warehouse_of_the_sku(
+    control: TikTokSandboxControl, seller: Seller, tiktok: TikTokShopClient
+) -> None:
+    sku = (await tiktok.get_product(seller.shop, seller.product_id)).skus[0]
+    first = sku.inventory[0].warehouse_id
+    second = (await control.add_warehouse(seller.shop.shop_id)).id
+    await control.stock_sku_in(seller.shop.shop_id, sku.id, second, 4)
+
+    def update(*stock: tuple[str, int]) -> list[SkuInventory]:
+        return [
+            SkuInventory(id=sku.id, inventory=[WarehouseStock(warehouse_id=w, quantity=q) for w, q in stock])
+        ]
+
+    for partial in (update((first, 7)), update(("", 7))):  # one of two, or no id with two
+        [refused] = await tiktok.update_inventory(seller.shop, seller.product_id, partial)
+        assert refused.detail["sku_id"] == sku.id
+    assert (
+        await tiktok.update_inventory(seller.shop, seller.product_id, update((first, 7), (second, 9))) == []
+    )
+    stocked = (await tiktok.get_product(seller.shop, seller.product_id)).skus[0].inventory
+    assert {(level.warehouse_id, level.quantity) for level in stocked} == {(first, 7), (second, 9)}
+
+
 async def test_products_go_off_sale_and_back_and_buyers_follow(
     control: TikTokSandboxControl, seller: Seller, tiktok: TikTokShopClient
 ) -> None:
