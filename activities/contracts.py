@@ -299,3 +299,5 @@ RECORD_SHOP = ActivityDef("shops.record_shop", ShopRecordUpdate, type(None), ORD
 # None, or a non-retryable SHOP_DEAUTHORIZED or SHOP_NEEDS_REAUTHORIZATION error; order workflows ask it
 # before buying a label, and again now and then while parked for either.
 REQUIRE_AUTHORIZED_SHOP = ActivityDef("shops.require_authorized", ShopRef, type(None), ORDERS_TASK_QUEUE)
+# The shop's own hold after payment (none: a zero hold), read by each order when first seen paid.
+READ_PAYMENT_HOLD = ActivityDef("shops.payment_hold", ShopRef, shops.PaymentHold, ORDERS_TASK_QUEUE)

@@ -71,6 +71,17 @@ class Shop(SQLModel, table=True):
     updated_at: datetime = when(default_factory=utcnow)
 
 
+class ShopPaymentHoldRow(SQLModel, table=True):
+    """A shop's own hold after payment, set by the seller; no row: no hold. A table of its own, so
+    `create_all` adds it to an existing database and it may be set before the shop connects."""
+
+    __tablename__ = "shop_payment_hold"
+
+    shop_id: str = Field(primary_key=True)
+    seconds: int
+    updated_at: datetime = when(default_factory=utcnow)
+
+
 class ShopToken(SQLModel, table=True):
     """A shop's OAuth tokens, AES-GCM encrypted with the shop id as associated data."""
 

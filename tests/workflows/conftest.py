@@ -54,7 +54,7 @@ from creatorflow.orders import (
     OrderSnapshot,
     RateChoice,
 )
-from creatorflow.shops import ShopPolicy
+from creatorflow.shops import PaymentHold, ShopPolicy
 from creatorflow.store import Store
 from creatorflow.store.db import create_schema, make_engine
 from creatorflow.tiktok.client import TikTokShopClient
@@ -112,6 +112,7 @@ class FakeWorld:
     # Shop -> why its seller must authorize again: SHOP_DEAUTHORIZED or SHOP_NEEDS_REAUTHORIZATION.
     unauthorized_shops: dict[str, str] = field(default_factory=dict)
     verdicts: list[contracts.AfterSaleVerdict] = field(default_factory=list)
+    payment_holds: dict[str, timedelta] = field(default_factory=dict)  # shop -> its hold after payment
 
     def _rate(self, provider: Provider, service: str) -> Rate:
         return Rate(
@@ -235,6 +236,10 @@ class FakeWorld:
         if reason is not None:
             raise ApplicationError(f"shop {ref.shop_id}: {reason}", type=reason, non_retryable=True)
 
+    @activity.defn(name=contracts.READ_PAYMENT_HOLD.name)
+    async def payment_hold(self, ref: contracts.ShopRef) -> PaymentHold:
+        return PaymentHold(hold=self.payment_holds.get(ref.shop_id, timedelta(0)))
+
     @activity.defn(name=contracts.RECORD_LABEL.name)
     async def record_label(self, record: contracts.LabelRecord) -> None:
         self.calls["record_label"] += 1
@@ -262,6 +267,7 @@ class FakeWorld:
             self.record_label,
             self.record_label_refund,
             self.require_authorized_shop,
+            self.payment_hold,
             self.reserve_stock,
             self.record_return,
         ]

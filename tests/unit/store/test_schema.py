@@ -30,6 +30,7 @@ def test_every_table_keeps_its_name() -> None:
         "shipping_rule",
         "shipping_settings",
         "shop",
+        "shop_payment_hold",
         "shop_warehouse",
         "shoptoken",
         "sku_package_override",
