@@ -144,6 +144,7 @@ class OrderRecordUpdate(Message):
     carrier: str = ""
     tracking_number: str = ""
     ship_by: datetime | None = None
+    fulfillment_mode: str | None = None  # FulfillmentMode, once TikTok's order was read
 
 
 class ShopRef(Message):

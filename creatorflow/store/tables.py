@@ -112,6 +112,8 @@ class OrderRecord(SQLModel, table=True):
     carrier: str = ""
     tracking_number: str = ""
     ship_by: datetime | None = when(nullable=True, default=None)
+    # SELLER_SHIPPED, TIKTOK_SHIPPED or FBT (FulfillmentMode); None in rows recorded before it was kept.
+    fulfillment_mode: str | None = None
     updated_at: datetime = when(default_factory=utcnow)
 
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 from pydantic import BaseModel
 
-OrderAction = Literal["pay", "release_hold", "carrier_scan", "deliver", "complete"]
+OrderAction = Literal["pay", "release_hold", "fbt_ship", "carrier_scan", "deliver", "complete"]
 
 
 class SandboxShop(BaseModel):
@@ -151,8 +151,8 @@ class TikTokSandboxControl:
         self, shop_id: str, sku_id: str, count: int = 1, **options: Any
     ) -> list[dict[str, Any]]:
         """Orders as buyers place them (`options`: paid, on_hold, shipping_type, undeliverable_address,
-        warehouse_id to ship from a warehouse other than the default, or status/create_time/update_time
-        for history); returns the orders as TikTok would show them."""
+        warehouse_id to ship from a warehouse other than the default, fulfilled_by_tiktok for an FBT order,
+        or status/create_time/update_time for history); returns the orders as TikTok would show them."""
         created: list[dict[str, Any]] = []
         while count > 0:
             batch = min(count, 1000)

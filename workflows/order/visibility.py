@@ -129,6 +129,7 @@ class OrderVisibility(OrderBase):
                 carrier=s.carrier,
                 tracking_number=s.tracking_number,
                 ship_by=order.ship_by if order else None,
+                fulfillment_mode=order.mode.value if order else None,
             ),
             summary="record state",
         )

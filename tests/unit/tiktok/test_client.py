@@ -229,6 +229,26 @@ async def test_self_shipment_ships_the_package_with_our_tracking_number_once(
     assert (await tiktok.get_package(seller.shop, package_id)).tracking_number == "1ZSELFSHIP0000001"
 
 
+async def test_an_fbt_order_ships_from_tiktoks_stock_and_the_seller_cannot_ship_it(
+    control: TikTokSandboxControl, seller: Seller, tiktok: TikTokShopClient
+) -> None:
+    async def shelf() -> int:
+        return (await tiktok.get_product(seller.shop, seller.product_id)).skus[0].inventory[0].quantity
+
+    stocked = await shelf()
+    [created] = await control.create_orders(
+        seller.shop.shop_id, seller.sku_ids[0], on_hold=False, fulfilled_by_tiktok=True
+    )
+    [order] = await tiktok.get_orders(seller.shop, [created["id"]])
+    assert (order.fulfillment_type, await shelf()) == ("FULFILLMENT_BY_TIKTOK", stocked)
+    with pytest.raises(errors.BusinessError) as refused:
+        await tiktok.ship_package(seller.shop, created["packages"][0]["id"])
+    assert refused.value.code == 99021006
+    await control.act(created["id"], "fbt_ship")
+    [order] = await tiktok.get_orders(seller.shop, [created["id"]])
+    assert order.status == "AWAITING_COLLECTION" and order.tracking_number
+
+
 async def test_tiktok_shipping_document_only_for_tiktok_shipping(
     control: TikTokSandboxControl, seller: Seller, tiktok: TikTokShopClient
 ) -> None:
