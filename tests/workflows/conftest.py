@@ -108,6 +108,7 @@ class FakeWorld:
     unpacked_skus: set[str] = field(default_factory=set)  # SKUs with no package data, until "overridden"
     recorded_states: list[str] = field(default_factory=list)
     out_of_stock: set[str] = field(default_factory=set)  # SKUs with nothing left to reserve
+    stocked_in: dict[str, str] = field(default_factory=dict)  # SKU -> the one warehouse it is stocked in
     aftersales: dict[str, contracts.AfterSales] = field(default_factory=dict)  # order id -> its requests
     # Shop -> why its seller must authorize again: SHOP_DEAUTHORIZED or SHOP_NEEDS_REAUTHORIZATION.
     unauthorized_shops: dict[str, str] = field(default_factory=dict)
@@ -215,7 +216,12 @@ class FakeWorld:
     async def reserve_stock(self, request: contracts.StockRequest) -> Reservation:
         self.calls["reserve"] += 1
         short = [item.sku_id for item in request.items if item.sku_id in self.out_of_stock]
-        return Reservation(reserved=not short, short=short)
+        elsewhere = [
+            item.sku_id
+            for item in request.items
+            if self.stocked_in.get(item.sku_id, request.warehouse_id) != request.warehouse_id
+        ]
+        return Reservation(reserved=not (short or elsewhere), short=short, unstocked=elsewhere)
 
     @activity.defn(name=contracts.FETCH_AFTERSALES.name)
     async def fetch_aftersales(self, ref: contracts.OrderRef) -> contracts.AfterSales:
