@@ -234,7 +234,7 @@ class TikTokActivities:
         return CatalogSummary(
             products=len(products),
             skus=skus,
-            low_stock=[level.seller_sku or level.sku_id for level in low_stock(levels, request.policy)],
+            low_stock=low_stock(levels, request.policy),
         )
 
     @activity.defn(name=contracts.READ_SHIPMENT_FACTS.name)
@@ -333,7 +333,7 @@ class TikTokActivities:
         """
         levels = await asyncio.to_thread(self._store.stock_levels, request.shop_id)
         plan = plan_stock(levels, request.policy)
-        low = [level.seller_sku or level.sku_id for level in low_stock(levels, request.policy)]
+        low = low_stock(levels, request.policy)
         refused: list[str] = list(plan.unpushable)
         if not plan.deactivate and not plan.pushes:
             return CatalogSummary(low_stock=low, refused=refused)

@@ -181,8 +181,12 @@ def _sku_push(sku_id: str, warehouses: Sequence[StockLevel], policy: InventoryPo
     return SkuPush(sku_id=sku_id, inventory=inventory)
 
 
-def low_stock(levels: Sequence[StockLevel], policy: InventoryPolicy) -> list[StockLevel]:
-    return [level for level in levels if level.available <= policy.low_stock_threshold]
+def low_stock(levels: Sequence[StockLevel], policy: InventoryPolicy) -> list[str]:
+    """The seller SKUs (or ids) at or under the threshold in some warehouse, each named once."""
+    low = [
+        level.seller_sku or level.sku_id for level in levels if level.available <= policy.low_stock_threshold
+    ]
+    return list(dict.fromkeys(low))
 
 
 class Reservation(BaseModel):

@@ -103,8 +103,12 @@ def test_a_product_the_seller_took_off_sale_is_left_alone_whatever_its_stock() -
 
 
 def test_low_stock_counts_what_is_available_not_what_is_on_the_shelf() -> None:
-    levels = [level("a", "p", on_hand=100, reserved=95), level("b", "p", on_hand=11)]
-    assert [found.sku_id for found in low_stock(levels, POLICY)] == ["a"]
+    levels = [
+        level("a", "p", on_hand=100, reserved=95),
+        level("a", "p", on_hand=3, warehouse_id="wh-2"),  # low in two warehouses: named once
+        level("b", "p", on_hand=11),
+    ]
+    assert low_stock(levels, POLICY) == ["a"]
 
 
 def test_a_sku_in_several_warehouses_is_pushed_with_every_warehouse_tiktok_lists() -> None:
