@@ -30,6 +30,10 @@ WAREHOUSE_UNKNOWN = (
 )
 PACKAGE_UNKNOWN = "PackageUnknown"  # a SKU with neither TikTok package data nor the seller's override
 ITEM_TOO_LARGE = "ItemTooLarge"  # an item none of the shop's boxes holds
+# The buyer changed the address after the carrier took the package: only the carrier can redirect it.
+ADDRESS_CHANGED_AFTER_HANDOVER = "AddressChangedAfterHandover"
+# The buyer changed the address after TikTok sold us the label: TikTok documents no way to void or redo it.
+ADDRESS_CHANGED_ON_TIKTOK_LABEL = "AddressChangedOnTikTokLabel"
 SPLIT_NEEDED = "SplitNeeded"  # the order needs several boxes (or is over one parcel's weight limit)
 PURCHASE_REJECTED = "PurchaseRejected"
 SHIPPING_CONTRACT = "ShippingContract"
@@ -55,6 +59,16 @@ class ShipPackageRequest(Message):
     tracking_number: str
     carrier: str
     tiktok_label: bool = False
+
+
+class UpdateTrackingRequest(Message):
+    """Give TikTok the tracking number of the label that replaced the one it holds for the package."""
+
+    shop_id: str
+    order_id: str
+    package_id: str
+    tracking_number: str
+    carrier: str
 
 
 class ShipPackageResult(Message):
@@ -256,6 +270,7 @@ class ActivityDef(Generic[In, Out]):
 # TikTok Shop: its own rate-limited queue.
 FETCH_ORDER = ActivityDef("tiktok.fetch_order", OrderRef, OrderSnapshot, TIKTOK_TASK_QUEUE)
 SHIP_PACKAGE = ActivityDef("tiktok.ship_package", ShipPackageRequest, ShipPackageResult, TIKTOK_TASK_QUEUE)
+UPDATE_TRACKING = ActivityDef("tiktok.update_tracking", UpdateTrackingRequest, type(None), TIKTOK_TASK_QUEUE)
 ARRANGE_TIKTOK_SHIPMENT = ActivityDef(
     "tiktok.arrange_tiktok_shipment", OrderRef, TikTokLabel, TIKTOK_TASK_QUEUE
 )

@@ -102,6 +102,21 @@ class TikTokActivities:
                 package_id=shipped.package_id, shipping_provider_id=provider_id
             )
 
+    @activity.defn(name=contracts.UPDATE_TRACKING.name)
+    async def update_tracking(self, request: contracts.UpdateTrackingRequest) -> None:
+        """Replace the tracking number TikTok holds for the package; setting the same number again is
+        harmless, so a retry after a lost answer needs no check."""
+        with activity_errors():
+            shop = await self._shop(request.shop_id)
+            order = await self._order(shop, request.order_id)
+            provider_id = await self._provider_id(shop, order.delivery_option_id, request.carrier)
+            await self._client.update_shipping_info(
+                shop,
+                request.package_id,
+                tracking_number=request.tracking_number,
+                shipping_provider_id=provider_id,
+            )
+
     async def _hand_over(
         self, shop: ShopCredentials, order: Order, tracking_number: str
     ) -> contracts.ShipPackageResult:

@@ -316,6 +316,8 @@ class OrderState(Journal):
     tiktok_label_url: str = ""
     shipped_on_tiktok: bool = False
     tiktok_package_id: str = ""
+    # TikTok holds the tracking number of a label refunded since (the buyer moved): tell it the new one.
+    tiktok_tracking_stale: bool = False
     carrier: str = ""
     tracking_number: str = ""
     tracking_status: TrackingStatus | None = None

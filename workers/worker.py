@@ -93,6 +93,7 @@ def activities_by_queue(
         TIKTOK_TASK_QUEUE: [
             tiktok_activities.fetch_order,
             tiktok_activities.ship_package,
+            tiktok_activities.update_tracking,
             tiktok_activities.arrange_tiktok_shipment,
             tiktok_activities.cancel_order,
             tiktok_activities.fetch_aftersales,

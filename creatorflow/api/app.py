@@ -10,16 +10,31 @@ from contextlib import asynccontextmanager, suppress
 
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, RedirectResponse
-from sqlalchemy import text
 
 from creatorflow.api.inbox import Outcome, WebhookInbox
 from creatorflow.api.onboarding import Connection, Onboarding, OnboardingError, OnboardingProblem
+from creatorflow.api.readiness import Readiness, readiness
 from creatorflow.config import OAUTH_CALLBACK_PATH
 from creatorflow.domain import Provider
 from creatorflow.shipping.base import WebhookDelivery
 from creatorflow.store import Store
 
-_STATUS = {Outcome.ACCEPTED: 200, Outcome.DUPLICATE: 200, Outcome.FORGED: 401, Outcome.MALFORMED: 400}
+_STATUS = {
+    Outcome.ACCEPTED: 200,
+    Outcome.DUPLICATE: 200,
+    Outcome.FORGED: 401,
+    Outcome.MALFORMED: 400,
+    Outcome.UNAVAILABLE: 503,
+}
+# Told to a sender whose webhook the database could not record. TikTok keeps its own retry schedule
+# (docs/reference/tiktok-shop-api.md §7.5); the header is for senders that read it.
+RETRY_AFTER_SECONDS = 30
+
+
+def _answer(outcome: Outcome) -> Response:
+    """An empty body, as TikTok wants; 503 says when to try again."""
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if outcome is Outcome.UNAVAILABLE else None
+    return Response(status_code=_STATUS[outcome], headers=headers)
 
 
 def create_app(
@@ -38,18 +53,20 @@ def create_app(
     @app.post("/webhooks/tiktok", status_code=200)
     async def tiktok_webhook(request: Request) -> Response:
         """TikTok wants 200 with an empty body within 3 s, or 401 with an empty body for a bad signature;
-        a signed body that is not a TikTok event is 400, and kept for inspection."""
+        a signed body that is not a TikTok event is 400, and kept for inspection; 503 when the database
+        could not record it, so TikTok sends it again."""
         outcome = await inbox.receive_tiktok(await request.body(), request.headers.get("authorization"))
-        return Response(status_code=_STATUS[outcome])
+        return _answer(outcome)
 
     @app.post("/webhooks/{provider}", status_code=200)
     async def tracking_webhook(provider: Provider, request: Request) -> Response:
         """A carrier's tracking event: 200 once recorded; 401 for a wrong Shippo `?token=` or EasyPost
-        `X-Hmac-Signature`; 400 for a verified body that is not a tracking event, kept for inspection."""
+        `X-Hmac-Signature`; 400 for a verified body that is not a tracking event, kept for inspection;
+        503 when the database could not record it."""
         delivery = WebhookDelivery(
             body=await request.body(), headers=dict(request.headers), query=dict(request.query_params)
         )
-        return Response(status_code=_STATUS[await inbox.receive_tracking(provider, delivery)])
+        return _answer(await inbox.receive_tracking(provider, delivery))
 
     @app.get("/shops/connect")
     async def connect_shop() -> RedirectResponse:
@@ -71,23 +88,13 @@ def create_app(
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz")
-    async def readyz(response: Response) -> dict[str, bool]:
-        checks = {
-            "database": await asyncio.to_thread(_database_ok, store),
-            "temporal": await inbox.gateway_ready(),
-        }
-        if not all(checks.values()):
+    @app.get("/readyz", response_model=Readiness, responses={503: {"model": Readiness}})
+    async def readyz(response: Response) -> Readiness:
+        """Ready to take webhooks: the app database answers and Temporal is reachable; 503 names what is
+        not. (`/healthz` is liveness: the process answers.)"""
+        ready = await readiness(store, inbox)
+        if not ready.ready:
             response.status_code = 503
-        return checks
+        return ready
 
     return app
-
-
-def _database_ok(store: Store) -> bool:
-    try:
-        with store.engine.connect() as connection:
-            connection.execute(text("select 1"))
-    except Exception:
-        return False
-    return True

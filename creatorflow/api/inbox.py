@@ -15,7 +15,9 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
 
+from creatorflow.api.outage import DatabaseOutage
 from creatorflow.config import TikTokSettings
 from creatorflow.domain import OtherCarrierEvent, Provider
 from creatorflow.gateway import EventGateway, WorkflowClosedError
@@ -27,6 +29,7 @@ from creatorflow.shipping.base import Carrier, WebhookDelivery
 from creatorflow.shipping.errors import MalformedWebhookError, WebhookRejectedError
 from creatorflow.shops import ShopAuthorizationEvent
 from creatorflow.store import Store
+from creatorflow.store.db import unreachable
 from creatorflow.store.shops import ShopNotFoundError
 from creatorflow.store.tables import Shop, ShopStatus, WebhookRow, WebhookStatus, utcnow
 from creatorflow.tiktok.webhooks import (
@@ -55,6 +58,7 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     FORGED = "forged"
     MALFORMED = "malformed"
+    UNAVAILABLE = "unavailable"  # verified, but the database could not record it: the sender must retry
 
 
 # Product status change, information change, creation (docs/reference/tiktok-shop-api.md §7.3): the shop's
@@ -139,6 +143,7 @@ class WebhookInbox:
         # timeout), cleared when the forwarder gets an event through again. Meanwhile each webhook is
         # recorded and answered at once instead of waiting out the timeout.
         self._gateway_down = False
+        self.database = DatabaseOutage()
 
     # --- receiving -----------------------------------------------------------------------------
 
@@ -232,11 +237,26 @@ class WebhookInbox:
         """A verified body we cannot read: kept (once per distinct body) for someone to inspect."""
         log.warning("%s webhook malformed: %s", source, error)
         row = _unrouted(source, body, WebhookStatus.MALFORMED, str(error)[:500])
-        await asyncio.to_thread(self._store.record_webhook, row)
-        return Outcome.MALFORMED
+        return Outcome.MALFORMED if await self._record(row) else Outcome.UNAVAILABLE
+
+    async def _record(self, row: WebhookRow) -> tuple[WebhookRow, bool] | None:
+        """The recorded row and whether it is new; None when the database cannot be reached, so that the
+        sender is answered an error and sends it again: nothing is acknowledged before it is durable."""
+        try:
+            recorded = await asyncio.to_thread(self._store.record_webhook, row)
+        except SQLAlchemyError as exc:
+            if not unreachable(exc):
+                raise
+            self.database.failed(exc, refusing_webhook=True)
+            return None
+        self.database.reached()
+        return recorded
 
     async def _record_and_forward(self, row: WebhookRow) -> Outcome:
-        recorded, new = await asyncio.to_thread(self._store.record_webhook, row)
+        record = await self._record(row)
+        if record is None:
+            return Outcome.UNAVAILABLE
+        recorded, new = record
         if recorded.status is WebhookStatus.RECEIVED and not self._gateway_down:
             # New, or a duplicate of one not yet forwarded: try now, but never hold TikTok's 3 s.
             try:
@@ -359,6 +379,8 @@ class WebhookInbox:
             try:
                 await self.forward(row)
             except Exception as exc:
+                if unreachable(exc):
+                    raise  # the pass ends here: the next rows would fail the same way
                 log.info("webhook %s still pending: %r", row.dedup_key, exc, extra=_ids(row))
                 continue
             forwarded += 1
@@ -380,6 +402,11 @@ class WebhookInbox:
         while True:
             try:
                 await self.forward_pending()
-            except Exception:
-                log.exception("forwarding pass failed; next pass in %.1fs", interval)
+            except Exception as exc:
+                if unreachable(exc):  # said once for the whole outage, not a stack trace per pass
+                    self.database.failed(exc, refusing_webhook=False)
+                else:
+                    log.exception("forwarding pass failed; next pass in %.1fs", interval)
+            else:
+                self.database.reached()
             await asyncio.sleep(interval)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlmodel import SQLModel, create_engine
 
 from creatorflow.store import tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+
+# A connect gives up before the shortest activity timeout (the fast stack's 4 s), as every client does.
+CONNECT_TIMEOUT_SECONDS = 3
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -23,7 +28,26 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    # Pre-ping: a connection the server dropped (a restart) is replaced on checkout instead of failing the
+    # first statement after the server is back. The connect timeout: a server that does not answer at all
+    # (a network partition) fails the connect instead of holding the calling thread for ever.
+    connect_args = {"connect_timeout": CONNECT_TIMEOUT_SECONDS, **kwargs.pop("connect_args", {})}
+    return create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+
+
+def unreachable(exc: BaseException) -> TypeGuard[SQLAlchemyError]:
+    """True when the database could not be reached or dropped the connection (down, restarting, the network,
+    no pooled connection free in time): a condition that waiting cures, unlike an error in what was asked."""
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError)
+    return isinstance(exc, PoolTimeoutError)
+
+
+def describe(exc: SQLAlchemyError) -> str:
+    """The driver's error in one line (SQLAlchemy's own text adds the statement and a link over several)."""
+    cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    lines = str(cause).strip().splitlines()
+    return f"{type(cause).__name__}: {lines[0]}" if lines else type(cause).__name__
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -50,6 +50,7 @@ ORDER_SEARCH = Api("POST", "/order/202309/orders/search")
 ORDER_DETAIL = VersionedPath("orders", "/order/{version}/orders", ("202309", "202507"))
 MARK_PACKAGE_SHIPPED = Api("POST", "/fulfillment/202309/orders/{order_id}/packages")
 SHIP_PACKAGE = Api("POST", "/fulfillment/202309/packages/{package_id}/ship")
+UPDATE_SHIPPING_INFO = Api("POST", "/fulfillment/202309/packages/{package_id}/shipping_info/update")
 PACKAGE_DETAIL = Api("GET", "/fulfillment/202309/packages/{package_id}")
 PACKAGE_SEARCH = Api("POST", "/fulfillment/202309/packages/search")
 ORDER_TRACKING = Api("GET", "/fulfillment/202309/orders/{order_id}/tracking")
@@ -321,6 +322,15 @@ class TikTokShopClient:
                 "shipping_provider_id": shipping_provider_id,
             }
         await self._shop_call(shop, SHIP_PACKAGE, m.Empty, path_params={"package_id": package_id}, body=body)
+
+    async def update_shipping_info(
+        self, shop: m.ShopCredentials, package_id: str, *, tracking_number: str, shipping_provider_id: str
+    ) -> None:
+        """Replace the tracking number TikTok holds for a package we shipped (a new label, same package)."""
+        body = {"tracking_number": tracking_number, "shipping_provider_id": shipping_provider_id}
+        await self._shop_call(
+            shop, UPDATE_SHIPPING_INFO, m.Empty, path_params={"package_id": package_id}, body=body
+        )
 
     async def get_package(self, shop: m.ShopCredentials, package_id: str) -> m.Package:
         return await self._shop_call(shop, PACKAGE_DETAIL, m.Package, path_params={"package_id": package_id})

@@ -169,6 +169,13 @@ class TikTokSandboxControl:
     async def order(self, order_id: str) -> dict[str, Any]:
         return dict(await self._send("GET", f"/orders/{order_id}"))
 
+    async def update_address(
+        self, order_id: str, *, name: str, street: str, city: str, state: str, postal_code: str
+    ) -> dict[str, Any]:
+        """The buyer edits the order's shipping address; TikTok sends RECIPIENT_ADDRESS_UPDATE."""
+        body = {"name": name, "street": street, "city": city, "state": state, "postal_code": postal_code}
+        return dict(await self._send("PUT", f"/orders/{order_id}/address", body))
+
     async def act(self, order_id: str, action: OrderAction) -> dict[str, Any]:
         return dict(await self._send("POST", f"/orders/{order_id}/{action}"))
 

@@ -30,6 +30,7 @@ from emulators.tiktok.wire_schemas import (
     PackageSummary,
     ShipPackageBody,
     ShippingDocumentData,
+    ShippingInfoBody,
     ShippingServiceData,
     TrackingData,
 )
@@ -88,6 +89,15 @@ def orders_router(world: World, gateway: Gateway, paginator: Paginator) -> APIRo
                 order_id=order_id, order_line_item_ids=package.line_item_ids, package_id=package.id
             )
         )
+
+    @router.post("/fulfillment/202309/packages/{package_id}/shipping_info/update")
+    async def update_shipping_info(
+        package_id: str, body: ShippingInfoBody, call: ShopCall = Depends(gateway.shop_call)
+    ) -> JSONResponse:
+        world.fulfillment.update_shipping_info(
+            call.shop, package_id, body.tracking_number, body.shipping_provider_id
+        )
+        return ok()
 
     @router.post("/fulfillment/202309/packages/{package_id}/ship")
     async def ship_package(

@@ -59,7 +59,9 @@ class EmulatorCode(IntEnum):
     LINE_ITEMS_REQUIRED = 99021003
     DOCUMENT_NOT_READY = 99021004
     SHIPPED_BY_TIKTOK = 99021005
-    FULFILLED_BY_TIKTOK = 99021006  # an FBT order: TikTok's fulfillment center ships it, not the seller
+    PACKAGE_NOT_SHIPPED = 99021006  # update the tracking of a package never marked shipped
+    PACKAGE_COLLECTED = 99021007  # update the tracking of a package the carrier already has
+    FULFILLED_BY_TIKTOK = 99021008  # an FBT order: TikTok's fulfillment center ships it, not the seller
     WAREHOUSE_NOT_FOUND = 99022001
     DELIVERY_OPTION_NOT_FOUND = 99022002
     PRODUCT_NOT_FOUND = 99012001

@@ -141,6 +141,13 @@ class MarkShippedBody(BaseModel):
     order_line_item_ids: list[str] | None = None
 
 
+class ShippingInfoBody(BaseModel):
+    """Update Package Shipping Info (reference §5.3)."""
+
+    tracking_number: str = Field(min_length=1)
+    shipping_provider_id: str = Field(min_length=1)
+
+
 class ShippingWarning(BaseModel):
     message: str
 

@@ -243,6 +243,42 @@ class Fulfillment(WorldPart):
         self._orders.require(order, {OrderStatus.AWAITING_SHIPMENT}, "ship")
         self.ship_whole(order)
 
+    def update_shipping_info(
+        self, shop: Shop, package_id: str, tracking_number: str, provider_id: str
+    ) -> None:
+        """Update Package Shipping Info: the seller replaces the label of a package it shipped itself (the
+        buyer moved, say), which TikTok allows until the carrier has collected the package."""
+        package = self.package(shop, package_id)
+        order = self._orders.orders[package.order_id]
+        if package.shipping_type == ShippingType.TIKTOK:
+            raise ApiError(
+                EmulatorCode.SHIPPED_BY_TIKTOK,
+                f"Package {package.id} has TikTok's label: TikTok keeps its tracking number.",
+            )
+        if package.shipped_time is None:
+            raise ApiError(
+                EmulatorCode.PACKAGE_NOT_SHIPPED,
+                f"Package {package.id} is not shipped: mark it shipped with its tracking number first.",
+            )
+        if order.collection_time is not None:
+            raise ApiError(
+                EmulatorCode.PACKAGE_COLLECTED,
+                f"Package {package.id} is with the carrier already: its tracking number cannot change.",
+            )
+        carrier = self._provider(shop, package, provider_id)
+        self._require_free(tracking_number, package)
+        replaced = package.tracking_number
+        package.tracking_number = tracking_number
+        package.shipping_provider_id = carrier.id
+        package.shipping_provider_name = carrier.name
+        package.update_time = self._clock.now()
+        self._record(package, "Seller updated the tracking number")
+        if order.tracking_number == replaced:
+            order.tracking_number = tracking_number
+            order.shipping_provider = carrier.name
+            order.shipping_provider_id = carrier.id
+        order.update_time = package.update_time
+
     def ship_whole(self, order: Order) -> None:
         """Ship an order's single package with the first carrier it may use (backfilled history)."""
         package = self._orders.packages_of(order)[0]
@@ -305,19 +341,7 @@ class Fulfillment(WorldPart):
         return part
 
     def _ship(self, order: Order, package: Package, tracking_number: str, carrier: ShippingProvider) -> None:
-        taken_by = next(
-            (
-                p
-                for p in self._orders.packages.values()
-                if p.tracking_number == tracking_number and p is not package
-            ),
-            None,
-        )
-        if taken_by is not None:
-            raise ApiError(
-                Code.DUPLICATE_TRACKING_NUMBER,
-                f"Duplicate tracking number: {tracking_number} is already used by package {taken_by.id}.",
-            )
+        self._require_free(tracking_number, package)
         now = self._clock.now()
         package.tracking_number = tracking_number
         package.shipping_provider_id = carrier.id
@@ -334,6 +358,22 @@ class Fulfillment(WorldPart):
         self._orders.set_status(
             order, OrderStatus.AWAITING_COLLECTION if all_shipped else OrderStatus.PARTIALLY_SHIPPING
         )
+
+    def _require_free(self, tracking_number: str, package: Package) -> None:
+        """A tracking number names one package."""
+        taken_by = next(
+            (
+                p
+                for p in self._orders.packages.values()
+                if p.tracking_number == tracking_number and p is not package
+            ),
+            None,
+        )
+        if taken_by is not None:
+            raise ApiError(
+                Code.DUPLICATE_TRACKING_NUMBER,
+                f"Duplicate tracking number: {tracking_number} is already used by package {taken_by.id}.",
+            )
 
     def _provider(self, shop: Shop, package: Package, provider_id: str) -> ShippingProvider:
         option = self._catalog.delivery_option(shop, package.delivery_option_id)

@@ -193,9 +193,19 @@ class OrderBook(WorldPart):
     def update_address(
         self, order: Order, name: str, street: str, city: str, state: str, postal_code: str
     ) -> None:
-        """The buyer edits the shipping address (allowed until the order ships): a type-3 webhook."""
+        """The buyer edits the shipping address: a type-3 webhook. Allowed until the carrier collects the
+        package. The reference does not say how late TikTok lets a buyer edit; the emulator takes the latest
+        moment a seller could still act on it (a new label before the carrier's first scan)."""
         self.require(
-            order, {OrderStatus.UNPAID, OrderStatus.ON_HOLD, OrderStatus.AWAITING_SHIPMENT}, "readdress"
+            order,
+            {
+                OrderStatus.UNPAID,
+                OrderStatus.ON_HOLD,
+                OrderStatus.AWAITING_SHIPMENT,
+                OrderStatus.PARTIALLY_SHIPPING,
+                OrderStatus.AWAITING_COLLECTION,
+            },
+            "readdress",
         )
         order.recipient_address = recipient(
             name, Place(street, city, state, postal_code), self.shop_of(order).region

@@ -40,8 +40,12 @@ async def e2e_temporal() -> AsyncIterator[WorkflowEnvironment]:
         yield env
 
 
-def e2e_settings(data_dir: Path, orders: OrderPolicy = FAST_ORDERS) -> Settings:
-    return fast_settings(data_dir, encryption_keys=SecretStr(TEST_KEYS), orders=orders)
+def e2e_settings(
+    data_dir: Path, orders: OrderPolicy = FAST_ORDERS, database_url: str | None = None
+) -> Settings:
+    """The fast sandbox's settings; the app database is SQLite under `data_dir` unless `database_url`."""
+    settings = fast_settings(data_dir, encryption_keys=SecretStr(TEST_KEYS), orders=orders)
+    return settings.model_copy(update={"database_url": database_url}) if database_url else settings
 
 
 @contextlib.asynccontextmanager
@@ -54,10 +58,12 @@ async def e2e_stack(
     orders: OrderPolicy = FAST_ORDERS,
     tiktok: dict[str, Any] | None = None,
     client: Client | None = None,
+    database_url: str | None = None,
 ) -> AsyncIterator[Stack]:
-    """The stack on `temporal`, its API and workers on `client` (by default the dev server's own)."""
+    """The stack on `temporal`, its API and workers on `client` (by default the dev server's own), its
+    app database at `database_url` (by default SQLite under `data_dir`)."""
     started = datetime.now(UTC)
-    settings = e2e_settings(data_dir, orders)
+    settings = e2e_settings(data_dir, orders, database_url)
     with running_emulators(settings, fixed_ports=False, tiktok=tiktok or FAST_TIKTOK) as emulators:
         async with running_stack(
             emulators, client or temporal.client, forward_interval=0.5, with_workers=with_workers

@@ -7,6 +7,7 @@ HTTP against a TikTok emulator of the test's own (shop and catalog workflows).
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator, Callable
@@ -74,6 +75,7 @@ GOOD_ADDRESS = Address(
     name="Ada Buyer", street1="1 Main St", city="Austin", state="TX", postal_code="78701", country="US"
 )
 UNDELIVERABLE = GOOD_ADDRESS.model_copy(update={"postal_code": "00000"})
+MOVED = GOOD_ADDRESS.model_copy(update={"street1": "9 Elm St", "postal_code": "78702"})
 
 
 def snapshot(order_id: str, status: str, update_time: int, **changes: object) -> OrderSnapshot:
@@ -101,6 +103,9 @@ class FakeWorld:
     calls: Counter[str] = field(default_factory=Counter)
     purchases: Counter[str] = field(default_factory=Counter)  # idempotency key -> buys
     shipped: dict[str, str] = field(default_factory=dict)  # order id -> tracking number
+    tracking_updates: list[tuple[str, str]] = field(default_factory=list)  # (package id, new tracking)
+    quoted_to: list[Address] = field(default_factory=list)  # each rate query's destination
+    purchase_gate: asyncio.Event | None = None  # if set, a purchase completes only once it is set
     refunded: list[str] = field(default_factory=list)
     cancelled_on_tiktok: list[str] = field(default_factory=list)
     tracking_status: TrackingStatus = TrackingStatus.PRE_TRANSIT
@@ -136,6 +141,7 @@ class FakeWorld:
     @activity.defn(name=contracts.CHOOSE_RATE.name)
     async def choose_rate(self, query: contracts.RateQuery) -> RateChoice:
         self.calls["choose"] += 1
+        self.quoted_to.append(query.to_address)
         if query.to_address.postal_code == "00000":
             raise ApplicationError("no such ZIP", type=contracts.ADDRESS_INVALID, non_retryable=True)
         unknown = sorted(item.sku_id for item in query.items if item.sku_id in self.unpacked_skus)
@@ -163,6 +169,8 @@ class FakeWorld:
     @activity.defn(name=contracts.BUY_LABEL.name)
     async def buy_label(self, request: contracts.BuyLabelRequest) -> Label:
         self.purchases[request.idempotency_key] += 1
+        if self.purchase_gate is not None:
+            await self.purchase_gate.wait()
         rate = request.choice.rate
         return Label(
             rate=rate,
@@ -176,6 +184,11 @@ class FakeWorld:
     async def ship_package(self, request: contracts.ShipPackageRequest) -> contracts.ShipPackageResult:
         self.shipped[request.order_id] = request.tracking_number
         return contracts.ShipPackageResult(package_id=f"pkg-{request.order_id}", shipping_provider_id="usps")
+
+    @activity.defn(name=contracts.UPDATE_TRACKING.name)
+    async def update_tracking(self, request: contracts.UpdateTrackingRequest) -> None:
+        self.tracking_updates.append((request.package_id, request.tracking_number))
+        self.shipped[request.order_id] = request.tracking_number
 
     @activity.defn(name=contracts.ARRANGE_TIKTOK_SHIPMENT.name)
     async def arrange_tiktok_shipment(self, ref: contracts.OrderRef) -> contracts.TikTokLabel:
@@ -259,6 +272,7 @@ class FakeWorld:
             self.fetch_order,
             self.read_shipment_facts,
             self.ship_package,
+            self.update_tracking,
             self.arrange_tiktok_shipment,
             self.cancel_order,
             self.fetch_aftersales,

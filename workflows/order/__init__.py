@@ -6,7 +6,7 @@ work through activities, and waits when there is nothing to do. So a hold, a can
 scan that arrives mid-purchase is acted on at the next safe point, and every decision is in history.
 
 Rules kept here:
-- Never two labels (`shipping`).
+- Never two labels (`shipping`), not even when the buyer moves (`readdress`).
 - Never lose or double-apply an event: events are deduplicated by id and ignored when older than what
   TikTok already told us; the order is always re-read from TikTok before acting on news.
 - Business failures never fail the workflow: they park the order in NEEDS_ATTENTION for an operator.
@@ -21,6 +21,7 @@ The files, each a layer built on the one before (so mypy checks the state and ca
 - `visibility`: search attributes, UI details, the store's projection, the watch on TikTok's ship-by.
 - `shipping`: stock, rate, label, TikTok's shipping, tracking, cancellation and refunds.
 - `aftersales`: buyers' cancellations and returns.
+- `readdress`: the buyer's new address after a rate or label was chosen for the old one.
 - `workflow`: `OrderWorkflow`, its run loop and its signal, query and update handlers.
 - `patches`: every patch id, with the command it guards.
 """

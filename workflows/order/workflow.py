@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from temporalio import workflow
 
-from workflows.order.aftersales import OrderAfterSales
 from workflows.order.base import HANDOVER, SHOP_NOT_AUTHORIZED, NeedsAttention
 from workflows.order.patches import AFTERSALES_PATCH, PAYMENT_HOLD_PATCH, SHOP_RECHECK_PATCH, STOCK_PATCH
+from workflows.order.readdress import OrderReaddress
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts
@@ -43,7 +43,7 @@ with workflow.unsafe.imports_passed_through():
 
 
 @workflow.defn
-class OrderWorkflow(OrderAfterSales):
+class OrderWorkflow(OrderReaddress):
     @workflow.init
     def __init__(self, input: OrderInput) -> None:
         self.state = input.carried or OrderState(shop_id=input.shop_id, order_id=input.order_id)
@@ -104,6 +104,8 @@ class OrderWorkflow(OrderAfterSales):
         elif self.state.refund_queue:
             await self._refund(self.state.refund_queue[0])
             self.state.refund_queue.pop(0)
+        elif self.state.tiktok_tracking_stale:
+            await self._relabel_shipped()
         elif reached(stage, HANDOVER) or self.state.shipped_on_tiktok or order.mode is FulfillmentMode.FBT:
             await self._after_handover(stage)
         elif order.mode is FulfillmentMode.TIKTOK_SHIPPED:
@@ -186,7 +188,8 @@ class OrderWorkflow(OrderAfterSales):
             contracts.OrderRef(shop_id=self.state.shop_id, order_id=self.state.order_id),
             summary="read order from TikTok",
         )
-        if self.state.order is not None and snapshot.update_time < self.state.order.update_time:
+        before = self.state.order
+        if before is not None and snapshot.update_time < before.update_time:
             return  # an older read cannot overrule a newer one
         self.state.order = snapshot
         # The buyer asked to cancel: look at the request even if its webhook never came.
@@ -205,6 +208,7 @@ class OrderWorkflow(OrderAfterSales):
                 # Shipped before we got to it (backfill, or another tool): record, never buy.
                 self.state.shipped_on_tiktok = True
             self._move(advance(self.state.stage, seen), f"TikTok says {snapshot.tiktok_status}")
+        self._follow_address(before, snapshot)
 
     # --- signals: facts from TikTok and carriers -----------------------------------------------------
 

@@ -197,6 +197,51 @@ async def test_ship_with_tracking_once_then_duplicates_are_typed(
     assert shipped.package_id in {p.id for p in found.packages}
 
 
+async def test_a_shipped_packages_tracking_number_is_replaced_until_the_carrier_collects_it(
+    control: TikTokSandboxControl, seller: Seller, tiktok: TikTokShopClient
+) -> None:
+    first, second = await control.create_orders(
+        seller.shop.shop_id, seller.sku_ids[0], count=2, on_hold=False
+    )
+    usps = await provider_id(tiktok, seller, first, "USPS")
+    [unshipped] = (await tiktok.get_orders(seller.shop, [second["id"]]))[0].packages
+    with pytest.raises(errors.BusinessError, match="not shipped"):
+        await tiktok.update_shipping_info(
+            seller.shop, unshipped.id, tracking_number="9400100000000000000030", shipping_provider_id=usps
+        )
+    shipped = await tiktok.mark_package_shipped(
+        seller.shop, first["id"], tracking_number="9400100000000000000031", shipping_provider_id=usps
+    )
+    await tiktok.mark_package_shipped(
+        seller.shop, second["id"], tracking_number="9400100000000000000032", shipping_provider_id=usps
+    )
+
+    await tiktok.update_shipping_info(
+        seller.shop, shipped.package_id, tracking_number="9400100000000000000033", shipping_provider_id=usps
+    )
+    [order] = await tiktok.get_orders(seller.shop, [first["id"]])
+    assert order.tracking_number == "9400100000000000000033"
+    assert (
+        await tiktok.get_package(seller.shop, shipped.package_id)
+    ).tracking_number == order.tracking_number
+    with pytest.raises(errors.DuplicateTrackingNumberError):  # the other order's package has it
+        await tiktok.update_shipping_info(
+            seller.shop,
+            shipped.package_id,
+            tracking_number="9400100000000000000032",
+            shipping_provider_id=usps,
+        )
+
+    await control.act(first["id"], "carrier_scan")
+    with pytest.raises(errors.BusinessError, match="with the carrier"):
+        await tiktok.update_shipping_info(
+            seller.shop,
+            shipped.package_id,
+            tracking_number="9400100000000000000034",
+            shipping_provider_id=usps,
+        )
+
+
 async def test_self_shipment_ships_the_package_with_our_tracking_number_once(
     control: TikTokSandboxControl, seller: Seller, tiktok: TikTokShopClient
 ) -> None:
@@ -243,7 +288,7 @@ async def test_an_fbt_order_ships_from_tiktoks_stock_and_the_seller_cannot_ship_
     assert (order.fulfillment_type, await shelf()) == ("FULFILLMENT_BY_TIKTOK", stocked)
     with pytest.raises(errors.BusinessError) as refused:
         await tiktok.ship_package(seller.shop, created["packages"][0]["id"])
-    assert refused.value.code == 99021006
+    assert refused.value.code == 99021008
     await control.act(created["id"], "fbt_ship")
     [order] = await tiktok.get_orders(seller.shop, [created["id"]])
     assert order.status == "AWAITING_COLLECTION" and order.tracking_number
