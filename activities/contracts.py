@@ -165,6 +165,7 @@ class OrderRecordUpdate(Message):
     attention_reason: str = ""
     attention_since: datetime | None = None
     cancel_reason: str = ""
+    fulfillment_mode: str | None = None  # FulfillmentMode, once TikTok's order was read
 
 
 class ShopRef(Message):
@@ -222,11 +223,12 @@ class ReturnRecordUpdate(Message):
 
 
 class StockRequest(Message):
-    """Hold stock for one paid order (idempotent by order id)."""
+    """Hold stock for one paid order (idempotent by order id), in the warehouse TikTok assigned it."""
 
     shop_id: str
     order_id: str
     items: list[OrderItem]
+    warehouse_id: str = ""  # "" (TikTok named none): only SKUs stocked in one warehouse can be held
 
 
 class CatalogRequest(Message):
@@ -353,3 +355,5 @@ RECORD_SHOP = ActivityDef("shops.record_shop", ShopRecordUpdate, type(None), ORD
 # None, or a non-retryable SHOP_DEAUTHORIZED or SHOP_NEEDS_REAUTHORIZATION error; order workflows ask it
 # before buying a label, and again now and then while parked for either.
 REQUIRE_AUTHORIZED_SHOP = ActivityDef("shops.require_authorized", ShopRef, type(None), ORDERS_TASK_QUEUE)
+# The shop's own hold after payment (none: a zero hold), read by each order when first seen paid.
+READ_PAYMENT_HOLD = ActivityDef("shops.payment_hold", ShopRef, shops.PaymentHold, ORDERS_TASK_QUEUE)

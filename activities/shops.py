@@ -14,7 +14,7 @@ from temporalio.exceptions import ApplicationError
 from activities import contracts
 from activities.errors import activity_errors
 from creatorflow.config import TikTokSettings
-from creatorflow.shops import TokenExpiries
+from creatorflow.shops import PaymentHold, TokenExpiries
 from creatorflow.store import Store
 from creatorflow.store.tables import ShopStatus
 from creatorflow.tiktok.auth import TikTokAuthClient
@@ -62,6 +62,10 @@ class ShopActivities:
         )
         if status is ShopStatus.DEAUTHORIZED:
             await self._pause_polling(update.shop_id, "the seller deauthorized the app")
+
+    @activity.defn(name=contracts.READ_PAYMENT_HOLD.name)
+    async def payment_hold(self, ref: contracts.ShopRef) -> PaymentHold:
+        return await asyncio.to_thread(self._store.payment_hold, ref.shop_id)
 
     @activity.defn(name=contracts.REQUIRE_AUTHORIZED_SHOP.name)
     async def require_authorized(self, ref: contracts.ShopRef) -> None:

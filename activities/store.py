@@ -32,6 +32,7 @@ class StoreActivities:
             self._store.reserve_stock,
             request.shop_id,
             request.order_id,
+            request.warehouse_id,
             [(item.sku_id, item.quantity) for item in request.items],
         )
 

@@ -249,7 +249,7 @@ class TikTokActivities:
         return CatalogSummary(
             products=len(products),
             skus=skus,
-            low_stock=[level.seller_sku or level.sku_id for level in low_stock(levels, request.policy)],
+            low_stock=low_stock(levels, request.policy),
         )
 
     @activity.defn(name=contracts.READ_SHIPMENT_FACTS.name)
@@ -348,10 +348,10 @@ class TikTokActivities:
         """
         levels = await asyncio.to_thread(self._store.stock_levels, request.shop_id)
         plan = plan_stock(levels, request.policy)
-        low = [level.seller_sku or level.sku_id for level in low_stock(levels, request.policy)]
+        low = low_stock(levels, request.policy)
+        refused: list[str] = list(plan.unpushable)
         if not plan.deactivate and not plan.pushes:
-            return CatalogSummary(low_stock=low)
-        refused: list[str] = []
+            return CatalogSummary(low_stock=low, refused=refused)
         pushed = calls = 0
         with activity_errors():
             shop = await self._shop(request.shop_id)
@@ -403,16 +403,23 @@ class TikTokActivities:
             [
                 SkuInventory(
                     id=sku.sku_id,
-                    inventory=[WarehouseStock(warehouse_id=sku.warehouse_id, quantity=sku.quantity)],
+                    inventory=[
+                        WarehouseStock(warehouse_id=stock.warehouse_id, quantity=stock.quantity)
+                        for stock in sku.inventory
+                    ],
                 )
                 for sku in push.skus
             ],
         )
         taken = self._taken([sku.sku_id for sku in push.skus], errors, "sku_id", refused)
         for sku in push.skus:
-            if sku.sku_id in taken:
+            for stock in sku.inventory if sku.sku_id in taken else []:
                 await asyncio.to_thread(
-                    self._store.set_tiktok_quantity, shop.shop_id, sku.sku_id, sku.quantity
+                    self._store.set_tiktok_quantity,
+                    shop.shop_id,
+                    sku.sku_id,
+                    stock.warehouse_id,
+                    stock.quantity,
                 )
         return len(taken)
 

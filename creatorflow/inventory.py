@@ -1,11 +1,13 @@
 """Stock as plain data: what we have, what paid orders hold, and what TikTok should be told.
 
-Our store is the truth for stock (`on_hand`, set from the first catalog sync and then by operators);
-TikTok's quantity is derived from it: available (on hand minus reservations of unshipped orders) minus a
-safety buffer, pushed in batches (reference/tiktok-shop-api.md §5.5: one Update Inventory call per product,
-quantity in [1, 99999]). Since 0 cannot be pushed, a product with nothing to offer on any SKU is taken off
-sale (Deactivate Products) and put back (Activate Products) once it has stock again; only a product we took
-off sale, never one the seller paused. Nothing here knows about Temporal.
+Our store is the truth for stock, per SKU and warehouse (`on_hand`, set from the first catalog sync and
+then by operators); a paid order holds units in the warehouse TikTok assigned it. TikTok's quantity is
+derived from it: available (on hand minus reservations of unshipped orders) minus a safety buffer, in each
+warehouse, pushed in batches (reference/tiktok-shop-api.md §5.5: one Update Inventory call per product,
+each SKU listing every warehouse it is assigned to, quantity in [1, 99999]). Since 0 cannot be pushed, a
+product with nothing to offer on any SKU is taken off sale (Deactivate Products) and put back (Activate
+Products) once it has stock again; only a product we took off sale, never one the seller paused.
+Nothing here knows about Temporal.
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from pydantic import BaseModel, ConfigDict, Field
 TIKTOK_MIN_QUANTITY = 1
 TIKTOK_MAX_QUANTITY = 99_999
 OUT_OF_STOCK = "OutOfStock"  # AttentionReason of a paid order we have no stock for
+# AttentionReason of a paid order whose warehouse (or lack of one) we keep no stock of a SKU in: its units
+# are never taken from another warehouse behind the seller's back.
+WAREHOUSE_NOT_STOCKED = "WarehouseNotStocked"
 
 
 class CatalogChange(BaseModel):
@@ -49,7 +54,7 @@ class InventoryPolicy(BaseModel):
 
 
 class StockLevel(BaseModel):
-    """One SKU's stock as operators and the push see it."""
+    """One SKU's stock in one warehouse, as operators and the push see it."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -62,6 +67,7 @@ class StockLevel(BaseModel):
     on_hand: int
     reserved: int
     tiktok_quantity: int | None = None  # what TikTok was last told (or showed at the last sync)
+    assigned: bool = True  # TikTok lists the SKU in this warehouse: pushes name it
     active: bool = True  # TikTok only takes inventory updates for ACTIVATE products
     # We deactivated the product because it had nothing to offer (and it is still only seller-deactivated):
     # ours to activate again once it has stock. A product the seller or TikTok took off sale is not.
@@ -77,12 +83,20 @@ def listed_quantity(level: StockLevel, policy: InventoryPolicy) -> int:
     return min(max(level.available - policy.safety_buffer, 0), TIKTOK_MAX_QUANTITY)
 
 
+class WarehousePush(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    warehouse_id: str
+    quantity: int
+
+
 class SkuPush(BaseModel):
+    """One SKU of an Update Inventory call: every warehouse TikTok lists it in, each with its quantity."""
+
     model_config = ConfigDict(frozen=True)
 
     sku_id: str
-    warehouse_id: str
-    quantity: int
+    inventory: list[WarehousePush]
 
 
 class ProductPush(BaseModel):
@@ -97,54 +111,96 @@ class ProductPush(BaseModel):
 
 
 class StockPlan(BaseModel):
-    """What one push does: products taken off sale because no SKU has anything to offer, and pushes."""
+    """What one push does: products taken off sale because no SKU has anything to offer, pushes, and SKUs
+    that cannot be pushed (with why)."""
 
     model_config = ConfigDict(frozen=True)
 
     deactivate: list[str] = Field(default_factory=list)
     pushes: list[ProductPush] = Field(default_factory=list)
+    unpushable: list[str] = Field(default_factory=list)
 
 
 def plan_stock(levels: Sequence[StockLevel], policy: InventoryPolicy) -> StockPlan:
-    """Per product: off sale when every SKU should offer 0; back on sale (with its quantities) when we took
-    it off and a SKU has stock again; otherwise every SKU whose listed quantity differs from what TikTok
-    was told, in one call. Products the seller or TikTok deactivated are left alone."""
+    """Per product: off sale when no SKU should offer anything in any warehouse; back on sale (with its
+    quantities) when we took it off and a SKU has stock again; otherwise every SKU whose quantity in some
+    warehouse differs from what TikTok was told, in one call. Products the seller or TikTok deactivated
+    are left alone. Warehouses TikTok no longer lists the SKU in are not offered."""
     by_product: dict[str, list[StockLevel]] = {}
     for level in levels:
-        by_product.setdefault(level.product_id, []).append(level)
+        if level.assigned:
+            by_product.setdefault(level.product_id, []).append(level)
     deactivate: list[str] = []
     pushes: list[ProductPush] = []
-    for product_id, skus in sorted(by_product.items()):
-        quantities = [listed_quantity(level, policy) for level in skus]
-        sellable = max(quantities) >= TIKTOK_MIN_QUANTITY
-        active = any(level.active for level in skus)
+    unpushable: list[str] = []
+    for product_id, rows in sorted(by_product.items()):
+        sellable = any(listed_quantity(level, policy) >= TIKTOK_MIN_QUANTITY for level in rows)
+        active = any(level.active for level in rows)
         if active and not sellable:
             deactivate.append(product_id)
             continue
-        reactivate = not active and sellable and all(level.stock_deactivated for level in skus)
+        reactivate = not active and sellable and all(level.stock_deactivated for level in rows)
         if not (active or reactivate):
             continue
-        changed = [
-            SkuPush(sku_id=level.sku_id, warehouse_id=level.warehouse_id, quantity=quantity)
-            for level, quantity in zip(skus, quantities, strict=True)
-            if quantity >= TIKTOK_MIN_QUANTITY and quantity != level.tiktok_quantity
-        ]
+        by_sku: dict[str, list[StockLevel]] = {}
+        for level in rows:
+            by_sku.setdefault(level.sku_id, []).append(level)
+        changed = []
+        for sku_id, warehouses in by_sku.items():
+            push = _sku_push(sku_id, warehouses, policy)
+            if isinstance(push, str):
+                unpushable.append(push)
+            elif push is not None:
+                changed.append(push)
         if changed or reactivate:
             pushes.append(ProductPush(product_id=product_id, skus=changed, activate=reactivate))
-    return StockPlan(deactivate=deactivate, pushes=pushes)
+    return StockPlan(deactivate=deactivate, pushes=pushes, unpushable=unpushable)
 
 
-def low_stock(levels: Sequence[StockLevel], policy: InventoryPolicy) -> list[StockLevel]:
-    return [level for level in levels if level.available <= policy.low_stock_threshold]
+def _sku_push(sku_id: str, warehouses: Sequence[StockLevel], policy: InventoryPolicy) -> SkuPush | str | None:
+    """The SKU's push if a warehouse's quantity changed, None if none did, or why it cannot be pushed.
+
+    TikTok takes [1, 99999] and wants every warehouse listed: a SKU with nothing to offer anywhere keeps
+    what TikTok was told (its product is deactivated once no SKU has stock); a warehouse at 0 beside
+    others with stock keeps TikTok's last quantity there, as 0 cannot be sent."""
+    wanted = [listed_quantity(level, policy) for level in warehouses]
+    if max(wanted) < TIKTOK_MIN_QUANTITY:
+        return None
+    inventory = []
+    for level, quantity in zip(warehouses, wanted, strict=True):
+        if quantity < TIKTOK_MIN_QUANTITY:
+            if level.tiktok_quantity is None or level.tiktok_quantity < TIKTOK_MIN_QUANTITY:
+                return (
+                    f"{level.seller_sku or sku_id}: nothing to offer in warehouse {level.warehouse_id}, "
+                    "where TikTok shows none either; 0 cannot be sent, so its other warehouses wait"
+                )
+            quantity = level.tiktok_quantity
+        inventory.append(WarehousePush(warehouse_id=level.warehouse_id, quantity=quantity))
+    if all(push.quantity == level.tiktok_quantity for push, level in zip(inventory, warehouses, strict=True)):
+        return None
+    return SkuPush(sku_id=sku_id, inventory=inventory)
+
+
+def is_low(level: StockLevel, policy: InventoryPolicy) -> bool:
+    return level.available <= policy.low_stock_threshold
+
+
+def low_stock(levels: Sequence[StockLevel], policy: InventoryPolicy) -> list[str]:
+    """The seller SKUs (or ids) at or under the threshold in some warehouse, each named once."""
+    low = [level.seller_sku or level.sku_id for level in levels if is_low(level, policy)]
+    return list(dict.fromkeys(low))
 
 
 class Reservation(BaseModel):
-    """Whether a paid order got its stock; `short` lists the SKUs that ran out."""
+    """Whether a paid order got its stock; `short` lists the SKUs that ran out in the order's warehouse,
+    `unstocked` those we keep stock of, but not in the order's warehouse (or it named none and the SKU is
+    in several)."""
 
     model_config = ConfigDict(frozen=True)
 
     reserved: bool
     short: list[str] = Field(default_factory=list)
+    unstocked: list[str] = Field(default_factory=list)
 
 
 class CatalogSummary(BaseModel):

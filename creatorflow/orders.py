@@ -147,6 +147,7 @@ class OrderSnapshot(BaseModel):
     currency: str = ""
     total: Decimal | None = None
     buyer_requested_cancel: bool = False  # a cancellation request waits for the seller
+    paid_at: datetime | None = None  # TikTok's paid_time: where the shop's hold after payment starts
 
 
 def snapshot_of(shop_id: str, order: Order) -> OrderSnapshot:
@@ -183,6 +184,7 @@ def snapshot_of(shop_id: str, order: Order) -> OrderSnapshot:
         currency=order.payment.currency if order.payment else "",
         total=order.payment.total_amount if order.payment else None,
         buyer_requested_cancel=order.is_buyer_request_cancel,
+        paid_at=_utc(order.paid_time),
     )
 
 
@@ -326,6 +328,9 @@ class OrderState(Journal):
     tracking_status: TrackingStatus | None = None
     cancel_reason: str | None = None
     stock_reserved: bool = False  # the order's units are held in the store's catalog
+    # The shop's hold after payment ends then (read once, when the order is first seen paid): nothing is
+    # reserved or bought before.
+    payment_hold_until: datetime | None = None
     late_risk_since: datetime | None = None  # when it was flagged as about to miss TikTok's ship-by
     # After-sales: the requests TikTok holds for this order, and what we did about them.
     cancellation: AfterSaleRequest | None = None

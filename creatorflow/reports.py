@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -12,7 +13,31 @@ from pydantic import BaseModel
 from creatorflow.aftersales import RETURN_DONE
 from creatorflow.names import RETURN_LABEL_KEY_PART
 from creatorflow.store import Store
-from creatorflow.store.tables import LabelRow, LabelStatus, ReturnRecord
+from creatorflow.store.tables import LabelRow, LabelStatus, OrderRecord, ReturnRecord
+
+
+class OrderCountLine(BaseModel):
+    shop_id: str
+    mode: str  # FulfillmentMode; "unknown" for orders recorded before the mode was kept
+    state: str
+    orders: int
+
+
+class OrdersReport(BaseModel):
+    """How many orders each shop has, by who fulfils them (FBT: TikTok; we buy no label and hold no
+    stock for those) and by state."""
+
+    lines: list[OrderCountLine]
+
+
+def orders_report(rows: Iterable[OrderRecord]) -> OrdersReport:
+    counts = Counter((row.shop_id, row.fulfillment_mode or "unknown", row.state) for row in rows)
+    return OrdersReport(
+        lines=[
+            OrderCountLine(shop_id=shop, mode=mode, state=state, orders=orders)
+            for (shop, mode, state), orders in sorted(counts.items())
+        ]
+    )
 
 
 class ReasonLine(BaseModel):

@@ -29,6 +29,17 @@ class ShopLifecycle(StrEnum):
     DEAUTHORIZED = "DEAUTHORIZED"  # the seller revoked the app: no intake, no refreshing
 
 
+# The longest hold a seller may put on paid orders before anything is reserved or bought for them.
+MAX_PAYMENT_HOLD = timedelta(hours=6)
+
+
+class PaymentHold(Message):
+    """A shop's own wait after payment (`creatorflow shops hold`): no stock is reserved and no label bought
+    until `hold` has passed since the order was paid, so a buyer who cancels early costs nothing."""
+
+    hold: timedelta = Field(default=timedelta(0), ge=timedelta(0), le=MAX_PAYMENT_HOLD)
+
+
 # AttentionReason values a shop workflow publishes (search attribute shared with orders).
 TOKEN_REFRESH_FAILING = "TokenRefreshFailing"
 REAUTHORIZATION_REQUIRED = "ReauthorizationRequired"

@@ -17,6 +17,7 @@ from starter.inventory import inventory_app
 from starter.labels import labels_app
 from starter.report import report_app
 from starter.rules import rules_app
+from starter.shops import shops_app
 
 app = typer.Typer(
     help="CreatorFlow: TikTok Shop fulfillment on Temporal.",
@@ -30,6 +31,7 @@ app.add_typer(rules_app, name="rules")
 app.add_typer(labels_app, name="labels")
 app.add_typer(alerts_app, name="alerts", no_args_is_help=True)
 app.add_typer(finance_app, name="finance")
+app.add_typer(shops_app, name="shops")
 app.command()(services.worker)
 app.command()(services.api)
 app.command()(reconcile.reconcile)

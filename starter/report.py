@@ -18,7 +18,14 @@ from creatorflow.config import get_settings
 from creatorflow.finance import OrderFinance
 from creatorflow.finance_report import FinanceReport, ShopFinance, finance_report
 from creatorflow.quality import Durations, QualityReport, Ratio, shop_quality
-from creatorflow.reports import LabelFigures, LabelGroup, ShippingReport, returns_report, shipping_report
+from creatorflow.reports import (
+    LabelFigures,
+    LabelGroup,
+    ShippingReport,
+    orders_report,
+    returns_report,
+    shipping_report,
+)
 from starter import runtime
 from starter.backfill import parse_when
 
@@ -28,6 +35,18 @@ OnlyShop = Annotated[str | None, typer.Option("--shop", help="only this shop id"
 AsJson = Annotated[bool, typer.Option("--json", help="print the report as JSON")]
 QUALITY_DEFAULT_PERIOD = timedelta(days=30)
 Since = Annotated[str | None, typer.Option(help="from this date or time (UTC), as backfill's --since")]
+
+
+@report_app.command("orders")
+def orders(shop: OnlyShop = None, as_json: AsJson = False) -> None:
+    """Orders per shop by who fulfils them (SELLER_SHIPPED, TIKTOK_SHIPPED, FBT) and state."""
+    report = orders_report(runtime.store(get_settings()).orders(shop))
+    if as_json:
+        typer.echo(report.model_dump_json(indent=2))
+        return
+    typer.echo(f"{'shop':<20} {'fulfilled as':<16} {'state':<18} {'orders':>7}")
+    for line in report.lines:
+        typer.echo(f"{line.shop_id:<20} {line.mode:<16} {line.state:<18} {line.orders:>7}")
 
 
 @report_app.command("returns")

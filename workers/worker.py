@@ -99,6 +99,7 @@ def activities_by_queue(
             shop_activities.refresh_tokens,
             shop_activities.record_shop,
             shop_activities.require_authorized,
+            shop_activities.payment_hold,
             store_activities.load_sync_cursor,
             store_activities.advance_sync_cursor,
             events.deliver_order_changes,

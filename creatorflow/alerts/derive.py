@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from creatorflow.alerts.models import Alert, AlertKind, AlertSettings
-from creatorflow.inventory import InventoryPolicy, StockLevel, low_stock
+from creatorflow.inventory import InventoryPolicy, StockLevel, is_low
 from creatorflow.orders import TERMINAL_STATES, FulfillmentState, progress_of, reached
 from creatorflow.store.tables import OrderRecord, Shop, ShopStatus
 
@@ -38,8 +38,9 @@ def derive_alerts(
         *_authorization(now, shop),
         *(
             _low_stock(now, level, inventory.low_stock_threshold)
-            for level in low_stock(stock, inventory)
-            if level.active or level.stock_deactivated  # on sale, or off sale for want of it
+            for level in stock
+            if is_low(level, inventory)
+            and (level.active or level.stock_deactivated)  # on sale, or off sale for want of it
         ),
     ]
     return [alert for alert in alerts if alert.kind in settings.kinds]
@@ -114,11 +115,14 @@ def _authorization(now: datetime, shop: Shop) -> list[Alert]:
 
 
 def _low_stock(now: datetime, level: StockLevel, threshold: int) -> Alert:
-    """At most one per SKU and UTC day while it stays low."""
+    """At most one per SKU, warehouse and UTC day while it stays low there."""
+    where = f" in warehouse {level.warehouse_id}" if level.warehouse_id else ""
     return Alert(
-        alert_id=f"lowstock:{level.shop_id}:{level.sku_id}:{now:%Y-%m-%d}",
+        alert_id=f"lowstock:{level.shop_id}:{level.sku_id}:{level.warehouse_id}:{now:%Y-%m-%d}",
         shop_id=level.shop_id,
         kind=AlertKind.LOW_STOCK,
-        subject=f"low stock: {level.seller_sku or level.sku_id} {level.title}: {level.available} available",
+        subject=(
+            f"low stock: {level.seller_sku or level.sku_id} {level.title}: {level.available} available{where}"
+        ),
         lines=[f"on hand {level.on_hand}, reserved {level.reserved}, alert at {threshold} or under"],
     )

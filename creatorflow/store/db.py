@@ -63,6 +63,7 @@ def create_schema(engine: Engine) -> None:
     """New tables, and the nullable columns added to existing ones since a database was created."""
     SQLModel.metadata.create_all(engine)
     _add_new_columns(engine)
+    _move_stock_to_warehouses(engine)
     if engine.dialect.name == "postgresql":
         # PostgreSQL keeps ShopStatus as an enum type that create_all never changes once it exists.
         with engine.begin() as connection:
@@ -85,3 +86,32 @@ def _add_new_columns(engine: Engine) -> None:
                     raise RuntimeError(f"{table.name}.{column.name} is new and NOT NULL: write a migration")
                 kind = column.type.compile(dialect=engine.dialect)
                 connection.execute(text(f'ALTER TABLE "{table.name}" ADD COLUMN "{column.name}" {kind}'))
+
+
+# The columns a SKU's stock had when it was kept per SKU with one warehouse (`catalogsku`).
+_SKU_STOCK_COLUMNS = ("warehouse_id", "on_hand", "reserved", "tiktok_quantity")
+
+
+def _move_stock_to_warehouses(engine: Engine) -> None:
+    """A database from when stock was per SKU keeps it: each SKU's one row becomes its row in the warehouse
+    it named, its orders' reservations are held there, and the old columns go. One transaction (both
+    backends run DDL in one), so a failure leaves the old shape to migrate again."""
+    if not {"on_hand"} <= {column["name"] for column in inspect(engine).get_columns("catalogsku")}:
+        return
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO warehouse_stock (shop_id, sku_id, warehouse_id, on_hand, reserved,"
+                " tiktok_quantity, assigned, updated_at) SELECT shop_id, sku_id, warehouse_id, on_hand,"
+                " reserved, tiktok_quantity, warehouse_id <> '', updated_at FROM catalogsku"
+            )
+        )
+        connection.execute(
+            text(
+                "UPDATE stockreservation SET warehouse_id = (SELECT c.warehouse_id FROM catalogsku c"
+                " WHERE c.shop_id = stockreservation.shop_id AND c.sku_id = stockreservation.sku_id)"
+                " WHERE warehouse_id IS NULL"
+            )
+        )
+        for column in _SKU_STOCK_COLUMNS:
+            connection.execute(text(f'ALTER TABLE catalogsku DROP COLUMN "{column}"'))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -11,8 +11,9 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from creatorflow.crypto import Keyring
+from creatorflow.shops import PaymentHold
 from creatorflow.store.repository import Repository
-from creatorflow.store.tables import OAuthState, Shop, ShopStatus, ShopToken, utcnow
+from creatorflow.store.tables import OAuthState, Shop, ShopPaymentHoldRow, ShopStatus, ShopToken, utcnow
 from creatorflow.tiktok.models import AuthorizedShop, ShopCredentials, TokenGrant
 
 
@@ -122,6 +123,20 @@ class ShopRepository(Repository):
             if shop is None:
                 raise ShopNotFoundError(shop_id)
             return shop
+
+    def payment_hold(self, shop_id: str) -> PaymentHold:
+        with Session(self.engine) as session:
+            row = session.get(ShopPaymentHoldRow, shop_id)
+        return PaymentHold(hold=timedelta(seconds=row.seconds)) if row else PaymentHold()
+
+    def set_payment_hold(self, shop_id: str, hold: PaymentHold) -> None:
+        """Applies to orders first seen paid from now on; one already waiting keeps the hold it read."""
+        with Session(self.engine) as session:
+            row = session.get(ShopPaymentHoldRow, shop_id) or ShopPaymentHoldRow(shop_id=shop_id, seconds=0)
+            row.seconds = int(hold.hold.total_seconds())
+            row.updated_at = utcnow()
+            session.add(row)
+            session.commit()
 
     def shops(self, status: ShopStatus | None = None) -> list[Shop]:
         with Session(self.engine) as session:

@@ -1,5 +1,5 @@
-"""The synced catalog with our stock on hand, what paid orders reserve of it, and the products we took
-off sale for want of it."""
+"""The synced catalog with our stock on hand per warehouse, what paid orders reserve of it, and the
+products we took off sale for want of it."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from creatorflow.store.tables import (
     ReservationStatus,
     StockDeactivation,
     StockReservation,
+    WarehouseStockRow,
     utcnow,
 )
 from creatorflow.tiktok.models import Product, ProductStatus
@@ -32,26 +33,27 @@ _STOCK_MOVES = {
 
 class StockRepository(Repository):
     def sync_catalog(self, shop_id: str, products: Sequence[Product]) -> int:
-        """Upsert every SKU TikTok lists. A new SKU starts with TikTok's quantity on hand; after that our
-        `on_hand` is the truth and TikTok's quantity is only remembered (the push corrects any drift). A
-        product we took off sale that TikTok now shows in any other status (the seller put it back, or
-        TikTok froze it) is no longer ours to put back."""
+        """Upsert every SKU TikTok lists, with a stock row per warehouse it lists the SKU in. A new row
+        starts with TikTok's quantity there; after that our `on_hand` is the truth and TikTok's quantity
+        is only remembered (the push corrects any drift). A warehouse TikTok no longer lists keeps its
+        row, unassigned. A product we took off sale that TikTok now shows in any other status (the seller
+        put it back, or TikTok froze it) is no longer ours to put back."""
         count = 0
         with Session(self.engine) as session:
             for product in products:
                 for sku in product.skus:
-                    quantity = sum(stock.quantity for stock in sku.inventory)
                     row = session.get(CatalogSku, (shop_id, sku.id)) or CatalogSku(
-                        shop_id=shop_id, sku_id=sku.id, product_id=product.id, on_hand=quantity
+                        shop_id=shop_id, sku_id=sku.id, product_id=product.id
                     )
                     row.product_id = product.id
                     row.title = product.title
                     row.product_status = product.status
                     row.seller_sku = sku.seller_sku
-                    row.warehouse_id = sku.inventory[0].warehouse_id if sku.inventory else ""
-                    row.tiktok_quantity = quantity
                     row.updated_at = utcnow()
                     session.add(row)
+                    _sync_warehouses(
+                        session, shop_id, sku.id, {s.warehouse_id: s.quantity for s in sku.inventory}
+                    )
                     count += 1
             _drop_stock_deactivations(
                 session, shop_id, [p.id for p in products if p.status != ProductStatus.SELLER_DEACTIVATED]
@@ -104,8 +106,19 @@ class StockRepository(Repository):
             session.commit()
 
     def stock_levels(self, shop_id: str | None = None) -> list[StockLevel]:
+        """One level per SKU and warehouse."""
         with Session(self.engine) as session:
-            query = select(CatalogSku).order_by(col(CatalogSku.shop_id), col(CatalogSku.seller_sku))
+            query = (
+                select(CatalogSku, WarehouseStockRow)
+                .join(
+                    WarehouseStockRow,
+                    (col(WarehouseStockRow.shop_id) == col(CatalogSku.shop_id))
+                    & (col(WarehouseStockRow.sku_id) == col(CatalogSku.sku_id)),
+                )
+                .order_by(
+                    col(CatalogSku.shop_id), col(CatalogSku.seller_sku), col(WarehouseStockRow.warehouse_id)
+                )
+            )
             flags = select(StockDeactivation)
             if shop_id is not None:
                 query = query.where(CatalogSku.shop_id == shop_id)
@@ -114,33 +127,40 @@ class StockRepository(Repository):
             return [
                 StockLevel.model_validate(
                     {
-                        **row.model_dump(),
-                        "active": row.product_status == ProductStatus.ACTIVATE,
-                        "stock_deactivated": row.product_status == ProductStatus.SELLER_DEACTIVATED
-                        and (row.shop_id, row.product_id) in ours,
+                        **sku.model_dump(),
+                        **stock.model_dump(),
+                        "active": sku.product_status == ProductStatus.ACTIVATE,
+                        "stock_deactivated": sku.product_status == ProductStatus.SELLER_DEACTIVATED
+                        and (sku.shop_id, sku.product_id) in ours,
                     }
                 )
-                for row in session.exec(query)
+                for sku, stock in session.exec(query)
             ]
 
-    def set_on_hand(self, shop_id: str, sku_id: str, on_hand: int) -> StockLevel:
-        """An operator's count of the shelf (units not yet shipped, reserved ones included)."""
+    def set_on_hand(self, shop_id: str, sku_id: str, warehouse_id: str, on_hand: int) -> StockLevel:
+        """An operator's count of one warehouse's shelf (units not yet shipped, reserved ones included)."""
         if on_hand < 0:
             raise ValueError(f"on-hand stock cannot be negative, got {on_hand}")
         with Session(self.engine) as session:
-            row = session.get(CatalogSku, (shop_id, sku_id))
+            row = session.get(WarehouseStockRow, (shop_id, sku_id, warehouse_id))
             if row is None:
-                raise LookupError(f"shop {shop_id} has no SKU {sku_id} in the synced catalog")
+                raise LookupError(
+                    f"shop {shop_id} keeps no stock of SKU {sku_id} in warehouse {warehouse_id}"
+                )
             row.on_hand = on_hand
             row.updated_at = utcnow()
             session.add(row)
             session.commit()
-        [level] = [level for level in self.stock_levels(shop_id) if level.sku_id == sku_id]
+        [level] = [
+            level
+            for level in self.stock_levels(shop_id)
+            if (level.sku_id, level.warehouse_id) == (sku_id, warehouse_id)
+        ]
         return level
 
-    def set_tiktok_quantity(self, shop_id: str, sku_id: str, quantity: int) -> None:
+    def set_tiktok_quantity(self, shop_id: str, sku_id: str, warehouse_id: str, quantity: int) -> None:
         with Session(self.engine) as session:
-            row = session.get(CatalogSku, (shop_id, sku_id))
+            row = session.get(WarehouseStockRow, (shop_id, sku_id, warehouse_id))
             if row is not None:
                 row.tiktok_quantity = quantity
                 session.add(row)
@@ -173,10 +193,14 @@ class StockRepository(Repository):
                 _drop_stock_deactivations(session, shop_id, product_ids)
             session.commit()
 
-    def reserve_stock(self, shop_id: str, order_id: str, items: Sequence[tuple[str, int]]) -> Reservation:
-        """Hold stock for a paid order, all SKUs or none. Idempotent by order id; SKUs not in the synced
-        catalog are not tracked and always succeed. Safe under concurrent orders: each SKU is taken with
-        one conditional UPDATE (`on_hand - reserved >= quantity`)."""
+    def reserve_stock(
+        self, shop_id: str, order_id: str, warehouse_id: str, items: Sequence[tuple[str, int]]
+    ) -> Reservation:
+        """Hold stock for a paid order in its warehouse, all SKUs or none. Idempotent by order id; SKUs we
+        keep no stock of are not tracked and always succeed. A tracked SKU with no stock row in the
+        order's warehouse is never taken from another one: the order is refused as `unstocked` (with no
+        `warehouse_id`, a SKU stocked in one warehouse only is taken from there). Safe under concurrent
+        orders: each SKU is taken with one conditional UPDATE (`on_hand - reserved >= quantity`)."""
         with Session(self.engine) as session:
             existing = session.exec(
                 select(StockReservation).where(
@@ -186,38 +210,55 @@ class StockRepository(Repository):
             if existing is not None:
                 return Reservation(reserved=existing.status is not ReservationStatus.RELEASED)
             connection = session.connection()
-            short = []
+            short, unstocked = [], []
             for sku_id, quantity in items:
-                if session.get(CatalogSku, (shop_id, sku_id)) is None:
+                stocked_in = session.exec(
+                    select(WarehouseStockRow.warehouse_id).where(
+                        WarehouseStockRow.shop_id == shop_id, WarehouseStockRow.sku_id == sku_id
+                    )
+                ).all()
+                if not stocked_in:
+                    continue
+                taken_from = warehouse_id or (stocked_in[0] if len(stocked_in) == 1 else "")
+                if taken_from not in stocked_in:
+                    unstocked.append(sku_id)
                     continue
                 session.add(
-                    StockReservation(shop_id=shop_id, order_id=order_id, sku_id=sku_id, quantity=quantity)
+                    StockReservation(
+                        shop_id=shop_id,
+                        order_id=order_id,
+                        sku_id=sku_id,
+                        warehouse_id=taken_from,
+                        quantity=quantity,
+                    )
                 )
                 try:
                     session.flush()
                 except IntegrityError:  # the same order, reserving at this very moment elsewhere
                     session.rollback()
-                    return self.reserve_stock(shop_id, order_id, items)
+                    return self.reserve_stock(shop_id, order_id, warehouse_id, items)
                 taken = connection.execute(
-                    update(CatalogSku)
+                    update(WarehouseStockRow)
                     .where(
-                        col(CatalogSku.shop_id) == shop_id,
-                        col(CatalogSku.sku_id) == sku_id,
-                        col(CatalogSku.on_hand) - col(CatalogSku.reserved) >= quantity,
+                        col(WarehouseStockRow.shop_id) == shop_id,
+                        col(WarehouseStockRow.sku_id) == sku_id,
+                        col(WarehouseStockRow.warehouse_id) == taken_from,
+                        col(WarehouseStockRow.on_hand) - col(WarehouseStockRow.reserved) >= quantity,
                     )
-                    .values(reserved=col(CatalogSku.reserved) + quantity)
+                    .values(reserved=col(WarehouseStockRow.reserved) + quantity)
                 )
                 if taken.rowcount != 1:
                     short.append(sku_id)
-            if short:
+            if short or unstocked:
                 session.rollback()
-                return Reservation(reserved=False, short=short)
+                return Reservation(reserved=False, short=short, unstocked=unstocked)
             session.commit()
             return Reservation(reserved=True)
 
     def settle_reservation(self, shop_id: str, order_id: str, status: ReservationStatus) -> bool:
-        """Move an order's stock once: RESERVED -> SHIPPED takes it off the shelf; RESERVED or SHIPPED ->
-        RELEASED (a cancelled order's package never left, or a return came back) puts it back."""
+        """Move an order's stock once, in the warehouse it was held in: RESERVED -> SHIPPED takes it off
+        the shelf; RESERVED or SHIPPED -> RELEASED (a cancelled order's package never left, or a return
+        came back) puts it back."""
         sources = [source for source, target in _STOCK_MOVES if target is status]
         changed = False
         with Session(self.engine) as session:
@@ -244,16 +285,41 @@ class StockRepository(Repository):
                     continue  # settled concurrently
                 held, shelf = _STOCK_MOVES[(row.status, status)]
                 connection.execute(
-                    update(CatalogSku)
-                    .where(col(CatalogSku.shop_id) == shop_id, col(CatalogSku.sku_id) == row.sku_id)
+                    update(WarehouseStockRow)
+                    .where(
+                        col(WarehouseStockRow.shop_id) == shop_id,
+                        col(WarehouseStockRow.sku_id) == row.sku_id,
+                        col(WarehouseStockRow.warehouse_id) == row.warehouse_id,
+                    )
                     .values(
-                        reserved=col(CatalogSku.reserved) + held * row.quantity,
-                        on_hand=col(CatalogSku.on_hand) + shelf * row.quantity,
+                        reserved=col(WarehouseStockRow.reserved) + held * row.quantity,
+                        on_hand=col(WarehouseStockRow.on_hand) + shelf * row.quantity,
                     )
                 )
                 changed = True
             session.commit()
         return changed
+
+
+def _sync_warehouses(session: Session, shop_id: str, sku_id: str, quantities: dict[str, int]) -> None:
+    """The SKU's stock rows after a sync: one per warehouse TikTok lists (new ones start at TikTok's
+    quantity there), the others kept but no longer assigned."""
+    rows = session.exec(
+        select(WarehouseStockRow).where(
+            WarehouseStockRow.shop_id == shop_id, WarehouseStockRow.sku_id == sku_id
+        )
+    ).all()
+    known = {row.warehouse_id: row for row in rows}
+    for warehouse_id, quantity in quantities.items():
+        if warehouse_id not in known:
+            known[warehouse_id] = WarehouseStockRow(
+                shop_id=shop_id, sku_id=sku_id, warehouse_id=warehouse_id, on_hand=quantity
+            )
+        known[warehouse_id].tiktok_quantity = quantity
+    for warehouse_id, row in known.items():
+        row.assigned = warehouse_id in quantities
+        row.updated_at = utcnow()
+        session.add(row)
 
 
 def _drop_stock_deactivations(session: Session, shop_id: str, product_ids: Sequence[str]) -> None:

@@ -71,6 +71,17 @@ class Shop(SQLModel, table=True):
     updated_at: datetime = when(default_factory=utcnow)
 
 
+class ShopPaymentHoldRow(SQLModel, table=True):
+    """A shop's own hold after payment, set by the seller; no row: no hold. A table of its own, so
+    `create_all` adds it to an existing database and it may be set before the shop connects."""
+
+    __tablename__ = "shop_payment_hold"
+
+    shop_id: str = Field(primary_key=True)
+    seconds: int
+    updated_at: datetime = when(default_factory=utcnow)
+
+
 class ShopToken(SQLModel, table=True):
     """A shop's OAuth tokens, AES-GCM encrypted with the shop id as associated data."""
 
@@ -101,6 +112,8 @@ class OrderRecord(SQLModel, table=True):
     carrier: str = ""
     tracking_number: str = ""
     ship_by: datetime | None = when(nullable=True, default=None)
+    # SELLER_SHIPPED, TIKTOK_SHIPPED or FBT (FulfillmentMode); None in rows recorded before it was kept.
+    fulfillment_mode: str | None = None
     updated_at: datetime = when(default_factory=utcnow)
     # Added after release, so nullable (create_schema): what alerts and the quality metrics read.
     stage: str | None = None  # progress under a hold or a problem
@@ -191,8 +204,10 @@ class ReturnRecord(SQLModel, table=True):
 
 
 class CatalogSku(SQLModel, table=True):
-    """One SKU of a shop's catalog, with our stock: `on_hand` is the shelf, `reserved` what unshipped paid
-    orders hold (kept in step with their `StockReservation` rows by conditional updates)."""
+    """One SKU of a shop's catalog as TikTok lists it; its stock is per warehouse (`WarehouseStockRow`).
+
+    Databases made before stock was per warehouse kept `warehouse_id`, `on_hand`, `reserved` and
+    `tiktok_quantity` here; `create_schema` moves them to `warehouse_stock` (db.py)."""
 
     shop_id: str = Field(primary_key=True)
     sku_id: str = Field(primary_key=True)
@@ -200,10 +215,24 @@ class CatalogSku(SQLModel, table=True):
     title: str = ""
     product_status: str = ""
     seller_sku: str = ""
-    warehouse_id: str = ""
+    updated_at: datetime = when(default_factory=utcnow)
+
+
+class WarehouseStockRow(SQLModel, table=True):
+    """One SKU's stock in one warehouse: `on_hand` is that shelf, `reserved` what unshipped paid orders
+    from that warehouse hold (kept in step with their `StockReservation` rows by conditional updates).
+    `assigned`: TikTok lists the SKU in this warehouse (Update Inventory must name exactly those, §5.5); a
+    warehouse TikTok no longer lists keeps its row, so a count or a reservation there is never lost."""
+
+    __tablename__ = "warehouse_stock"
+
+    shop_id: str = Field(primary_key=True)
+    sku_id: str = Field(primary_key=True)
+    warehouse_id: str = Field(primary_key=True)
     on_hand: int = 0
     reserved: int = 0
     tiktok_quantity: int | None = None  # what TikTok was last told, or showed at the last sync
+    assigned: bool = True
     updated_at: datetime = when(default_factory=utcnow)
 
 
@@ -232,6 +261,9 @@ class StockReservation(SQLModel, table=True):
     shop_id: str = Field(primary_key=True)
     order_id: str = Field(primary_key=True)
     sku_id: str = Field(primary_key=True)
+    # Where the units are held: the order's warehouse. Nullable only because it was added to a released
+    # table; `create_schema` fills it in rows made before.
+    warehouse_id: str | None = None
     quantity: int
     status: ReservationStatus = ReservationStatus.RESERVED
     updated_at: datetime = when(default_factory=utcnow)

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import httpx
 from pydantic import BaseModel
 
-OrderAction = Literal["pay", "release_hold", "carrier_scan", "deliver", "complete"]
+OrderAction = Literal["pay", "release_hold", "fbt_ship", "carrier_scan", "deliver", "complete"]
 
 
 class SandboxShop(BaseModel):
@@ -132,6 +132,12 @@ class TikTokSandboxControl:
         )
         return SandboxProduct.model_validate(await self._send("POST", "/products", body))
 
+    async def stock_sku_in(self, shop_id: str, sku_id: str, warehouse_id: str, quantity: int) -> None:
+        """The seller assigns the SKU to one more sales warehouse (`add_warehouse`), with its stock there;
+        Update Inventory must then list both (reference §5.5)."""
+        body = {"shop_id": shop_id, "warehouse_id": warehouse_id, "quantity": quantity}
+        await self._send("POST", f"/skus/{sku_id}/warehouses", body)
+
     async def edit_product(self, product_id: str, title: str) -> dict[str, Any]:
         """The seller renames a listing; pushes nothing (see the admin endpoint)."""
         return dict(await self._send("PATCH", f"/products/{product_id}", {"title": title}))
@@ -145,8 +151,8 @@ class TikTokSandboxControl:
         self, shop_id: str, sku_id: str, count: int = 1, **options: Any
     ) -> list[dict[str, Any]]:
         """Orders as buyers place them (`options`: paid, on_hold, shipping_type, undeliverable_address,
-        warehouse_id to ship from a warehouse other than the default, or status/create_time/update_time
-        for history); returns the orders as TikTok would show them."""
+        warehouse_id to ship from a warehouse other than the default, fulfilled_by_tiktok for an FBT order,
+        or status/create_time/update_time for history); returns the orders as TikTok would show them."""
         created: list[dict[str, Any]] = []
         while count > 0:
             batch = min(count, 1000)

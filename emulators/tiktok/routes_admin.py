@@ -45,7 +45,7 @@ from emulators.tiktok.world_catalog import NewSku
 from emulators.tiktok.world_orders import OrderLine
 
 M = TypeVar("M", bound=BaseModel)
-OrderAction = Literal["pay", "release_hold", "carrier_scan", "deliver", "complete"]
+OrderAction = Literal["pay", "release_hold", "fbt_ship", "carrier_scan", "deliver", "complete"]
 
 
 class CreateSeller(BaseModel):
@@ -102,6 +102,14 @@ class CreateProduct(BaseModel):
         return self
 
 
+class StockIn(BaseModel):
+    """The seller assigns a SKU to another sales warehouse, with its stock there."""
+
+    shop_id: str
+    warehouse_id: str
+    quantity: int = Field(ge=0)
+
+
 class EditProduct(BaseModel):
     title: str = Field(min_length=1)
 
@@ -128,6 +136,7 @@ class CreateOrders(BaseModel):
     undeliverable_address: bool = False
     buyer_message: str = ""
     warehouse_id: str | None = Field(default=None, description="the sales warehouse it ships from")
+    fulfilled_by_tiktok: bool = Field(default=False, description="an FBT order: TikTok ships it")
     status: OrderStatus | None = Field(
         default=None, description="backfill: create the order already in this status"
     )
@@ -299,6 +308,10 @@ def admin_router(
         shop = catalog.shop(body.shop_id)
         return catalog.create_product(shop, body.title, skus, body.status, package, body.warehouse_id)
 
+    @router.post("/skus/{sku_id}/warehouses", status_code=201)
+    async def stock_sku_in(sku_id: str, body: StockIn) -> Product:
+        return catalog.stock_in(catalog.shop(body.shop_id), sku_id, body.warehouse_id, body.quantity)
+
     def listed_product(product_id: str) -> Product:
         product = catalog.products.get(product_id)
         if product is None:
@@ -347,6 +360,7 @@ def admin_router(
                     body.undeliverable_address,
                     body.buyer_message,
                     body.warehouse_id,
+                    body.fulfilled_by_tiktok,
                 )
                 if body.paid:
                     orders.pay(order)
@@ -388,11 +402,13 @@ def admin_router(
     # Last among /orders/{order_id}/…: it would otherwise swallow "cancellations" and "returns".
     @router.post("/orders/{order_id}/{action}")
     async def act_on_order(order_id: str, action: OrderAction) -> AdminOrder:
-        """What the buyer (pay), TikTok (release_hold, complete) and carriers (carrier_scan, deliver) do."""
+        """What the buyer (pay), TikTok (release_hold, fbt_ship: its fulfillment center ships an FBT order,
+        complete) and carriers (carrier_scan, deliver) do."""
         order = orders.find(order_id)
         steps = {
             "pay": orders.pay,
             "release_hold": orders.release_hold,
+            "fbt_ship": world.fulfillment.fbt_ship,
             "carrier_scan": world.fulfillment.carrier_scan,
             "deliver": world.fulfillment.deliver,
             "complete": orders.complete,

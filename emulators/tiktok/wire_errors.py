@@ -61,6 +61,7 @@ class EmulatorCode(IntEnum):
     SHIPPED_BY_TIKTOK = 99021005
     PACKAGE_NOT_SHIPPED = 99021006  # update the tracking of a package never marked shipped
     PACKAGE_COLLECTED = 99021007  # update the tracking of a package the carrier already has
+    FULFILLED_BY_TIKTOK = 99021008  # an FBT order: TikTok's fulfillment center ships it, not the seller
     WAREHOUSE_NOT_FOUND = 99022001
     DELIVERY_OPTION_NOT_FOUND = 99022002
     PRODUCT_NOT_FOUND = 99012001

@@ -329,7 +329,7 @@ class Order(BaseModel):
     delivery_time: int | None = None
     cancel_time: int | None = None
     shipping_type: ShippingType
-    fulfillment_type: str = "FULFILLMENT_BY_SELLER"
+    fulfillment_type: str = "FULFILLMENT_BY_SELLER"  # or FULFILLMENT_BY_TIKTOK (FBT)
     delivery_option_id: str
     delivery_option_name: str
     warehouse_id: str

@@ -324,6 +324,16 @@ class Catalog(WorldPart):
         if product.status != ProductStatus.ACTIVATE:
             raise Conflict(f"product {product.id} is {product.status}: buyers cannot order it")
 
+    def stock_in(self, shop: Shop, sku_id: str, warehouse_id: str, quantity: int) -> Product:
+        """The seller assigns a SKU to one more sales warehouse in Seller Center, with its stock there."""
+        product, sku = self.sku(shop, sku_id)
+        warehouse = self.sales_warehouse(shop, warehouse_id)
+        if any(level.warehouse_id == warehouse.id for level in sku.inventory):
+            raise Conflict(f"SKU {sku_id} is already stocked in warehouse {warehouse.id}")
+        sku.inventory.append(Inventory(warehouse_id=warehouse.id, quantity=quantity))
+        product.update_time = self._clock.now()
+        return product
+
     def move_stock(self, sku: Sku, warehouse_id: str, delta: int) -> None:
         """Take stock when a buyer orders (delta < 0) and put it back when the order is cancelled."""
         level = next((i for i in sku.inventory if i.warehouse_id == warehouse_id), None)
@@ -375,8 +385,20 @@ class Catalog(WorldPart):
 
 
 def _check_quantities(sku: Sku, update: SkuInventoryUpdate) -> list[WarehouseError]:
+    """Each listed warehouse, and every assigned warehouse listed (§5.5: "list all warehouses assigned to
+    the SKU"; a single-warehouse SKU may leave the id out)."""
     assigned = {level.warehouse_id for level in sku.inventory}
-    errors = []
+    named = {change.warehouse_id for change in update.inventory}
+    if None in named and len(assigned) == 1:
+        named |= assigned
+    errors = [
+        WarehouseError(
+            warehouse_id=missing,
+            code=EmulatorCode.INVALID_INVENTORY,
+            message=f"Warehouse {missing} is assigned to this SKU but missing: list all of its warehouses.",
+        )
+        for missing in sorted(assigned - named)
+    ]
     for change in update.inventory:
         if change.warehouse_id is None and len(assigned) > 1:
             problem = "warehouse_id is required: the SKU is stocked in several warehouses."

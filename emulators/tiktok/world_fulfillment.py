@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from emulators.tiktok import world_shipping_services as tiktok_shipping
 from emulators.tiktok.webhook_events import PackageOrders, PackageUpdate
-from emulators.tiktok.wire_errors import ApiError, Code, EmulatorCode, invalid_request, owned_by
+from emulators.tiktok.wire_errors import ApiError, Code, Conflict, EmulatorCode, invalid_request, owned_by
 from emulators.tiktok.wire_models import (
     SHIPPABLE,
     HandoverMethod,
@@ -38,7 +38,7 @@ from emulators.tiktok.wire_models import (
 from emulators.tiktok.wire_schemas import PackageDimensionBody, PackageWeightBody
 from emulators.tiktok.world_catalog import Catalog
 from emulators.tiktok.world_context import WorldContext, WorldPart
-from emulators.tiktok.world_orders import OrderBook
+from emulators.tiktok.world_orders import FBT, OrderBook
 from emulators.tiktok.world_regions import UNDELIVERABLE_ADDRESS, region
 
 # TikTok Shipping labels in the US are USPS labels with TikTok-assigned tracking numbers.
@@ -89,6 +89,7 @@ class Fulfillment(WorldPart):
     ) -> Package:
         """Mark Package As Shipped: the seller bought the label elsewhere and uploads its tracking number."""
         order = self._orders.order(shop, order_id)
+        _require_seller_fulfilled(order)
         if order.shipping_type != ShippingType.SELLER:
             raise ApiError(
                 EmulatorCode.SHIPPED_BY_TIKTOK,
@@ -114,6 +115,7 @@ class Fulfillment(WorldPart):
         """Ship Package: TikTok assigns the tracking number for TikTok Shipping; sellers send their own."""
         package = self.package(shop, package_id)
         order = self._orders.orders[package.order_id]
+        _require_seller_fulfilled(order)
         _require_unshipped(order, package)
         option = self._catalog.delivery_option(shop, package.delivery_option_id)
         if option.sent_by_seller and package.shipping_type == ShippingType.SELLER:
@@ -169,6 +171,7 @@ class Fulfillment(WorldPart):
     ) -> tuple[Package, PricedService]:
         """Create Packages: sell TikTok's label for the order's package; one label per order."""
         order = self._orders.order(shop, order_id)
+        _require_seller_fulfilled(order)
         _require_label_purchasable(order)
         labelled = next(
             (p for p in self._orders.packages_of(order) if p.shipping_type == ShippingType.TIKTOK), None
@@ -234,6 +237,13 @@ class Fulfillment(WorldPart):
             PricedService(service, price, currency, is_default=index == 0)
             for index, (service, price) in enumerate(quotes)
         ]
+
+    def fbt_ship(self, order: Order) -> None:
+        """TikTok's fulfillment center ships an FBT order with TikTok's carrier (AWAITING_COLLECTION)."""
+        if order.fulfillment_type != FBT:
+            raise Conflict(f"order {order.id} is fulfilled by the seller, not by TikTok")
+        self._orders.require(order, {OrderStatus.AWAITING_SHIPMENT}, "ship")
+        self.ship_whole(order)
 
     def update_shipping_info(
         self, shop: Shop, package_id: str, tracking_number: str, provider_id: str
@@ -429,6 +439,14 @@ def _require_label_purchasable(order: Order) -> None:
     if order.status != OrderStatus.AWAITING_SHIPMENT:
         raise ApiError(
             Code.ACTION_NOT_ALLOWED, f"fulfill_unit action not allowed: order {order.id} is {order.status}."
+        )
+
+
+def _require_seller_fulfilled(order: Order) -> None:
+    if order.fulfillment_type == FBT:
+        raise ApiError(
+            EmulatorCode.FULFILLED_BY_TIKTOK,
+            f"Order {order.id} is fulfilled by TikTok (FBT): TikTok ships it, the seller cannot.",
         )
 
 

@@ -44,6 +44,9 @@ class OrderLine:
     quantity: int
 
 
+FBT = "FULFILLMENT_BY_TIKTOK"  # Order.fulfillment_type of an order TikTok fulfils itself
+
+
 class OrderBook(WorldPart):
     def __init__(self, context: WorldContext, catalog: Catalog) -> None:
         super().__init__(context)
@@ -79,11 +82,15 @@ class OrderBook(WorldPart):
         undeliverable: bool = False,
         buyer_message: str = "",
         warehouse_id: str | None = None,
+        fulfilled_by_tiktok: bool = False,
     ) -> Order:
         """A buyer checks out: the order is created UNPAID and the stock is taken, from `warehouse_id` (a
-        sales warehouse of the shop; default: its default one)."""
+        sales warehouse of the shop; default: its default one). An FBT order (`fulfilled_by_tiktok`) ships
+        from TikTok's own stock with TikTok's carrier: the seller's shelf is left alone (the emulator keeps
+        the seller's warehouse id on it; TikTok's fulfillment centers are not modelled)."""
         now = self._clock.now()
         warehouse = self._catalog.sales_warehouse(shop, warehouse_id)
+        shipping_type = ShippingType.TIKTOK if fulfilled_by_tiktok else shipping_type
         sent_by_seller = shipping_type == ShippingType.SELLER
         option = self._catalog.delivery_option_for(warehouse, sent_by_seller)
         home = region(shop.region)
@@ -97,7 +104,7 @@ class OrderBook(WorldPart):
             create_time=now,
             update_time=now,
         )
-        items = self._line_items(shop, lines, package.id, warehouse.id)
+        items = self._line_items(shop, lines, package.id, None if fulfilled_by_tiktok else warehouse.id)
         package.line_item_ids = [item.id for item in items]
         name, place = UNDELIVERABLE_ADDRESS if undeliverable else self._rng.choice(home.buyers)
         sub_total = sum((Decimal(item.sale_price) for item in items), Decimal(0))
@@ -113,6 +120,7 @@ class OrderBook(WorldPart):
             delivery_option_id=option.id,
             delivery_option_name=option.name,
             warehouse_id=warehouse.id,
+            fulfillment_type="FULFILLMENT_BY_TIKTOK" if fulfilled_by_tiktok else "FULFILLMENT_BY_SELLER",
             is_on_hold_order=on_hold,
             packages=[PackageRef(id=package.id)],
             payment=Payment(
@@ -136,13 +144,15 @@ class OrderBook(WorldPart):
         return order
 
     def _line_items(
-        self, shop: Shop, lines: Iterable[OrderLine], package_id: str, warehouse_id: str
+        self, shop: Shop, lines: Iterable[OrderLine], package_id: str, warehouse_id: str | None
     ) -> list[LineItem]:
+        """The order's lines, their units taken from `warehouse_id` (None: TikTok's stock, FBT)."""
         items = []
         for line in lines:
             product, sku = self._catalog.sku(shop, line.sku_id)
             self._catalog.check_on_sale(product)
-            self._catalog.move_stock(sku, warehouse_id, -line.quantity)
+            if warehouse_id is not None:
+                self._catalog.move_stock(sku, warehouse_id, -line.quantity)
             items += [
                 LineItem(
                     id=self._ids.numeric("5766", 18),
@@ -233,7 +243,8 @@ class OrderBook(WorldPart):
             item.cancel_user = initiator.value
             item.cancel_reason = reason
             _, sku = self._catalog.sku(shop, item.sku_id)
-            self._catalog.move_stock(sku, order.warehouse_id, +1)
+            if order.fulfillment_type != FBT:
+                self._catalog.move_stock(sku, order.warehouse_id, +1)
         for package in self.packages_of(order):
             package.status = PackageStatus.CANCELLED
             package.update_time = order.cancel_time

@@ -82,7 +82,7 @@ async def test_viral_spike_sells_no_more_than_the_shelf_and_cancellations_restor
     # The shelf really holds 300 (the listing was an old count), and TikTok's inventory API is overloaded
     # during the spike, so the correction cannot land before the buyers do.
     await stack.control.set_faults([{"path": INVENTORY_UPDATES, "error_rate": 1.0}])
-    await asyncio.to_thread(stack.store.set_on_hand, shop.shop_id, synced.sku_id, 300)
+    await asyncio.to_thread(stack.store.set_on_hand, shop.shop_id, synced.sku_id, synced.warehouse_id, 300)
     await signal_catalog(
         stack.client, shop.shop_id, stack.settings.inventory, CatalogChange(source="operator", resync=False)
     )
@@ -189,4 +189,31 @@ async def test_product_webhooks_resync_the_shops_catalog(stack: Stack, shop: San
     }
     assert routed == {
         (topic, WebhookStatus.FORWARDED, catalog_workflow_id(shop.shop_id)) for topic in ("5", "15", "16")
+    }
+
+
+async def test_an_order_holds_and_ships_units_from_its_own_warehouse(stack: Stack, shop: SandboxShop) -> None:
+    """The seller stocks the serum in a second warehouse too; an order TikTok assigns there takes its unit
+    from that shelf, never from the first one."""
+    await eventually(lambda: level_of(stack, shop.shop_id, "SERUM-30"), lambda level: level is not None)
+    second = (await stack.control.add_warehouse(shop.shop_id)).id
+    await stack.control.stock_sku_in(shop.shop_id, shop.sku_id, second, 40)
+    await signal_catalog(
+        stack.client, shop.shop_id, stack.settings.inventory, CatalogChange(source="webhook")
+    )
+
+    async def shelves() -> dict[str, tuple[int, int]]:
+        levels = await asyncio.to_thread(stack.store.stock_levels, shop.shop_id)
+        return {level.warehouse_id: (level.on_hand, level.reserved) for level in levels}
+
+    synced = await eventually(shelves, lambda found: found.get(second) == (40, 0))
+    [first] = set(synced) - {second}
+    [order] = await stack.control.create_orders(shop.shop_id, shop.sku_id, on_hold=False, warehouse_id=second)
+    await eventually(
+        lambda: projections(stack, shop.shop_id),
+        lambda rows: any(row.order_id == order["id"] and row.state == "SHIPPED" for row in rows),
+    )
+    assert await eventually(shelves, lambda found: found[second] == (39, 0)) == {
+        first: synced[first],
+        second: (39, 0),
     }

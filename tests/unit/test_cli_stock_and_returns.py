@@ -42,15 +42,39 @@ def test_an_operator_sees_low_stock_and_records_a_count(store: Store) -> None:
     shown = CliRunner().invoke(app, ["inventory", "show", "--low"])
     assert shown.exit_code == 0, shown.output
     [line] = [line for line in shown.output.splitlines() if "LIP" in line]
-    assert line.split()[3:] == ["8", "0", "8", "3", "8", "LOW"]  # on hand, reserved, avail, listed, tiktok
+    # warehouse, on hand, reserved, avail, listed, tiktok
+    assert line.split()[3:] == ["wh", "8", "0", "8", "3", "8", "LOW"]
 
     counted = CliRunner().invoke(app, ["inventory", "set", "shop-1", "LIP", "40"])
     assert counted.exit_code == 0, counted.output
-    assert "on hand 40" in counted.output and "the next push sends it" in counted.output  # Temporal is down
+    assert (
+        "in warehouse wh: on hand 40" in counted.output and "the next push sends it" in counted.output
+    )  # Temporal is down
     assert [level.on_hand for level in store.stock_levels("shop-1")] == [40]
 
     unknown = CliRunner().invoke(app, ["inventory", "set", "shop-1", "NOPE", "4"])
-    assert unknown.exit_code == 1 and "no SKU matches 'NOPE'" in unknown.output
+    assert unknown.exit_code == 1 and "no stock rows match 'NOPE'" in unknown.output
+
+
+def test_a_count_names_the_warehouse_when_the_sku_is_stocked_in_several(store: Store) -> None:
+    stock = [WarehouseStock(warehouse_id="wh", quantity=8), WarehouseStock(warehouse_id="wh-2", quantity=3)]
+    store.sync_catalog(
+        "shop-1",
+        [Product(id="p1", status="ACTIVATE", skus=[Sku(id="s1", seller_sku="LIP", inventory=stock)])],
+    )
+    shown = CliRunner().invoke(app, ["inventory", "show"])
+    assert [line.split()[3:5] for line in shown.output.splitlines() if "LIP" in line] == [
+        ["wh", "8"],
+        ["wh-2", "3"],
+    ]
+    ambiguous = CliRunner().invoke(app, ["inventory", "set", "shop-1", "LIP", "40"])
+    assert ambiguous.exit_code == 1 and "--warehouse" in ambiguous.output
+    counted = CliRunner().invoke(app, ["inventory", "set", "shop-1", "LIP", "40", "--warehouse", "wh-2"])
+    assert counted.exit_code == 0, counted.output
+    assert [(level.warehouse_id, level.on_hand) for level in store.stock_levels("shop-1")] == [
+        ("wh", 8),
+        ("wh-2", 40),
+    ]
 
 
 def test_a_product_taken_off_sale_for_want_of_stock_is_marked(store: Store) -> None:

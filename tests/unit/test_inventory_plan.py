@@ -16,13 +16,18 @@ POLICY = InventoryPolicy(safety_buffer=5, low_stock_threshold=10)
 
 
 def level(
-    sku_id: str, product_id: str, on_hand: int, reserved: int = 0, told: int | None = None
+    sku_id: str,
+    product_id: str,
+    on_hand: int,
+    reserved: int = 0,
+    told: int | None = None,
+    warehouse_id: str = "wh-1",
 ) -> StockLevel:
     return StockLevel(
         shop_id="shop-1",
         product_id=product_id,
         sku_id=sku_id,
-        warehouse_id="wh-1",
+        warehouse_id=warehouse_id,
         on_hand=on_hand,
         reserved=reserved,
         tiktok_quantity=told,
@@ -36,8 +41,9 @@ def test_tiktok_is_offered_available_stock_less_the_buffer_never_below_zero() ->
 
 
 def pushed(plan: StockPlan) -> list[tuple[str, bool, list[tuple[str, int]]]]:
+    """Each push's SKUs with their quantity, for plans of single-warehouse SKUs."""
     return [
-        (push.product_id, push.activate, [(sku.sku_id, sku.quantity) for sku in push.skus])
+        (push.product_id, push.activate, [(sku.sku_id, sku.inventory[0].quantity) for sku in push.skus])
         for push in plan.pushes
     ]
 
@@ -97,5 +103,40 @@ def test_a_product_the_seller_took_off_sale_is_left_alone_whatever_its_stock() -
 
 
 def test_low_stock_counts_what_is_available_not_what_is_on_the_shelf() -> None:
-    levels = [level("a", "p", on_hand=100, reserved=95), level("b", "p", on_hand=11)]
-    assert [found.sku_id for found in low_stock(levels, POLICY)] == ["a"]
+    levels = [
+        level("a", "p", on_hand=100, reserved=95),
+        level("a", "p", on_hand=3, warehouse_id="wh-2"),  # low in two warehouses: named once
+        level("b", "p", on_hand=11),
+    ]
+    assert low_stock(levels, POLICY) == ["a"]
+
+
+def test_a_sku_in_several_warehouses_is_pushed_with_every_warehouse_tiktok_lists() -> None:
+    levels = [
+        level("a1", "pA", on_hand=50, told=45, warehouse_id="wh-1"),  # unchanged, but listed
+        level("a1", "pA", on_hand=30, told=40, warehouse_id="wh-2"),  # changed: 25
+        level("a1", "pA", on_hand=9, told=9, warehouse_id="wh-old").model_copy(update={"assigned": False}),
+        level("b1", "pA", on_hand=20, told=15, warehouse_id="wh-1"),  # unchanged in both: not pushed
+        level("b1", "pA", on_hand=10, told=5, warehouse_id="wh-2"),
+    ]
+    plan = plan_stock(levels, POLICY)
+    [push] = plan.pushes
+    assert [(sku.sku_id, [(w.warehouse_id, w.quantity) for w in sku.inventory]) for sku in push.skus] == [
+        ("a1", [("wh-1", 45), ("wh-2", 25)])
+    ]
+
+
+def test_a_warehouse_at_zero_keeps_tiktoks_quantity_and_one_tiktok_shows_empty_blocks_the_sku() -> None:
+    kept = [
+        level("a1", "pA", on_hand=50, told=40, warehouse_id="wh-1"),  # changed: 45
+        level("a1", "pA", on_hand=2, told=7, warehouse_id="wh-2"),  # wants 0: TikTok keeps its 7
+    ]
+    [push] = plan_stock(kept, POLICY).pushes
+    assert [(w.warehouse_id, w.quantity) for w in push.skus[0].inventory] == [("wh-1", 45), ("wh-2", 7)]
+
+    blocked = [
+        level("a1", "pA", on_hand=50, told=40, warehouse_id="wh-1"),
+        level("a1", "pA", on_hand=2, told=0, warehouse_id="wh-2"),  # 0 there, and 0 cannot be sent
+    ]
+    plan = plan_stock(blocked, POLICY)
+    assert pushed(plan) == [] and len(plan.unpushable) == 1 and "wh-2" in plan.unpushable[0]

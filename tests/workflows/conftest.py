@@ -55,7 +55,7 @@ from creatorflow.orders import (
     OrderSnapshot,
     RateChoice,
 )
-from creatorflow.shops import ShopPolicy
+from creatorflow.shops import PaymentHold, ShopPolicy
 from creatorflow.store import Store
 from creatorflow.store.db import create_schema, make_engine
 from creatorflow.tiktok.client import TikTokShopClient
@@ -113,10 +113,12 @@ class FakeWorld:
     unpacked_skus: set[str] = field(default_factory=set)  # SKUs with no package data, until "overridden"
     recorded_states: list[str] = field(default_factory=list)
     out_of_stock: set[str] = field(default_factory=set)  # SKUs with nothing left to reserve
+    stocked_in: dict[str, str] = field(default_factory=dict)  # SKU -> the one warehouse it is stocked in
     aftersales: dict[str, contracts.AfterSales] = field(default_factory=dict)  # order id -> its requests
     # Shop -> why its seller must authorize again: SHOP_DEAUTHORIZED or SHOP_NEEDS_REAUTHORIZATION.
     unauthorized_shops: dict[str, str] = field(default_factory=dict)
     verdicts: list[contracts.AfterSaleVerdict] = field(default_factory=list)
+    payment_holds: dict[str, timedelta] = field(default_factory=dict)  # shop -> its hold after payment
 
     def _rate(self, provider: Provider, service: str) -> Rate:
         return Rate(
@@ -227,7 +229,12 @@ class FakeWorld:
     async def reserve_stock(self, request: contracts.StockRequest) -> Reservation:
         self.calls["reserve"] += 1
         short = [item.sku_id for item in request.items if item.sku_id in self.out_of_stock]
-        return Reservation(reserved=not short, short=short)
+        elsewhere = [
+            item.sku_id
+            for item in request.items
+            if self.stocked_in.get(item.sku_id, request.warehouse_id) != request.warehouse_id
+        ]
+        return Reservation(reserved=not (short or elsewhere), short=short, unstocked=elsewhere)
 
     @activity.defn(name=contracts.FETCH_AFTERSALES.name)
     async def fetch_aftersales(self, ref: contracts.OrderRef) -> contracts.AfterSales:
@@ -247,6 +254,10 @@ class FakeWorld:
         reason = self.unauthorized_shops.get(ref.shop_id)
         if reason is not None:
             raise ApplicationError(f"shop {ref.shop_id}: {reason}", type=reason, non_retryable=True)
+
+    @activity.defn(name=contracts.READ_PAYMENT_HOLD.name)
+    async def payment_hold(self, ref: contracts.ShopRef) -> PaymentHold:
+        return PaymentHold(hold=self.payment_holds.get(ref.shop_id, timedelta(0)))
 
     @activity.defn(name=contracts.RECORD_LABEL.name)
     async def record_label(self, record: contracts.LabelRecord) -> None:
@@ -276,6 +287,7 @@ class FakeWorld:
             self.record_label,
             self.record_label_refund,
             self.require_authorized_shop,
+            self.payment_hold,
             self.reserve_stock,
             self.record_return,
         ]

@@ -53,22 +53,34 @@ class ConnectedShop:
     async def count(self, seller_sku: str, on_hand: int) -> None:
         """An operator's stock count (`creatorflow inventory set`), told to the catalog workflow."""
         level = (await self.levels())[seller_sku]
-        await asyncio.to_thread(self.world.store.set_on_hand, self.shop_id, level.sku_id, on_hand)
+        await asyncio.to_thread(
+            self.world.store.set_on_hand, self.shop_id, level.sku_id, level.warehouse_id, on_hand
+        )
         change = CatalogChange(source="operator", resync=False)
         await signal_catalog(self.client, self.shop_id, POLICY, change)
 
 
 @contextlib.asynccontextmanager
 async def connect(
-    world: World, client: Client, tiktok: TikTokShopClient, products: dict[str, int]
+    world: World,
+    client: Client,
+    tiktok: TikTokShopClient,
+    products: dict[str, int],
+    second_warehouse: dict[str, int] | None = None,
 ) -> AsyncIterator[ConnectedShop]:
-    """A seller with one single-SKU product per seller SKU (stock as given) connects through our
-    onboarding, with the real workers running; both shop workflows end with the test."""
+    """A seller with one single-SKU product per seller SKU (stock as given; `second_warehouse`: the SKUs
+    also stocked in a second sales warehouse, with their stock there) connects through our onboarding,
+    with the real workers running; both shop workflows end with the test."""
     seller = await world.control.create_seller("Catalog Seller")
     shop_id = seller.shops[0].id
+    second = (await world.control.add_warehouse(shop_id)).id if second_warehouse else ""
     for seller_sku, stock in products.items():
         sku: dict[str, Any] = {"seller_sku": seller_sku, "price": "12.00", "stock": stock}
-        await world.control.create_product(shop_id, f"Product {seller_sku}", [sku])
+        created = await world.control.create_product(shop_id, f"Product {seller_sku}", [sku])
+        if second_warehouse and seller_sku in second_warehouse:
+            await world.control.stock_sku_in(
+                shop_id, created.skus[0].id, second, second_warehouse[seller_sku]
+            )
     async with running_workers(build_workers(client, world.settings, world.store, tiktok)):
         await world.connect(client, ShopPolicy(), seller.id, POLICY)
         yield ConnectedShop(shop_id, world, client)
@@ -129,6 +141,50 @@ async def test_a_product_with_no_stock_goes_off_sale_on_tiktok_and_comes_back_wh
     assert (back.status, back.skus[0].inventory[0].quantity) == ("ACTIVATE", 5)
     assert len(await control.create_orders(shop.shop_id, lip.sku_id)) == 1
     assert levels["LIP-2"].active and levels["LIP-2"].tiktok_quantity == 195  # never left
+
+
+@pytest.fixture
+async def two_warehouse_shop(world: World, temporal_client: Client) -> AsyncIterator[ConnectedShop]:
+    async with connect(
+        world, temporal_client, world.tiktok, {"DUO": 30}, second_warehouse={"DUO": 20}
+    ) as shop:
+        yield shop
+
+
+async def test_a_sku_in_two_warehouses_is_counted_and_pushed_per_warehouse(
+    two_warehouse_shop: ConnectedShop,
+) -> None:
+    shop = two_warehouse_shop
+    store, tiktok = shop.world.store, shop.world.tiktok
+
+    async def rows() -> dict[str, StockLevel]:
+        """DUO's stock by warehouse."""
+        return {
+            level.warehouse_id: level for level in await asyncio.to_thread(store.stock_levels, shop.shop_id)
+        }
+
+    async def on_tiktok(product_id: str) -> dict[str, int]:
+        credentials = (await asyncio.to_thread(store.tokens, shop.shop_id)).credentials()
+        product = await tiktok.get_product(credentials, product_id)
+        return {level.warehouse_id: level.quantity for level in product.skus[0].inventory}
+
+    # The first push after the sync keeps the buffer back in each warehouse, in one call naming both.
+    synced = await eventually(
+        rows,
+        lambda found: (
+            len(found) == 2 and all(level.tiktok_quantity == level.on_hand - 5 for level in found.values())
+        ),
+    )
+    first, second = sorted(synced, key=lambda warehouse: -synced[warehouse].on_hand)  # 30, then 20
+    assert (synced[first].on_hand, synced[second].on_hand) == (30, 20)
+    product_id = synced[first].product_id
+    assert await on_tiktok(product_id) == {first: 25, second: 15}
+
+    # An operator counts 50 in the second warehouse: TikTok hears it there, the first one unchanged.
+    await asyncio.to_thread(store.set_on_hand, shop.shop_id, synced[second].sku_id, second, 50)
+    await signal_catalog(shop.client, shop.shop_id, POLICY, CatalogChange(source="operator", resync=False))
+    await eventually(rows, lambda found: found[second].tiktok_quantity == 45)
+    assert await on_tiktok(product_id) == {first: 25, second: 45}
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from temporalio.client import WorkflowUpdateFailedError
 
 from activities import contracts
 from creatorflow.aftersales import RETURN_NEEDS_DECISION, AfterSaleRequest
-from creatorflow.inventory import OUT_OF_STOCK
+from creatorflow.inventory import OUT_OF_STOCK, WAREHOUSE_NOT_STOCKED
 from creatorflow.order_requests import ApproveRequest, RejectRequest, RetryRequest
 from creatorflow.orders import FulfillmentState, TikTokOrderEvent
 from tests.workflows.conftest import Harness, snapshot
@@ -116,3 +116,18 @@ async def test_a_cancellation_whose_webhook_was_lost_is_approved_and_nothing_shi
     await handle.signal(OrderWorkflow.tiktok_event, TikTokOrderEvent(event_id="c2", kind="cancellation"))
     final = await until(handle, status_is(State.CANCELLED))
     assert final.label is None and not harness.world.purchases
+
+
+async def test_an_order_from_a_warehouse_we_keep_no_stock_in_waits_for_an_operator(harness: Harness) -> None:
+    order_id = harness.new_order_id()
+    harness.world.orders[order_id] = snapshot(order_id, "AWAITING_SHIPMENT", 100, warehouse_id="wh-east")
+    harness.world.stocked_in["sku-1"] = "wh-west"  # units there, but TikTok ships this order from the east
+    handle = await harness.start(order_id)
+    parked = await until(handle, status_is(State.NEEDS_ATTENTION))
+    assert parked.attention is not None and parked.attention.reason == WAREHOUSE_NOT_STOCKED
+    assert "wh-east" in parked.attention.message and not harness.world.purchases
+
+    harness.world.stocked_in["sku-1"] = "wh-east"  # the operator counts the east shelf
+    await handle.execute_update(OrderWorkflow.retry, RetryRequest())
+    shipped = await until(handle, status_is(State.SHIPPED))
+    assert shipped.stock_reserved and sum(harness.world.purchases.values()) == 1

@@ -25,3 +25,6 @@ SHIPMENT_FACTS_PATCH = "shipment-facts-before-rate-v1"
 # Following a buyer's new address (refund, a new label, TikTok told the new tracking) when TikTok's address
 # changes after a rate was chosen for the old one: activities on a path released histories took (a re-read).
 ADDRESS_CHANGE_PATCH = "address-change-relabel-v1"
+# The shop's own hold after payment: reading it (an activity) and waiting it out (a timer) before stock is
+# reserved, on every released path of a paid order.
+PAYMENT_HOLD_PATCH = "shop-payment-hold-v1"

@@ -25,7 +25,7 @@ with workflow.unsafe.imports_passed_through():
         Tracking,
         TrackingStatus,
     )
-    from creatorflow.inventory import OUT_OF_STOCK, Reservation
+    from creatorflow.inventory import OUT_OF_STOCK, WAREHOUSE_NOT_STOCKED, Reservation
     from creatorflow.metrics import LABEL_SPEND, LABELS_BOUGHT
     from creatorflow.orders import (
         FulfillmentMode,
@@ -59,10 +59,20 @@ class OrderShipping(OrderVisibility):
         reservation: Reservation = await self._call(
             contracts.RESERVE_STOCK,
             contracts.StockRequest(
-                shop_id=self.state.shop_id, order_id=self.state.order_id, items=self.state.order.items
+                shop_id=self.state.shop_id,
+                order_id=self.state.order_id,
+                items=self.state.order.items,
+                warehouse_id=self.state.order.warehouse_id,
             ),
             summary="reserve stock",
         )
+        if reservation.unstocked:
+            raise NeedsAttention(
+                WAREHOUSE_NOT_STOCKED,
+                f"no stock of SKU {', '.join(reservation.unstocked)} is kept in warehouse "
+                f"{self.state.order.warehouse_id or '(TikTok named none)'}: add it there with `creatorflow "
+                "inventory set`, then retry",
+            )
         if not reservation.reserved:
             raise NeedsAttention(OUT_OF_STOCK, f"no stock left for SKU {', '.join(reservation.short)}")
         self.state.stock_reserved = True

@@ -88,6 +88,7 @@ class OrderVisibility(OrderBase):
             s.tracking_number,
             s.attention,
             s.return_label.tracking_number if s.return_label else "",
+            s.payment_hold_until,
         )
         if visible == self._published:
             return
@@ -132,6 +133,7 @@ class OrderVisibility(OrderBase):
                 attention_reason=s.attention.reason if s.attention else "",
                 attention_since=s.attention.since if s.attention else None,
                 cancel_reason=s.cancel_reason or "",
+                fulfillment_mode=order.mode.value if order else None,
             ),
             summary="record state",
         )
@@ -147,6 +149,11 @@ class OrderVisibility(OrderBase):
             if s.order.ship_by:
                 risk = " — **at risk of late dispatch**" if self._at_late_risk() else ""
                 lines.append(f"Ship by: {s.order.ship_by:%Y-%m-%d %H:%M} UTC{risk}")
+        hold = s.payment_hold_until
+        if hold is not None and hold > workflow.now() and s.stage not in TERMINAL_STATES:
+            lines.append(
+                f"Shop's hold after payment: until {hold:%Y-%m-%d %H:%M} UTC, nothing reserved or bought"
+            )
         if s.label is not None:
             rate = s.label.rate
             lines.append(

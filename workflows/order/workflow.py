@@ -3,10 +3,12 @@ and update handlers (their names in `creatorflow.names.OrderMessage`)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from temporalio import workflow
 
 from workflows.order.base import HANDOVER, SHOP_NOT_AUTHORIZED, NeedsAttention
-from workflows.order.patches import AFTERSALES_PATCH, SHOP_RECHECK_PATCH, STOCK_PATCH
+from workflows.order.patches import AFTERSALES_PATCH, PAYMENT_HOLD_PATCH, SHOP_RECHECK_PATCH, STOCK_PATCH
 from workflows.order.readdress import OrderReaddress
 
 with workflow.unsafe.imports_passed_through():
@@ -37,6 +39,7 @@ with workflow.unsafe.imports_passed_through():
         reached,
         state_for_tiktok_status,
     )
+    from creatorflow.shops import PaymentHold
 
 
 @workflow.defn
@@ -91,6 +94,8 @@ class OrderWorkflow(OrderReaddress):
             await self._wait_while_parked()
             return
         order, stage = self.state.order, self.state.stage
+        if self._needs_stock() and workflow.patched(PAYMENT_HOLD_PATCH) and await self._in_payment_hold():
+            return
         if self._needs_stock() and workflow.patched(STOCK_PATCH):
             await self._reserve_stock()
         elif order is None or stage in (FulfillmentState.AWAITING_PAYMENT, FulfillmentState.ON_HOLD):
@@ -109,6 +114,31 @@ class OrderWorkflow(OrderReaddress):
             await self._buy_label(order)
         else:
             await self._ship_on_tiktok()
+
+    async def _in_payment_hold(self) -> bool:
+        """The shop's own hold after payment (`creatorflow shops hold`): until it ends nothing is reserved
+        or bought, so a buyer who cancels meanwhile costs the seller nothing (the cancellation is acted on
+        at the top of the next step). Read once, when the order is first seen paid; counted from TikTok's
+        paid_time, or, if TikTok gave none, from when we saw it paid. True while it lasts."""
+        order = self.state.order
+        assert order is not None
+        if self.state.payment_hold_until is None:
+            read: PaymentHold = await self._call(
+                contracts.READ_PAYMENT_HOLD,
+                contracts.ShopRef(shop_id=self.state.shop_id),
+                summary="read the shop's hold after payment",
+            )
+            until = (order.paid_at or workflow.now()) + read.hold
+            self.state.payment_hold_until = until
+            if until > workflow.now():
+                self.state.note(
+                    workflow.now(), f"held by the shop after payment until {until:%Y-%m-%d %H:%M} UTC"
+                )
+        left = self.state.payment_hold_until - workflow.now()
+        if left <= timedelta(0):
+            return False
+        await self._wait_for_news(timeout=left)
+        return True
 
     async def _after_handover(self, stage: FulfillmentState) -> None:
         if not reached(stage, FulfillmentState.DELIVERED):

@@ -68,12 +68,15 @@ def test_authorization_expiring_within_seven_days_or_failed() -> None:
     assert alert_id.startswith("auth-failed:s1:NEEDS_REAUTHORIZATION:")
 
 
-def test_low_stock_counts_what_is_available_once_per_sku_and_day() -> None:
-    def level(on_hand: int, reserved: int, active: bool = True, ours: bool = False) -> StockLevel:
+def test_low_stock_counts_what_is_available_once_per_sku_warehouse_and_day() -> None:
+    def level(
+        on_hand: int, reserved: int, active: bool = True, ours: bool = False, warehouse: str = "w1"
+    ) -> StockLevel:
         return StockLevel(
             shop_id="s1",
             product_id="p",
             sku_id="k1",
+            warehouse_id=warehouse,
             on_hand=on_hand,
             reserved=reserved,
             active=active,
@@ -84,12 +87,14 @@ def test_low_stock_counts_what_is_available_once_per_sku_and_day() -> None:
         settings = ON.model_copy(update={"low_stock_at": at})
         return [a.alert_id for a in derive_alerts(now, SHOP, settings, [], levels, link, INVENTORY)]
 
-    assert low(level(10, 6)) == ["lowstock:s1:k1:2026-12-04"]
+    assert low(level(10, 6)) == ["lowstock:s1:k1:w1:2026-12-04"]
     assert low(level(10, 5)) == []
-    assert low(level(10, 5), at=None) == ["lowstock:s1:k1:2026-12-04"]  # the deployment's threshold: 10
+    assert low(level(10, 5), at=None) == ["lowstock:s1:k1:w1:2026-12-04"]  # the deployment's threshold: 10
     assert low(level(0, 0, active=False)) == []  # taken off sale by the seller: not ours to watch
-    assert low(level(0, 0, active=False, ours=True)) == ["lowstock:s1:k1:2026-12-04"]
-    assert low(level(1, 0), now=NOW + timedelta(days=1)) == ["lowstock:s1:k1:2026-12-05"]
+    assert low(level(0, 0, active=False, ours=True)) == ["lowstock:s1:k1:w1:2026-12-04"]
+    assert low(level(1, 0), now=NOW + timedelta(days=1)) == ["lowstock:s1:k1:w1:2026-12-05"]
+    # Low in one warehouse of two: that warehouse's alert only.
+    assert low(level(50, 0), level(2, 0, warehouse="w2")) == ["lowstock:s1:k1:w2:2026-12-04"]
 
 
 def test_only_the_kinds_the_shop_chose_are_derived() -> None:

@@ -13,6 +13,7 @@ import creatorflow.store.tables  # noqa: F401  (registers the tables on SQLModel
 from creatorflow.crypto import Keyring
 from creatorflow.store import Store
 from creatorflow.store.db import create_schema
+from creatorflow.store.tables import ReservationStatus
 
 
 def test_every_table_keeps_its_name() -> None:
@@ -36,6 +37,7 @@ def test_every_table_keeps_its_name() -> None:
         "shipping_rule",
         "shipping_settings",
         "shop",
+        "shop_payment_hold",
         "shop_warehouse",
         "shoptoken",
         "sku_package_override",
@@ -43,6 +45,7 @@ def test_every_table_keeps_its_name() -> None:
         "stockreservation",
         "synccursor",
         "tiktok_shipping_quote",
+        "warehouse_stock",
         "webhookevent",
     ]
 
@@ -72,3 +75,50 @@ def test_a_database_from_before_the_label_baseline_gains_its_columns_and_keeps_i
         None,
     )
     assert {c["name"] for c in inspect(engine).get_columns("label")} >= set(new_columns)
+
+
+def test_a_database_with_stock_per_sku_keeps_its_counts_and_reservations_per_warehouse(
+    engine: Engine, keyring: Keyring
+) -> None:
+    create_schema(engine)
+    with engine.begin() as connection:  # catalogsku and stockreservation as released before
+        connection.execute(text("DROP TABLE warehouse_stock"))
+        connection.execute(text('ALTER TABLE stockreservation DROP COLUMN "warehouse_id"'))
+        for column, kind in (
+            ("warehouse_id", "VARCHAR NOT NULL DEFAULT ''"),
+            ("on_hand", "INTEGER NOT NULL DEFAULT 0"),
+            ("reserved", "INTEGER NOT NULL DEFAULT 0"),
+            ("tiktok_quantity", "INTEGER"),
+        ):
+            connection.execute(text(f'ALTER TABLE catalogsku ADD COLUMN "{column}" {kind}'))
+        connection.execute(
+            text(
+                "INSERT INTO catalogsku (shop_id, sku_id, product_id, title, product_status, seller_sku,"
+                " warehouse_id, on_hand, reserved, tiktok_quantity, updated_at) VALUES"
+                " ('s1', 'lip', 'p1', 'Lip Oil', 'ACTIVATE', 'LIP', 'wh-1', 40, 3, 32, CURRENT_TIMESTAMP),"
+                " ('s1', 'gloss', 'p1', 'Gloss', 'ACTIVATE', 'GLOSS', '', 0, 0, NULL, CURRENT_TIMESTAMP)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO stockreservation (shop_id, order_id, sku_id, quantity, status, updated_at)"
+                " VALUES ('s1', 'o1', 'lip', 3, 'RESERVED', CURRENT_TIMESTAMP)"
+            )
+        )
+    create_schema(engine)
+    create_schema(engine)  # once migrated, again is nothing
+    store = Store(engine, keyring)
+    levels = {level.sku_id: level for level in store.stock_levels("s1")}
+    lip, gloss = levels["lip"], levels["gloss"]
+    assert (lip.warehouse_id, lip.on_hand, lip.reserved, lip.tiktok_quantity, lip.assigned) == (
+        "wh-1",
+        40,
+        3,
+        32,
+        True,
+    )
+    assert (gloss.warehouse_id, gloss.on_hand, gloss.assigned) == ("", 0, False)  # TikTok listed none
+    assert {c["name"] for c in inspect(engine).get_columns("catalogsku")}.isdisjoint({"on_hand", "reserved"})
+    assert store.settle_reservation("s1", "o1", ReservationStatus.SHIPPED)  # the held units leave wh-1
+    [lip] = [level for level in store.stock_levels("s1") if level.sku_id == "lip"]
+    assert (lip.on_hand, lip.reserved) == (37, 0)

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from creatorflow.crypto import DecryptionError, Keyring
+from creatorflow.shops import PaymentHold
 from creatorflow.store import Store
 from creatorflow.store.db import create_schema
 from creatorflow.store.shops import ShopNotFoundError, StateCheck
@@ -136,3 +137,11 @@ def test_expired_oauth_state_is_refused_and_stays_unused(store: Store) -> None:
     store.add_oauth_state("hash-3", later + timedelta(minutes=10), forget_before=later)
     assert store.use_oauth_state("hash-2", later) is StateCheck.UNKNOWN
     assert store.use_oauth_state("hash-3", later) is StateCheck.VALID
+
+
+def test_a_shops_hold_after_payment_is_kept_and_replaced(store: Store) -> None:
+    assert store.payment_hold("shop-1") == PaymentHold()  # never set: no hold
+    store.set_payment_hold("shop-1", PaymentHold(hold=timedelta(hours=2)))
+    store.set_payment_hold("shop-1", PaymentHold(hold=timedelta(minutes=45)))
+    assert store.payment_hold("shop-1").hold == timedelta(minutes=45)
+    assert store.payment_hold("shop-2").hold == timedelta(0)

@@ -34,50 +34,100 @@ def catalog(store: Store, stock: int, other: int = 100) -> None:
     )
 
 
-def stock(store: Store, sku_id: str) -> tuple[int, int]:
-    [found] = [level for level in store.stock_levels("shop-1") if level.sku_id == sku_id]
+def stock(store: Store, sku_id: str, warehouse_id: str = "wh") -> tuple[int, int]:
+    [found] = [
+        level
+        for level in store.stock_levels("shop-1")
+        if (level.sku_id, level.warehouse_id) == (sku_id, warehouse_id)
+    ]
     return found.on_hand, found.reserved
 
 
 def test_reservations_are_idempotent_and_all_or_nothing(store: Store) -> None:
     catalog(store, stock=2)
-    assert store.reserve_stock("shop-1", "o1", [("lip", 2)]).reserved
-    assert store.reserve_stock("shop-1", "o1", [("lip", 2)]).reserved  # a retry holds nothing more
+    assert store.reserve_stock("shop-1", "o1", "wh", [("lip", 2)]).reserved
+    assert store.reserve_stock("shop-1", "o1", "wh", [("lip", 2)]).reserved  # a retry holds nothing more
     assert stock(store, "lip") == (2, 2)
-    refused = store.reserve_stock("shop-1", "o2", [("gloss", 1), ("lip", 1)])
+    refused = store.reserve_stock("shop-1", "o2", "wh", [("gloss", 1), ("lip", 1)])
     assert (refused.reserved, refused.short) == (False, ["lip"])
     assert stock(store, "gloss") == (100, 0)  # the SKU that had stock was not held either
-    assert store.reserve_stock("shop-1", "o3", [("not-synced", 1)]).reserved  # untracked SKUs pass
+    assert store.reserve_stock("shop-1", "o3", "wh", [("not-synced", 1)]).reserved  # untracked SKUs pass
 
 
 def test_shipping_takes_units_off_the_shelf_and_cancelling_puts_them_back(store: Store) -> None:
     catalog(store, stock=10)
-    store.reserve_stock("shop-1", "o1", [("lip", 3)])
-    store.reserve_stock("shop-1", "o2", [("lip", 2)])
+    store.reserve_stock("shop-1", "o1", "wh", [("lip", 3)])
+    store.reserve_stock("shop-1", "o2", "wh", [("lip", 2)])
     assert store.settle_reservation("shop-1", "o1", ReservationStatus.SHIPPED)
     assert not store.settle_reservation("shop-1", "o1", ReservationStatus.SHIPPED)  # once
     assert stock(store, "lip") == (7, 2)
     store.settle_reservation("shop-1", "o2", ReservationStatus.RELEASED)  # cancelled before packing
     store.settle_reservation("shop-1", "o1", ReservationStatus.RELEASED)  # cancelled; never left
     assert stock(store, "lip") == (10, 0)
-    assert not store.reserve_stock("shop-1", "o2", [("lip", 2)]).reserved  # a cancelled order stays so
+    assert not store.reserve_stock("shop-1", "o2", "wh", [("lip", 2)]).reserved  # a cancelled order stays so
 
 
 def test_a_burst_of_concurrent_orders_never_reserves_more_than_the_shelf(store: Store) -> None:
     catalog(store, stock=30)
     with ThreadPoolExecutor(max_workers=8) as pool:
-        results = list(pool.map(lambda n: store.reserve_stock("shop-1", f"o{n}", [("lip", 1)]), range(50)))
+        results = list(
+            pool.map(lambda n: store.reserve_stock("shop-1", f"o{n}", "wh", [("lip", 1)]), range(50))
+        )
     assert sum(result.reserved for result in results) == 30
     assert stock(store, "lip") == (30, 30)
 
 
 def test_an_operator_count_replaces_on_hand_and_a_resync_keeps_it(store: Store) -> None:
     catalog(store, stock=500)
-    store.set_on_hand("shop-1", "lip", 300)
+    store.set_on_hand("shop-1", "lip", "wh", 300)
     catalog(store, stock=480)  # TikTok's own count moved; ours is the truth
     assert stock(store, "lip") == (300, 0)
     [lip] = [level for level in store.stock_levels("shop-1") if level.sku_id == "lip"]
     assert lip.tiktok_quantity == 480
+
+
+def two_warehouses(store: Store, listed: tuple[str, ...] = ("wh", "wh-2")) -> None:
+    counts = {"wh": 4, "wh-2": 10}
+    inventory = [WarehouseStock(warehouse_id=w, quantity=counts[w]) for w in listed]
+    store.sync_catalog(
+        "shop-1", [Product(id="p1", status="ACTIVATE", skus=[Sku(id="lip", inventory=inventory)])]
+    )
+
+
+def test_an_order_takes_stock_from_its_own_warehouse_only(store: Store) -> None:
+    two_warehouses(store)
+    short = store.reserve_stock("shop-1", "o1", "wh", [("lip", 5)])  # wh-2 has 10, but the order is wh's
+    assert (short.reserved, short.short) == (False, ["lip"])
+    assert store.reserve_stock("shop-1", "o2", "wh-2", [("lip", 5)]).reserved
+    assert (stock(store, "lip", "wh"), stock(store, "lip", "wh-2")) == ((4, 0), (10, 5))
+    store.settle_reservation("shop-1", "o2", ReservationStatus.SHIPPED)
+    assert (stock(store, "lip", "wh"), stock(store, "lip", "wh-2")) == ((4, 0), (5, 0))
+
+
+def test_an_order_from_a_warehouse_we_keep_no_stock_in_is_refused_not_served_from_another(
+    store: Store,
+) -> None:
+    two_warehouses(store)
+    elsewhere = store.reserve_stock("shop-1", "o1", "wh-3", [("lip", 1)])
+    assert (elsewhere.reserved, elsewhere.unstocked) == (False, ["lip"])
+    unnamed = store.reserve_stock("shop-1", "o2", "", [("lip", 1)])  # stocked in two: which one?
+    assert (unnamed.reserved, unnamed.unstocked) == (False, ["lip"])
+    assert store.reserve_stock("shop-1", "o3", "", [("gloss", 1)]).reserved  # untracked: passes
+    catalog(store, stock=3)  # a SKU stocked in one warehouse only: the order can only be from there
+    assert store.reserve_stock("shop-1", "o4", "", [("gloss", 1)]).reserved
+    assert stock(store, "gloss") == (100, 1)
+
+
+def test_a_warehouse_tiktok_no_longer_lists_keeps_its_stock_unlisted(store: Store) -> None:
+    two_warehouses(store)
+    store.set_on_hand("shop-1", "lip", "wh-2", 12)
+    two_warehouses(store, listed=("wh",))
+    assert [
+        (level.warehouse_id, level.on_hand, level.assigned) for level in store.stock_levels("shop-1")
+    ] == [
+        ("wh", 4, True),
+        ("wh-2", 12, False),
+    ]
 
 
 def catalog_of_status(store: Store, status: str) -> None:

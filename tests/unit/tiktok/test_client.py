@@ -274,6 +274,26 @@ async def test_self_shipment_ships_the_package_with_our_tracking_number_once(
     assert (await tiktok.get_package(seller.shop, package_id)).tracking_number == "1ZSELFSHIP0000001"
 
 
+async def test_an_fbt_order_ships_from_tiktoks_stock_and_the_seller_cannot_ship_it(
+    control: TikTokSandboxControl, seller: Seller, tiktok: TikTokShopClient
+) -> None:
+    async def shelf() -> int:
+        return (await tiktok.get_product(seller.shop, seller.product_id)).skus[0].inventory[0].quantity
+
+    stocked = await shelf()
+    [created] = await control.create_orders(
+        seller.shop.shop_id, seller.sku_ids[0], on_hold=False, fulfilled_by_tiktok=True
+    )
+    [order] = await tiktok.get_orders(seller.shop, [created["id"]])
+    assert (order.fulfillment_type, await shelf()) == ("FULFILLMENT_BY_TIKTOK", stocked)
+    with pytest.raises(errors.BusinessError) as refused:
+        await tiktok.ship_package(seller.shop, created["packages"][0]["id"])
+    assert refused.value.code == 99021008
+    await control.act(created["id"], "fbt_ship")
+    [order] = await tiktok.get_orders(seller.shop, [created["id"]])
+    assert order.status == "AWAITING_COLLECTION" and order.tracking_number
+
+
 async def test_tiktok_shipping_document_only_for_tiktok_shipping(
     control: TikTokSandboxControl, seller: Seller, tiktok: TikTokShopClient
 ) -> None:
@@ -328,6 +348,29 @@ async def test_products_and_inventory_update(seller: Seller, tiktok: TikTokShopC
             seller.product_id,
             [SkuInventory(id=sku.id, inventory=[WarehouseStock(warehouse_id=warehouse, quantity=100000)])],
         )
+
+
+async def test_an_inventory_update_must_list_every_warehouse_of_the_sku(
+    control: TikTokSandboxControl, seller: Seller, tiktok: TikTokShopClient
+) -> None:
+    sku = (await tiktok.get_product(seller.shop, seller.product_id)).skus[0]
+    first = sku.inventory[0].warehouse_id
+    second = (await control.add_warehouse(seller.shop.shop_id)).id
+    await control.stock_sku_in(seller.shop.shop_id, sku.id, second, 4)
+
+    def update(*stock: tuple[str, int]) -> list[SkuInventory]:
+        return [
+            SkuInventory(id=sku.id, inventory=[WarehouseStock(warehouse_id=w, quantity=q) for w, q in stock])
+        ]
+
+    for partial in (update((first, 7)), update(("", 7))):  # one of two, or no id with two
+        [refused] = await tiktok.update_inventory(seller.shop, seller.product_id, partial)
+        assert refused.detail["sku_id"] == sku.id
+    assert (
+        await tiktok.update_inventory(seller.shop, seller.product_id, update((first, 7), (second, 9))) == []
+    )
+    stocked = (await tiktok.get_product(seller.shop, seller.product_id)).skus[0].inventory
+    assert {(level.warehouse_id, level.quantity) for level in stocked} == {(first, 7), (second, 9)}
 
 
 async def test_products_go_off_sale_and_back_and_buyers_follow(
