@@ -24,7 +24,7 @@ from typing import TypeVar
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 SAVE_EVERY_SECONDS = 2.0
 _HEADER = f"creatorflow-emulator-state {FORMAT_VERSION}\n".encode()
 

@@ -31,6 +31,9 @@ from emulators.tiktok.wire_schemas import (
     ShipPackageBody,
     ShippingDocumentData,
     ShippingServiceData,
+    SplitAttributesData,
+    SplitOrderBody,
+    SplitOrderData,
     TrackingData,
 )
 from emulators.tiktok.world import World
@@ -88,6 +91,23 @@ def orders_router(world: World, gateway: Gateway, paginator: Paginator) -> APIRo
                 order_id=order_id, order_line_item_ids=package.line_item_ids, package_id=package.id
             )
         )
+
+    @router.get("/fulfillment/202309/orders/split_attributes")
+    async def get_order_split_attributes(
+        order_ids: str, call: ShopCall = Depends(gateway.shop_call)
+    ) -> JSONResponse:
+        wanted = [i.strip() for i in order_ids.split(",") if i.strip()]
+        if not 1 <= len(wanted) <= MAX_ORDER_IDS:
+            raise invalid_request(f"Invalid order_ids: give 1 to {MAX_ORDER_IDS} comma-separated order ids.")
+        return ok(
+            SplitAttributesData(split_attributes=[world.splits.attributes(call.shop, i) for i in wanted])
+        )
+
+    @router.post("/fulfillment/202309/orders/{order_id}/split")
+    async def split_orders(
+        order_id: str, body: SplitOrderBody, call: ShopCall = Depends(gateway.shop_call)
+    ) -> JSONResponse:
+        return ok(SplitOrderData(packages=world.splits.split(call.shop, order_id, body.splittable_groups)))
 
     @router.post("/fulfillment/202309/packages/{package_id}/ship")
     async def ship_package(

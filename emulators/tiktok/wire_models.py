@@ -342,6 +342,7 @@ class Order(BaseModel):
     cancel_reason: str = ""
     cancellation_initiator: str = ""
     order_type: str = "NORMAL"
+    split_or_combine_tag: Literal["COMBINED", "SPLIT"] | None = None
     packages: list[PackageRef]
     payment: Payment
     recipient_address: RecipientAddress | None

@@ -597,3 +597,37 @@ class StatementSearch(BaseModel):
 class StatementsData(BaseModel):
     statements: list[Statement]
     next_page_token: str
+
+
+class SplitAttributes(BaseModel):
+    """One order's row of Get Order Split Attributes."""
+
+    order_id: str
+    can_split: bool
+    reason: str
+    must_split: bool
+    must_split_reasons: list[str]
+
+
+class SplitGroup(BaseModel):
+    """A caller-chosen group of Split Orders: its id comes back with the package made for it."""
+
+    id: str
+    order_line_item_ids: list[str]
+
+
+class SplitPackage(BaseModel):
+    splittable_group_id: str
+    id: str
+
+
+class SplitAttributesData(BaseModel):
+    split_attributes: list[SplitAttributes]
+
+
+class SplitOrderBody(BaseModel):
+    splittable_groups: list[SplitGroup]
+
+
+class SplitOrderData(BaseModel):
+    packages: list[SplitPackage]

@@ -36,6 +36,7 @@ from emulators.tiktok.world_context import WorldContext
 from emulators.tiktok.world_fulfillment import Fulfillment
 from emulators.tiktok.world_ids import IdFactory
 from emulators.tiktok.world_orders import OrderBook, OrderLine
+from emulators.tiktok.world_splits import Splits
 
 
 class World:
@@ -49,6 +50,7 @@ class World:
         self.auth = Authorizations(context, self.catalog)
         self.orders = OrderBook(context, self.catalog)
         self.fulfillment = Fulfillment(context, self.catalog, self.orders)
+        self.splits = Splits(context, self.catalog, self.orders)
         self.aftersales = AfterSales(context, self.catalog, self.orders)
 
     def reconnect(self, deliver: DeliverFn) -> None:
