@@ -74,6 +74,7 @@ def activities_by_queue(
     return {
         ORDERS_TASK_QUEUE: [
             shipping.choose_rate,
+            shipping.plan_parcels,
             shipping.buy_label,
             shipping.refund_label,
             shipping.track_label,
@@ -101,6 +102,7 @@ def activities_by_queue(
             tiktok_activities.search_changes,
             tiktok_activities.read_shipment_facts,
             tiktok_activities.buy_tiktok_label,
+            tiktok_activities.split_order,
         ],
     }
 

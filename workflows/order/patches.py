@@ -22,3 +22,7 @@ SHOP_RECHECK_PATCH = "shop-recheck-while-parked-v1"
 # every rate is chosen, so an order for a product or warehouse new since the last catalog sync ships from
 # real data.
 SHIPMENT_FACTS_PATCH = "shipment-facts-before-rate-v1"
+# Shipping an order as several parcels: on the path where the rate found the items need several boxes
+# (released histories parked there with SplitNeeded), or TikTok had the order in several packages, planning
+# the boxes and splitting the order on TikTok (activities), then one rate, label and ship call per package.
+PACKAGES_PATCH = "packages-v1"
