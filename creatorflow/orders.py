@@ -239,7 +239,7 @@ class TikTokOrderEvent(BaseModel):
 
     event_id: str  # the webhook's dedup key, or a synthetic id for polled changes
     source: Literal["webhook", "reconcile", "backfill", "operator"] = "webhook"
-    kind: Literal["status", "address", "cancellation", "return"] = "status"
+    kind: Literal["status", "address", "cancellation", "return", "package"] = "status"
     tiktok_status: str | None = None
     update_time: int = 0
 

@@ -9,12 +9,16 @@ from typing import Any
 
 from activities import contracts
 from creatorflow.domain import TrackingStatus
+from creatorflow.order_requests import HoldRequest
 from creatorflow.orders import FulfillmentState, OrderState
 from creatorflow.shipping.parcels import BoxPreset
+from creatorflow.tiktok.client import TikTokShopClient
+from creatorflow.tiktok.models import SplitGroup
 from devstack.polling import eventually
 from devstack.stack import SandboxShop, Stack, carrier_traffic, tiktok_package
 from tests.e2e.test_order_lifecycle import labels_sold, ship_calls, shipped_path
 from tests.e2e.test_webhooks_and_operators import handle_of, state_of, status_is
+from workflows.order import OrderWorkflow
 
 # Two 2 lb mugs fill the box by weight: four need two boxes.
 MUG = tiktok_package("2", ("6", "6", "6"))
@@ -88,3 +92,42 @@ async def test_an_order_over_one_parcels_weight_with_no_boxes_to_split_into_park
     )
     assert parked.packages == [] and stack.store.labels(order_id=order_id) == []
     assert len((await stack.control.order(order_id))["order"]["packages"]) == 1
+
+
+async def test_an_order_the_seller_split_on_tiktok_before_we_bought_ships_as_tiktoks_packages(
+    stack: Stack, shop: SandboxShop
+) -> None:
+    [order] = await stack.control.create_orders(
+        shop.shop_id, shop.sku_id, paid=False, items=[{"sku_id": shop.sku_id, "quantity": 3}]
+    )
+    handle = handle_of(stack, shop, order["id"])
+    await eventually(lambda: state_of(handle), status_is(FulfillmentState.AWAITING_PAYMENT))
+    await handle.execute_update(OrderWorkflow.hold, HoldRequest(reason="the seller packs this one by hand"))
+    await stack.control.act(order["id"], "pay")
+    awaiting = await eventually(
+        lambda: stack.control.order(order["id"]), lambda o: o["order"]["status"] == "AWAITING_SHIPMENT"
+    )
+    items = [item["id"] for item in awaiting["order"]["line_items"]]
+    # The seller splits it in Seller Center: one serum, then two.
+    async with TikTokShopClient(stack.settings.tiktok) as tiktok:
+        made = await tiktok.split_order(
+            stack.store.tokens(shop.shop_id).credentials(),
+            order["id"],
+            [
+                SplitGroup(id="a", order_line_item_ids=items[:1]),
+                SplitGroup(id="b", order_line_item_ids=items[1:]),
+            ],
+        )
+    await handle.execute_update(OrderWorkflow.release)
+
+    state = await eventually(lambda: state_of(handle), status_is(FulfillmentState.SHIPPED), timeout=60)
+    assert state is not None and state.label is None
+    assert [p.package_id for p in state.packages] == [p.id for p in made]
+    assert [p.line_item_ids for p in state.packages] == [items[:1], items[1:]]
+    tiktok_order = (await stack.control.order(order["id"]))["order"]
+    assert tiktok_order["status"] == "AWAITING_COLLECTION" and len(tiktok_order["packages"]) == 2
+    tracking_of_item = {item["id"]: item["tracking_number"] for item in tiktok_order["line_items"]}
+    for package in state.packages:
+        assert package.label is not None
+        assert {tracking_of_item[i] for i in package.line_item_ids} == {package.label.tracking_number}
+    assert len(stack.store.labels(order_id=order["id"])) == 2
