@@ -31,6 +31,7 @@ from creatorflow.domain import (
     Address,
     Label,
     LabelRefund,
+    Parcel,
     Provider,
     Rate,
     RateExplanation,
@@ -54,6 +55,7 @@ from creatorflow.orders import (
     OrderSnapshot,
     RateChoice,
 )
+from creatorflow.shipping.parcels import ItemToPack, PlannedParcel
 from creatorflow.shops import ShopPolicy
 from creatorflow.store import Store
 from creatorflow.store.db import create_schema, make_engine
@@ -74,6 +76,7 @@ GOOD_ADDRESS = Address(
     name="Ada Buyer", street1="1 Main St", city="Austin", state="TX", postal_code="78701", country="US"
 )
 UNDELIVERABLE = GOOD_ADDRESS.model_copy(update={"postal_code": "00000"})
+ONE_BOX = Parcel(length_in=Decimal(10), width_in=Decimal(8), height_in=Decimal(4), weight_oz=Decimal(20))
 
 
 def snapshot(order_id: str, status: str, update_time: int, **changes: object) -> OrderSnapshot:
@@ -153,6 +156,13 @@ class FakeWorld:
             summary="cheapest", ship_on=date(2026, 11, 23), deliver_by=None, verdicts=[]
         )
         return RateChoice(rate=rate, explanation=explanation)
+
+    @activity.defn(name=contracts.PLAN_PARCELS.name)
+    async def plan_parcels(self, request: contracts.ParcelPlanRequest) -> contracts.ParcelPlan:
+        """Whatever the items, one box."""
+        self.calls["plan"] += 1
+        packed = tuple(ItemToPack(sku=item.sku_id, quantity=item.quantity) for item in request.items)
+        return contracts.ParcelPlan(parcels=[PlannedParcel(box="box", items=packed, parcel=ONE_BOX)])
 
     @activity.defn(name=contracts.READ_SHIPMENT_FACTS.name)
     async def read_shipment_facts(self, request: contracts.ShipmentFactsRequest) -> None:
@@ -255,6 +265,7 @@ class FakeWorld:
         ]
         local: list[Callable[..., Any]] = [
             self.choose_rate,
+            self.plan_parcels,
             self.buy_label,
             self.refund_label,
             self.track_label,

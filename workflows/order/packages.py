@@ -194,7 +194,7 @@ class OrderPackages(OrderShipping):
             summary=f"mark package {package.index + 1} shipped on TikTok with {label.tracking_number}",
         )
         package.shipped = True
-        package.package_id = result.package_id or package.package_id
+        package.package_id = package.package_id or result.package_id
         if all(p.shipped for p in self.state.packages):
             self._all_shipped()
 
