@@ -36,6 +36,8 @@ ITEM_TOO_LARGE = "ItemTooLarge"  # an item none of the shop's boxes holds
 SPLIT_NEEDED = "SplitNeeded"
 # TikTok's packages changed (split, merged) after labels were bought for the ones before.
 PACKAGES_CHANGED = "PackagesChanged"
+# TikTok combined the order's package with other orders': one label must ship them all, not one per order.
+COMBINED_PACKAGE = "CombinedPackage"
 PURCHASE_REJECTED = "PurchaseRejected"
 SHIPPING_CONTRACT = "ShippingContract"
 TIKTOK_REFUSED = "TikTokRefused"

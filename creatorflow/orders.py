@@ -140,6 +140,7 @@ class OrderSnapshot(BaseModel):
     update_time: int
     mode: FulfillmentMode
     package_ids: list[str] = Field(default_factory=list)
+    split_or_combine_tag: str = ""  # TikTok's: SPLIT, COMBINED, or "" for a package as TikTok made it
     items: list[OrderItem] = Field(default_factory=list)
     line_items: list[LineItemRef] = Field(default_factory=list)  # one per unit: what a split groups
     recipient: Address | None = None  # hidden by TikTok while ON_HOLD
@@ -167,6 +168,7 @@ def snapshot_of(shop_id: str, order: Order) -> OrderSnapshot:
         update_time=order.update_time,
         mode=_mode(order),
         package_ids=[package.id for package in order.packages],
+        split_or_combine_tag=order.split_or_combine_tag,
         items=[
             OrderItem(
                 sku_id=sku_id,

@@ -251,6 +251,17 @@ async def test_a_cancelled_order_of_several_packages_refunds_every_label(harness
     assert sorted(harness.world.refunded) == sorted(label.label_id for label in labels)
 
 
+async def test_an_order_tiktok_combined_with_others_parks_instead_of_buying_a_label(harness: Harness) -> None:
+    order_id = harness.new_order_id()
+    harness.world.orders[order_id] = snapshot(
+        order_id, "AWAITING_SHIPMENT", 100, split_or_combine_tag="COMBINED"
+    )
+    handle = await harness.start(order_id)
+    parked = await until(handle, status_is(State.NEEDS_ATTENTION))
+    assert parked.attention is not None and parked.attention.reason == contracts.COMBINED_PACKAGE
+    assert not harness.world.purchases and harness.world.calls["choose"] == 0
+
+
 async def test_operator_cancel_cancels_on_tiktok(harness: Harness) -> None:
     order_id = harness.new_order_id()
     harness.world.orders[order_id] = snapshot(order_id, "ON_HOLD", 100)

@@ -52,7 +52,14 @@ class OrderPackages(OrderShipping):
         )
 
     async def _buy_label_or_split(self, order: OrderSnapshot) -> None:
-        """The order's label; or, when its items need several boxes, split it on TikTok into packages."""
+        """The order's label; or, when its items need several boxes, split it on TikTok into packages. An
+        order TikTok combined with others parks: a label of its own would be a second one for the package."""
+        if order.split_or_combine_tag == "COMBINED" and workflow.patched(PACKAGES_PATCH):
+            raise NeedsAttention(
+                contracts.COMBINED_PACKAGE,
+                f"TikTok combined package {', '.join(order.package_ids)} with other orders; shipping a "
+                "combined package is not supported yet: uncombine it on TikTok, then retry",
+            )
         try:
             await self._buy_label(order)
         except NeedsAttention as problem:
