@@ -109,6 +109,8 @@ class FakeWorld:
     tracking_status: TrackingStatus = TrackingStatus.PRE_TRANSIT
     no_rate_for: set[str] = field(default_factory=set)  # providers that quote nothing eligible
     unpacked_skus: set[str] = field(default_factory=set)  # SKUs with no package data, until "overridden"
+    boxed_alone: set[str] = field(default_factory=set)  # SKUs each unit of which needs a box of its own
+    unsplittable: dict[str, str] = field(default_factory=dict)  # order id -> why TikTok will not split it
     recorded_states: list[str] = field(default_factory=list)
     out_of_stock: set[str] = field(default_factory=set)  # SKUs with nothing left to reserve
     aftersales: dict[str, contracts.AfterSales] = field(default_factory=dict)  # order id -> its requests
@@ -146,6 +148,10 @@ class FakeWorld:
                 type=contracts.PACKAGE_UNKNOWN,
                 non_retryable=True,
             )
+        if query.parcel is None and sum(i.quantity for i in query.items if i.sku_id in self.boxed_alone) > 1:
+            raise ApplicationError(
+                "the order's items need several boxes", type=contracts.SPLIT_NEEDED, non_retryable=True
+            )
         provider = query.provider or Provider.SHIPPO
         if provider.value in self.no_rate_for:
             raise ApplicationError(
@@ -159,10 +165,35 @@ class FakeWorld:
 
     @activity.defn(name=contracts.PLAN_PARCELS.name)
     async def plan_parcels(self, request: contracts.ParcelPlanRequest) -> contracts.ParcelPlan:
-        """Whatever the items, one box."""
+        """One box per unit of a SKU boxed alone, one for all the rest."""
         self.calls["plan"] += 1
-        packed = tuple(ItemToPack(sku=item.sku_id, quantity=item.quantity) for item in request.items)
-        return contracts.ParcelPlan(parcels=[PlannedParcel(box="box", items=packed, parcel=ONE_BOX)])
+        alone = [
+            (ItemToPack(sku=item.sku_id, quantity=1),)
+            for item in request.items
+            if item.sku_id in self.boxed_alone
+            for _ in range(item.quantity)
+        ]
+        rest = tuple(
+            ItemToPack(sku=i.sku_id, quantity=i.quantity)
+            for i in request.items
+            if i.sku_id not in self.boxed_alone
+        )
+        boxes = [*alone, *([rest] if rest else [])]
+        return contracts.ParcelPlan(
+            parcels=[PlannedParcel(box="box", items=packed, parcel=ONE_BOX) for packed in boxes]
+        )
+
+    @activity.defn(name=contracts.SPLIT_ORDER.name)
+    async def split_order(self, request: contracts.SplitRequest) -> contracts.SplitResult:
+        self.calls["split"] += 1
+        refusal = self.unsplittable.get(request.order_id)
+        if refusal is not None:
+            raise ApplicationError(
+                f"TikTok will not split order {request.order_id}: {refusal}",
+                type=contracts.SPLIT_NEEDED,
+                non_retryable=True,
+            )
+        return contracts.SplitResult(package_ids={g.group_id: f"pkg-{g.group_id}" for g in request.groups})
 
     @activity.defn(name=contracts.READ_SHIPMENT_FACTS.name)
     async def read_shipment_facts(self, request: contracts.ShipmentFactsRequest) -> None:
@@ -257,6 +288,7 @@ class FakeWorld:
         tiktok: list[Callable[..., Any]] = [
             self.fetch_order,
             self.read_shipment_facts,
+            self.split_order,
             self.ship_package,
             self.arrange_tiktok_shipment,
             self.cancel_order,

@@ -251,6 +251,22 @@ async def test_a_cancelled_order_of_several_packages_refunds_every_label(harness
     assert sorted(harness.world.refunded) == sorted(label.label_id for label in labels)
 
 
+async def test_an_order_tiktok_will_not_split_parks_with_tiktoks_reason_and_buys_nothing(
+    harness: Harness,
+) -> None:
+    order_id = harness.new_order_id()
+    harness.world.boxed_alone.add("sku-1")
+    harness.world.unsplittable[order_id] = "an order with a cancelled item cannot be split."
+    lines = [LineItemRef(id=f"li-{n}", sku_id="sku-1", package_id="pkg-0") for n in range(2)]
+    harness.world.orders[order_id] = snapshot(order_id, "AWAITING_SHIPMENT", 100, line_items=lines)
+    handle = await harness.start(order_id)
+    parked = await until(handle, status_is(State.NEEDS_ATTENTION))
+    assert parked.attention is not None and parked.attention.reason == contracts.SPLIT_NEEDED
+    assert parked.attention.message.endswith("an order with a cancelled item cannot be split.")
+    assert parked.packages == [] and not harness.world.purchases
+    assert (harness.world.calls["plan"], harness.world.calls["split"]) == (1, 1)
+
+
 async def test_an_order_tiktok_combined_with_others_parks_instead_of_buying_a_label(harness: Harness) -> None:
     order_id = harness.new_order_id()
     harness.world.orders[order_id] = snapshot(
