@@ -3,7 +3,9 @@ split on TikTok once, each of its packages gets one label, and TikTok's packages
 
 The first kill lands while TikTok holds its answer to a split it has made: the retry on the next worker
 must find the order split so, not split it again. The second lands after a carrier sold a package's label
-and before the worker heard of it: the retry must find that label, not buy another.
+and before the worker heard of it: the retry must find that label, not buy another. Meanwhile TikTok loses
+its answers to two packages' "shipped" calls after making them: the retries, told "already shipped", must
+see their tracking numbers on those packages and carry on.
 """
 
 from __future__ import annotations
@@ -25,7 +27,9 @@ from tests.e2e.test_split_orders import MUG, MUG_BOX
 from tests.processes import kill, running_worker, worker_env
 
 ORDERS = 6
+ALREADY_SHIPPED = 21011040
 SPLIT_PATH = "/fulfillment/202309/orders/*/split"
+MARK_SHIPPED_PATH = shipped_path("*")
 
 
 async def test_workers_killed_mid_split_and_mid_purchase_split_once_and_buy_one_label_per_package(
@@ -51,7 +55,10 @@ async def test_workers_killed_mid_split_and_mid_purchase_split_once_and_buy_one_
             lambda: split_orders(stack, shop.shop_id), lambda split: len(split) > 0, timeout=120
         )
         kill(worker)  # TikTok made a split and holds its answer: the worker never hears of it
-        await stack.control.set_faults([])
+        lost = FaultRule(
+            path=MARK_SHIPPED_PATH, method="POST", after_commit="5xx", after_commit_rate=1, times=2
+        )
+        await stack.control.set_faults([lost.model_dump()])
         log = tmp_path / "worker-1.log"
         worker = await running_worker(env, log)
         await kill_after_next_sale(stack, worker)
@@ -78,6 +85,8 @@ async def test_workers_killed_mid_split_and_mid_purchase_split_once_and_buy_one_
         for order in held
     ]
     assert max(attempts) > 1
+    retried = [c for c in await stack.control.ledger(MARK_SHIPPED_PATH) if c["code"] == ALREADY_SHIPPED]
+    assert len(retried) >= 2  # each lost answer's retry was told "already shipped", and took it as done
     sold = await labels_sold(stack)
     assert sum(sold.values()) == 2 * ORDERS and set(sold.values()) == {1}
     assert await ship_calls(stack) == Counter({shipped_path(order["id"]): 2 for order in tiktok_orders})
