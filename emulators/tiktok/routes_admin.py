@@ -128,6 +128,9 @@ class CreateOrders(BaseModel):
     undeliverable_address: bool = False
     buyer_message: str = ""
     warehouse_id: str | None = Field(default=None, description="the sales warehouse it ships from")
+    same_buyer_as: str | None = Field(
+        default=None, description="placed by this order's buyer, to the same address (orders to combine)"
+    )
     status: OrderStatus | None = Field(
         default=None, description="backfill: create the order already in this status"
     )
@@ -344,6 +347,8 @@ def admin_router(
                     body.buyer_message,
                     body.warehouse_id,
                 )
+                if body.same_buyer_as is not None:
+                    orders.same_buyer(order, orders.find(body.same_buyer_as))
                 if body.paid:
                     orders.pay(order)
             created.append(admin_order(order))

@@ -60,6 +60,7 @@ class EmulatorCode(IntEnum):
     DOCUMENT_NOT_READY = 99021004
     SHIPPED_BY_TIKTOK = 99021005
     SPLIT_NOT_ALLOWED = 99021006  # Get Order Split Attributes says can_split false
+    COMBINE_NOT_ALLOWED = 99021007  # the orders are not combinable (peers.md §4.7)
     WAREHOUSE_NOT_FOUND = 99022001
     DELIVERY_OPTION_NOT_FOUND = 99022002
     PRODUCT_NOT_FOUND = 99012001

@@ -367,7 +367,8 @@ class Package(BaseModel):
 
     id: str
     shop_id: str
-    order_id: str
+    order_id: str  # the (first) order it ships
+    combined_order_ids: list[str] = Field(default_factory=list)  # every order, when combined
     line_item_ids: list[str]
     status: PackageStatus = PackageStatus.PROCESSING
     shipping_type: ShippingType
@@ -381,6 +382,10 @@ class Package(BaseModel):
     create_time: int
     update_time: int
     tracking: list[TrackingEvent] = Field(default_factory=list)
+
+    @property
+    def order_ids(self) -> list[str]:
+        return self.combined_order_ids or [self.order_id]
 
 
 # --- returns and cancellations (§5.6) -----------------------------------------------------------------------

@@ -235,7 +235,7 @@ def _package_fields(package: Package) -> dict[str, object]:
     """The package's own fields plus the names the package views give its order and line items."""
     return {
         **package.model_dump(),
-        "orders": [OrderRef(id=package.order_id)],
+        "orders": [OrderRef(id=order_id) for order_id in package.order_ids],
         "order_line_item_ids": package.line_item_ids,
     }
 
@@ -631,3 +631,43 @@ class SplitOrderBody(BaseModel):
 
 class SplitOrderData(BaseModel):
     packages: list[SplitPackage]
+
+
+class CombinablePackage(BaseModel):
+    """A package and the orders that may ship in it (Search Combinable Packages, Combine Package)."""
+
+    id: str
+    order_ids: list[str]
+
+
+class CombinableSearchData(BaseModel):
+    combinable_packages: list[CombinablePackage]
+    next_page_token: str
+    total_count: int
+
+
+class CombineBody(BaseModel):
+    combinable_packages: list[CombinablePackage] = Field(min_length=1)
+
+
+class CombineErrorDetail(BaseModel):
+    package_id: str
+
+
+class CombineError(BaseModel):
+    code: int
+    message: str
+    detail: CombineErrorDetail
+
+
+class CombineData(BaseModel):
+    packages: list[CombinablePackage]
+    errors: list[CombineError]
+
+
+class UncombineBody(BaseModel):
+    order_ids: list[str] = Field(min_length=1)
+
+
+class UncombineData(BaseModel):
+    packages: list[CombinablePackage]

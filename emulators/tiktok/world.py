@@ -32,6 +32,7 @@ from emulators.tiktok.world_aftersales import AfterSales
 from emulators.tiktok.world_authorizations import Authorizations
 from emulators.tiktok.world_catalog import Catalog, NewSku
 from emulators.tiktok.world_clock import Clock
+from emulators.tiktok.world_combines import Combines
 from emulators.tiktok.world_context import WorldContext
 from emulators.tiktok.world_fulfillment import Fulfillment
 from emulators.tiktok.world_ids import IdFactory
@@ -51,6 +52,7 @@ class World:
         self.orders = OrderBook(context, self.catalog)
         self.fulfillment = Fulfillment(context, self.catalog, self.orders)
         self.splits = Splits(context, self.catalog, self.orders)
+        self.combines = Combines(context, self.orders)
         self.aftersales = AfterSales(context, self.catalog, self.orders)
 
     def reconnect(self, deliver: DeliverFn) -> None:
