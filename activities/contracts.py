@@ -14,11 +14,12 @@ from pydantic import Field
 
 from creatorflow import shops
 from creatorflow.aftersales import AfterSaleRequest
-from creatorflow.domain import Address, Label, LabelRefund, Message, Provider, Tracking
+from creatorflow.domain import Address, Label, LabelRefund, Message, Parcel, Provider, Tracking
 from creatorflow.finance import FinancePageRequest, FinancePageResult
 from creatorflow.inventory import CatalogSummary, InventoryPolicy, Reservation
 from creatorflow.names import ORDERS_TASK_QUEUE, TIKTOK_TASK_QUEUE
 from creatorflow.orders import OrderItem, OrderSnapshot, RateChoice
+from creatorflow.shipping.parcels import PlannedParcel
 from creatorflow.shops import TokenExpiries
 from creatorflow.sync import ChangePage, ChangeSearch, DeliveryReport, OrderChange
 
@@ -35,7 +36,15 @@ ITEM_TOO_LARGE = "ItemTooLarge"  # an item none of the shop's boxes holds
 ADDRESS_CHANGED_AFTER_HANDOVER = "AddressChangedAfterHandover"
 # The buyer changed the address after TikTok sold us the label: TikTok documents no way to void or redo it.
 ADDRESS_CHANGED_ON_TIKTOK_LABEL = "AddressChangedOnTikTokLabel"
-SPLIT_NEEDED = "SplitNeeded"  # the order needs several boxes (or is over one parcel's weight limit)
+# The buyer changed the address after labels were bought for the packages of a split order.
+ADDRESS_CHANGED_ON_SPLIT_ORDER = "AddressChangedOnSplitOrder"
+# The order needs several boxes and TikTok will not split it (its reason in the message), or one parcel is
+# over the weight limit with no box presets to split it into.
+SPLIT_NEEDED = "SplitNeeded"
+# TikTok's packages changed (split, merged) after labels were bought for the ones before.
+PACKAGES_CHANGED = "PackagesChanged"
+# TikTok combined the order's package with other orders': one label must ship them all, not one per order.
+COMBINED_PACKAGE = "CombinedPackage"
 PURCHASE_REJECTED = "PurchaseRejected"
 SHIPPING_CONTRACT = "ShippingContract"
 TIKTOK_REFUSED = "TikTokRefused"
@@ -60,6 +69,8 @@ class ShipPackageRequest(Message):
     tracking_number: str
     carrier: str
     tiktok_label: bool = False
+    # One package of an order shipped as several: TikTok's line items in it ([]: the whole order).
+    order_line_item_ids: list[str] = Field(default_factory=list)
 
 
 class UpdateTrackingRequest(Message):
@@ -112,6 +123,9 @@ class RateQuery(Message):
     deliver_by: datetime | None = None
     provider: Provider | None = None  # an operator's reship pins these
     service: str | None = None
+    # One package of an order shipped as several: exactly its planned box (None: pack `items` now). TikTok
+    # Shipping is not weighed for it: TikTok sells one label per order.
+    parcel: Parcel | None = None
 
 
 class ShipmentFactsRequest(Message):
@@ -125,6 +139,34 @@ class ShipmentFactsRequest(Message):
     warehouse_id: str = ""
     delivery_option_id: str = ""  # whose carriers TikTok takes (seller shipping)
     quote_tiktok_shipping: bool = False  # the order's own label; never a return's
+
+
+class ParcelPlanRequest(Message):
+    """Plan the boxes for these items, as the shop packs them."""
+
+    shop_id: str
+    items: list[OrderItem]
+
+
+class ParcelPlan(Message):
+    parcels: list[PlannedParcel]
+
+
+class SplitGroupRequest(Message):
+    group_id: str  # ours, derived from the plan (`creatorflow.packages.group_id`)
+    line_item_ids: list[str]
+
+
+class SplitRequest(Message):
+    """Split an order on TikTok into one package per group, unless TikTok has it so already."""
+
+    shop_id: str
+    order_id: str
+    groups: list[SplitGroupRequest]
+
+
+class SplitResult(Message):
+    package_ids: dict[str, str]  # group id -> TikTok's package id
 
 
 class BuyTikTokLabelRequest(Message):
@@ -318,6 +360,7 @@ BUY_TIKTOK_LABEL = ActivityDef("tiktok.buy_tiktok_label", BuyTikTokLabelRequest,
 SYNC_FINANCE_PAGE = ActivityDef(
     "tiktok.sync_finance_page", FinancePageRequest, FinancePageResult, TIKTOK_TASK_QUEUE
 )
+SPLIT_ORDER = ActivityDef("tiktok.split_order", SplitRequest, SplitResult, TIKTOK_TASK_QUEUE)
 
 # Order workflows, reached through the event gateway.
 DELIVER_ORDER_CHANGES = ActivityDef(
@@ -326,6 +369,7 @@ DELIVER_ORDER_CHANGES = ActivityDef(
 
 # Shipping providers.
 CHOOSE_RATE = ActivityDef("shipping.choose_rate", RateQuery, RateChoice, ORDERS_TASK_QUEUE)
+PLAN_PARCELS = ActivityDef("shipping.plan_parcels", ParcelPlanRequest, ParcelPlan, ORDERS_TASK_QUEUE)
 BUY_LABEL = ActivityDef("shipping.buy_label", BuyLabelRequest, Label, ORDERS_TASK_QUEUE)
 REFUND_LABEL = ActivityDef("shipping.refund_label", Label, LabelRefund, ORDERS_TASK_QUEUE)
 TRACK_LABEL = ActivityDef("shipping.track_label", Label, Tracking, ORDERS_TASK_QUEUE)

@@ -99,14 +99,24 @@ class ShippingActivities:
                 tiktok_rates=[],
             )
         option = query.delivery_option_id
+        planned = query.parcel is not None  # one package of a split order, in its planned box
         return _ShipmentFacts(
-            parcel=store.parcel_for(shop_id, query.items),
+            parcel=query.parcel if query.parcel is not None else store.parcel_for(shop_id, query.items),
             rules=store.rule_book(shop_id),
             warehouse=store.ship_from(shop_id, query.warehouse_id),
             tiktok_carriers=store.tiktok_carriers(shop_id, option) if option else None,
             # TikTok's own labels, as quoted for this parcel just before, on TikTok's queue.
-            tiktok_rates=store.tiktok_quotes(shop_id, query.order_id) if query.order_id else [],
+            tiktok_rates=store.tiktok_quotes(shop_id, query.order_id)
+            if query.order_id and not planned
+            else [],
         )
+
+    @activity.defn(name=contracts.PLAN_PARCELS.name)
+    async def plan_parcels(self, request: contracts.ParcelPlanRequest) -> contracts.ParcelPlan:
+        """The boxes the items ship in, as the shop packs them; the same for the same items and data."""
+        with activity_errors():
+            plan = await asyncio.to_thread(self._store.plan_for, request.shop_id, request.items)
+        return contracts.ParcelPlan(parcels=plan)
 
     async def _validated(self, carriers: Sequence[Carrier], address: Address) -> Address:
         """The first provider that answers decides; a provider being down is not a verdict."""

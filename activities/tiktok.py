@@ -34,6 +34,7 @@ from creatorflow.tiktok.models import (
     ReturnPage,
     ShopCredentials,
     SkuInventory,
+    SplitGroup,
     WarehouseStock,
 )
 
@@ -89,12 +90,12 @@ class TikTokActivities:
                     request.order_id,
                     tracking_number=request.tracking_number,
                     shipping_provider_id=provider_id,
+                    order_line_item_ids=request.order_line_item_ids or None,
                 )
             except PackageAlreadyShippedError:
-                current = await self._order(shop, request.order_id)
-                if current.tracking_number != request.tracking_number:
+                package_id = _shipped_with(await self._order(shop, request.order_id), request)
+                if package_id is None:
                     raise
-                package_id = current.packages[0].id if current.packages else ""
                 return contracts.ShipPackageResult(
                     package_id=package_id, shipping_provider_id=provider_id, already_shipped=True
                 )
@@ -116,6 +117,26 @@ class TikTokActivities:
                 tracking_number=request.tracking_number,
                 shipping_provider_id=provider_id,
             )
+
+    @activity.defn(name=contracts.SPLIT_ORDER.name)
+    async def split_order(self, request: contracts.SplitRequest) -> contracts.SplitResult:
+        """Split the order into the groups' packages. TikTok takes no idempotency key here: a retry after a
+        lost answer finds the order already split so, and answers its packages. TikTok refusing the split
+        (`can_split` false, or its packages already differ) parks the order with TikTok's reason."""
+        with activity_errors():
+            shop = await self._shop(request.shop_id)
+            order = await self._order(shop, request.order_id)
+            done = _packages_by_group(order, request.groups)
+            if done is not None:
+                return contracts.SplitResult(package_ids=done)
+            if len(order.packages) > 1:
+                raise _split_refused(order.id, "TikTok has it in other packages already")
+            [attributes] = await self._client.get_split_attributes(shop, [order.id])
+            if not attributes.can_split:
+                raise _split_refused(order.id, attributes.reason or "TikTok gave no reason")
+            groups = [SplitGroup(id=g.group_id, order_line_item_ids=g.line_item_ids) for g in request.groups]
+            made = await self._client.split_order(shop, order.id, groups)
+        return contracts.SplitResult(package_ids={p.splittable_group_id: p.id for p in made})
 
     async def _hand_over(
         self, shop: ShopCredentials, order: Order, tracking_number: str
@@ -484,4 +505,36 @@ def _change(
 ) -> OrderChange:
     return OrderChange(
         order_id=order_id, kind=kind, ref_id=ref_id, tiktok_status=status, update_time=update_time
+    )
+
+
+def _shipped_with(order: Order, request: contracts.ShipPackageRequest) -> str | None:
+    """The package TikTok shipped with our tracking number (a ship call whose answer was lost), if any."""
+    if not request.order_line_item_ids:
+        if order.tracking_number != request.tracking_number:
+            return None
+        return order.packages[0].id if order.packages else ""
+    items = [item for item in order.line_items if item.id in request.order_line_item_ids]
+    if not items or any(item.tracking_number != request.tracking_number for item in items):
+        return None
+    return items[0].package_id
+
+
+def _packages_by_group(order: Order, groups: list[contracts.SplitGroupRequest]) -> dict[str, str] | None:
+    """Each group's package, if TikTok has the order in exactly these packages already; else None."""
+    held: dict[str, set[str]] = {}
+    for item in order.line_items:
+        held.setdefault(item.package_id, set()).add(item.id)
+    owner = {frozenset(ids): package_id for package_id, ids in held.items()}
+    found = {group.group_id: owner.get(frozenset(group.line_item_ids)) for group in groups}
+    if len(held) != len(groups) or None in found.values():
+        return None
+    return {group_id: package_id for group_id, package_id in found.items() if package_id is not None}
+
+
+def _split_refused(order_id: str, reason: str) -> ApplicationError:
+    return ApplicationError(
+        f"the order's items need several boxes and TikTok will not split order {order_id}: {reason}",
+        type=contracts.SPLIT_NEEDED,
+        non_retryable=True,
     )

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field
 
 from creatorflow.addresses import AddressUnusableError, address_from_tiktok
 from creatorflow.aftersales import AfterSaleRequest, AfterSalesPolicy
-from creatorflow.domain import Address, Label, Provider, Rate, RateExplanation, TrackingStatus
+from creatorflow.domain import Address, Label, Parcel, Provider, Rate, RateExplanation, TrackingStatus
 from creatorflow.journal import Journal
 from creatorflow.tiktok.models import Order, OrderStatus, RecipientAddress
 
@@ -124,6 +124,16 @@ class OrderItem(BaseModel):
     unit_price: Decimal | None = None
 
 
+class LineItemRef(BaseModel):
+    """One of TikTok's line items (one unit of a SKU) and the package TikTok has it in."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    sku_id: str
+    package_id: str = ""
+
+
 class OrderSnapshot(BaseModel):
     """What an order workflow keeps of TikTok's order: enough to fulfil it, and nothing more."""
 
@@ -135,7 +145,9 @@ class OrderSnapshot(BaseModel):
     update_time: int
     mode: FulfillmentMode
     package_ids: list[str] = Field(default_factory=list)
+    split_or_combine_tag: str = ""  # TikTok's: SPLIT, COMBINED, or "" for a package as TikTok made it
     items: list[OrderItem] = Field(default_factory=list)
+    line_items: list[LineItemRef] = Field(default_factory=list)  # one per unit: what a split groups
     recipient: Address | None = None  # hidden by TikTok while ON_HOLD
     recipient_problem: str | None = None  # why the address TikTok gave cannot be used as is
     ship_by: datetime | None = None  # rts_sla_time: ship (hand over) by then
@@ -162,6 +174,7 @@ def snapshot_of(shop_id: str, order: Order) -> OrderSnapshot:
         update_time=order.update_time,
         mode=_mode(order),
         package_ids=[package.id for package in order.packages],
+        split_or_combine_tag=order.split_or_combine_tag,
         items=[
             OrderItem(
                 sku_id=sku_id,
@@ -172,6 +185,10 @@ def snapshot_of(shop_id: str, order: Order) -> OrderSnapshot:
                 unit_price=firsts[sku_id].sale_price,
             )
             for sku_id, count in quantities.items()
+        ],
+        line_items=[
+            LineItemRef(id=item.id, sku_id=item.sku_id, package_id=item.package_id)
+            for item in order.line_items
         ],
         recipient=recipient,
         recipient_problem=problem,
@@ -231,7 +248,7 @@ class TikTokOrderEvent(BaseModel):
 
     event_id: str  # the webhook's dedup key, or a synthetic id for polled changes
     source: Literal["webhook", "reconcile", "backfill", "operator"] = "webhook"
-    kind: Literal["status", "address", "cancellation", "return"] = "status"
+    kind: Literal["status", "address", "cancellation", "return", "package"] = "status"
     tiktok_status: str | None = None
     update_time: int = 0
 
@@ -281,6 +298,27 @@ class RateChoice(BaseModel):
     explanation: RateExplanation
 
 
+class OrderPackage(BaseModel):
+    """One parcel of an order shipped as several: TikTok's package for it, the items it holds (TikTok's
+    line item ids), the planned box it is quoted and bought for, its label and how far it got."""
+
+    index: int  # its place in the parcel plan: part of the purchase key, never reused for another box
+    group_id: str  # the split group id we gave TikTok for it
+    package_id: str = ""  # TikTok's, once split
+    line_item_ids: list[str]
+    items: list[OrderItem]
+    box: str
+    parcel: Parcel
+    rate: RateChoice | None = None
+    label: Label | None = None
+    shipped: bool = False  # TikTok has its tracking number
+    tracking_status: TrackingStatus | None = None
+
+    @property
+    def tracking_number(self) -> str:
+        return self.label.tracking_number if self.label else ""
+
+
 class Attention(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -318,6 +356,8 @@ class OrderState(Journal):
     label_generation: int = 0
     refund_queue: list[Label] = Field(default_factory=list)  # replaced labels still to refund
     refunded_label_ids: list[str] = Field(default_factory=list)
+    # An order shipped as several parcels (split on TikTok): each package with its own label and tracking.
+    packages: list[OrderPackage] = Field(default_factory=list)
     tiktok_label_url: str = ""
     shipped_on_tiktok: bool = False
     tiktok_package_id: str = ""

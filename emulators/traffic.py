@@ -1,8 +1,9 @@
 """Carriers at work in the sandbox: packages handed over get scanned, travel and are delivered.
 
 Each tick, every TikTok order that was shipped (AWAITING_COLLECTION) gets its first carrier scan, and
-every order in transit is delivered, on TikTok and on the carrier emulator that sold its label (which
-then sends its own tracking webhook). One stage per tick, so a person watching sees each one.
+every order in transit is delivered, on TikTok and on the carrier emulator that sold each of its
+packages' labels (which then sends its own tracking webhook). One stage per tick, so a person watching
+sees each one.
 """
 
 from __future__ import annotations
@@ -56,8 +57,7 @@ class CarrierTraffic:
     async def _move(
         self, order: dict[str, Any], tracker_to: Literal["next", "delivered"], tiktok_action: OrderAction
     ) -> None:
-        tracking_number = str(order.get("tracking_number") or "")
-        if tracking_number:
+        for tracking_number in _tracking_numbers(order):
             for carrier in self._carriers:
                 answer = await carrier.post(
                     f"/_admin/trackers/{tracking_number}/advance", params={"to": tracker_to}
@@ -66,6 +66,13 @@ class CarrierTraffic:
                     answer.raise_for_status()
                     break
         await self._tiktok.act(str(order["id"]), tiktok_action)
+
+
+def _tracking_numbers(order: dict[str, Any]) -> list[str]:
+    """Every package's tracking number (an order split into packages has one per package)."""
+    numbers = [str(order.get("tracking_number") or "")]
+    numbers += [str(item.get("tracking_number") or "") for item in order.get("line_items", [])]
+    return [number for number in dict.fromkeys(numbers) if number]
 
 
 @contextlib.asynccontextmanager

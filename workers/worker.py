@@ -88,6 +88,7 @@ def activities_by_queue(
     return {
         ORDERS_TASK_QUEUE: [
             shipping.choose_rate,
+            shipping.plan_parcels,
             shipping.buy_label,
             shipping.refund_label,
             shipping.track_label,
@@ -120,6 +121,7 @@ def activities_by_queue(
             tiktok_activities.read_shipment_facts,
             tiktok_activities.buy_tiktok_label,
             finance_activities.sync_finance_page,
+            tiktok_activities.split_order,
         ],
     }
 

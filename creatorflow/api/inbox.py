@@ -35,6 +35,7 @@ from creatorflow.store.tables import Shop, ShopStatus, WebhookRow, WebhookStatus
 from creatorflow.tiktok.webhooks import (
     CancellationStatusChange,
     OrderStatusChange,
+    PackageUpdate,
     RecipientAddressUpdate,
     ReturnStatusChange,
     SellerDeauthorization,
@@ -68,22 +69,37 @@ PRODUCT_TOPICS = frozenset(
 )
 
 
-def _order_event(event: TikTokWebhook) -> tuple[str, TikTokOrderEvent] | None:
-    """The order an event is about, and what its workflow is told; None for topics we do not act on."""
+def _order_events(event: TikTokWebhook) -> list[tuple[str, TikTokOrderEvent]]:
+    """The orders an event is about, and what each one's workflow is told; none for topics we do not act
+    on. A package update (split, combine, ...) may name several orders: each re-reads its packages."""
     status: str | None = None
     match event.data:
         case OrderStatusChange() as data:
-            kind, status, when = "status", data.order_status, data.update_time
+            kind, status, when, order_ids = "status", data.order_status, data.update_time, [data.order_id]
         case RecipientAddressUpdate() as data:
-            kind, when = "address", data.update_time
+            kind, when, order_ids = "address", data.update_time, [data.order_id]
         case CancellationStatusChange() as data:
-            kind, when = "cancellation", data.update_time or data.create_time
+            kind, when, order_ids = "cancellation", data.update_time or data.create_time, [data.order_id]
         case ReturnStatusChange() as data:
-            kind, when = "return", data.update_time or data.create_time
+            kind, when, order_ids = "return", data.update_time or data.create_time, [data.order_id]
+        case PackageUpdate() as data:
+            kind, when = "package", data.update_time
+            order_ids = list(dict.fromkeys(o for package in data.package_list for o in package.order_id_list))
         case _:
-            return None
-    message = TikTokOrderEvent(event_id=event.dedup_key, kind=kind, tiktok_status=status, update_time=when)
-    return data.order_id, message
+            return []
+    several = len(order_ids) > 1
+    return [
+        (
+            order_id,
+            TikTokOrderEvent(
+                event_id=f"{event.dedup_key}:{order_id}" if several else event.dedup_key,
+                kind=kind,
+                tiktok_status=status,
+                update_time=when,
+            ),
+        )
+        for order_id in order_ids
+    ]
 
 
 def _shop_event(event: TikTokWebhook) -> ShopAuthorizationEvent | None:
@@ -170,6 +186,25 @@ class WebhookInbox:
             event = parse_event(body)
         except WebhookPayloadError as exc:
             return await self._keep_malformed("tiktok", body, exc), UNKNOWN
+        routed, shop_event = _order_events(event), _shop_event(event)
+        if routed:  # one record per order, each forwarded (and retried) on its own
+            outcomes = [
+                await self._record_and_forward(
+                    WebhookRow(
+                        source="tiktok",
+                        dedup_key=message.event_id,
+                        event_type=str(event.type),
+                        shop_id=event.shop_id,
+                        order_id=order_id,
+                        body=body,
+                        signal=OrderMessage.TIKTOK_EVENT,
+                        payload=message.model_dump_json(),
+                    )
+                )
+                for order_id, message in routed
+            ]
+            new = Outcome.ACCEPTED in outcomes
+            return (Outcome.ACCEPTED if new else Outcome.DUPLICATE), event.type_name
         row = WebhookRow(
             source="tiktok",
             dedup_key=event.dedup_key,
@@ -177,12 +212,7 @@ class WebhookInbox:
             shop_id=event.shop_id,
             body=body,
         )
-        routed, shop_event = _order_event(event), _shop_event(event)
-        if routed is not None:
-            row.order_id, message = routed
-            row.signal = OrderMessage.TIKTOK_EVENT
-            row.payload = message.model_dump_json()
-        elif shop_event is not None:
+        if shop_event is not None:
             row.signal = ShopMessage.AUTHORIZATION_EVENT
             row.payload = shop_event.model_dump_json()
         elif event.type in PRODUCT_TOPICS:

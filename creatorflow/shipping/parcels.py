@@ -370,13 +370,28 @@ def stacked_parcel(
 
 
 class SplitNeededError(NonRetryableShippingError):
-    """The order's items need several boxes. One label per order is what ships today: an operator splits
-    the order on TikTok (then each package ships on its own) or packs it by hand and retries."""
+    """The order's items need several boxes, so one label cannot ship it: the order workflow splits it on
+    TikTok into one package per box (`plan_for_order`), or parks when TikTok will not split it."""
 
     def __init__(self, plan: Sequence[PlannedParcel]) -> None:
         self.plan = list(plan)
         boxes = ", ".join(f"{parcel.box} ({sum(i.quantity for i in parcel.items)} items)" for parcel in plan)
         super().__init__(f"the order's items need {len(plan)} boxes: {boxes}; one label ships one box")
+
+
+# The `box` of a parcel made of the items' own packages (a shop without box presets).
+OWN_PACKAGES = "own packages"
+
+
+def plan_for_order(
+    items: Sequence[ItemToPack], packages: Mapping[str, PackageSpec], boxes: Sequence[BoxPreset]
+) -> list[PlannedParcel]:
+    """The parcels an order ships in: its items in the shop's boxes (`plan_parcels`, one or several), or
+    without box presets its items' own packages stacked as one. Deterministic for the same items, package
+    data and boxes. Raises `PackageUnknownError`, `ItemTooLargeError` or `ParcelTooHeavyError`."""
+    if not boxes:
+        return [PlannedParcel(box=OWN_PACKAGES, items=tuple(items), parcel=stacked_parcel(items, packages))]
+    return plan_parcels(items, packages, boxes)
 
 
 def parcel_for_order(
@@ -385,9 +400,7 @@ def parcel_for_order(
     """The one parcel an order ships as: the smallest of the shop's boxes its items fit, or without box
     presets its items' own packages stacked. Raises `PackageUnknownError`, `ItemTooLargeError` or
     `SplitNeededError` (all non-retryable: the order parks with the reason) instead of guessing."""
-    if not boxes:
-        return stacked_parcel(items, packages)
-    plan = plan_parcels(items, packages, boxes)
+    plan = plan_for_order(items, packages, boxes)
     if len(plan) > 1:
         raise SplitNeededError(plan)
     return plan[0].parcel

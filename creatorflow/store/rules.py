@@ -19,7 +19,9 @@ from creatorflow.shipping.parcels import (
     ItemToPack,
     PackageData,
     PackageSpec,
+    PlannedParcel,
     parcel_for_order,
+    plan_for_order,
     resolve_packages,
 )
 from creatorflow.shipping.rules import RuleBook, ShippingRule
@@ -168,6 +170,13 @@ class RulesRepository(Repository):
         packages = self.packages(shop_id, {item.sku_id: item.product_id for item in items})
         to_pack = [ItemToPack(sku=item.sku_id, quantity=item.quantity) for item in items]
         return parcel_for_order(to_pack, packages, self.boxes(shop_id))
+
+    def plan_for(self, shop_id: str, items: Sequence[OrderItem]) -> list[PlannedParcel]:
+        """The parcels an order ships in, one or several boxes (`plan_for_order`: raises rather than
+        guess); the same items, package data and boxes always give the same plan."""
+        packages = self.packages(shop_id, {item.sku_id: item.product_id for item in items})
+        to_pack = [ItemToPack(sku=item.sku_id, quantity=item.quantity) for item in items]
+        return plan_for_order(to_pack, packages, self.boxes(shop_id))
 
     def keep_tiktok_quotes(self, shop_id: str, order_id: str, rates: Sequence[Rate]) -> None:
         """TikTok Shipping's quotes for the order, replacing earlier ones (none: TikTok offers nothing)."""

@@ -53,6 +53,8 @@ SHIP_PACKAGE = Api("POST", "/fulfillment/202309/packages/{package_id}/ship")
 UPDATE_SHIPPING_INFO = Api("POST", "/fulfillment/202309/packages/{package_id}/shipping_info/update")
 PACKAGE_DETAIL = Api("GET", "/fulfillment/202309/packages/{package_id}")
 PACKAGE_SEARCH = Api("POST", "/fulfillment/202309/packages/search")
+SPLIT_ATTRIBUTES = Api("GET", "/fulfillment/202309/orders/split_attributes")
+SPLIT_ORDER = Api("POST", "/fulfillment/202309/orders/{order_id}/split")
 ORDER_TRACKING = Api("GET", "/fulfillment/202309/orders/{order_id}/tracking")
 SHIPPING_DOCUMENT = Api("GET", "/fulfillment/202309/packages/{package_id}/shipping_documents")
 # TikTok Shipping as a priced carrier (US): fields from TikTok's Partner Center specs, reference §5.3.
@@ -101,6 +103,14 @@ class _Shops(m.TikTokModel):
 
 class _Orders(m.TikTokModel):
     orders: list[m.Order] = Field(default_factory=list)
+
+
+class _SplitAttributes(m.TikTokModel):
+    split_attributes: list[m.SplitAttributes] = Field(default_factory=list)
+
+
+class _SplitPackages(m.TikTokModel):
+    packages: list[m.SplitPackage] = Field(default_factory=list)
 
 
 class _Tracking(m.TikTokModel):
@@ -337,6 +347,25 @@ class TikTokShopClient:
 
     async def get_package(self, shop: m.ShopCredentials, package_id: str) -> m.Package:
         return await self._shop_call(shop, PACKAGE_DETAIL, m.Package, path_params={"package_id": package_id})
+
+    async def get_split_attributes(
+        self, shop: m.ShopCredentials, order_ids: Sequence[str]
+    ) -> list[m.SplitAttributes]:
+        """Whether each order may be split now (`can_split`, `reason`) and whether TikTok requires it."""
+        found = await self._shop_call(
+            shop, SPLIT_ATTRIBUTES, _SplitAttributes, query={"order_ids": ",".join(order_ids)}
+        )
+        return found.split_attributes
+
+    async def split_order(
+        self, shop: m.ShopCredentials, order_id: str, groups: Sequence[m.SplitGroup]
+    ) -> list[m.SplitPackage]:
+        """Split an order into one package per group; TikTok answers each group's new package id."""
+        body = {"splittable_groups": [group.model_dump() for group in groups]}
+        made = await self._shop_call(
+            shop, SPLIT_ORDER, _SplitPackages, path_params={"order_id": order_id}, body=body
+        )
+        return made.packages
 
     async def search_packages(
         self,

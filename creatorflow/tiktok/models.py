@@ -154,6 +154,7 @@ class Order(TikTokModel):
     is_buyer_request_cancel: bool = False
     cancel_reason: str = ""
     cancellation_initiator: str = ""
+    split_or_combine_tag: str = ""  # COMBINED | SPLIT; absent for an order shipped as TikTok made it
     packages: list[PackageRef] = Field(default_factory=list)
     payment: Payment | None = None
     recipient_address: RecipientAddress | None = None  # absent while ON_HOLD
@@ -190,6 +191,30 @@ class ShippedPackage(TikTokModel):
     package_id: str = ""
     order_line_item_ids: list[str] = Field(default_factory=list)
     warning: dict[str, Any] | None = None
+
+
+class SplitAttributes(TikTokModel):
+    """Whether TikTok lets an order be split now, and whether it insists (Get Order Split Attributes)."""
+
+    order_id: str
+    can_split: bool = False
+    reason: str = ""
+    must_split: bool = False
+    must_split_reasons: list[str] = Field(default_factory=list)
+
+
+class SplitGroup(BaseModel):
+    """One package of a split: a caller-chosen id and the order's line items that go in it."""
+
+    id: str
+    order_line_item_ids: list[str]
+
+
+class SplitPackage(TikTokModel):
+    """The package TikTok made for one split group."""
+
+    splittable_group_id: str
+    id: str
 
 
 class PackageOrder(TikTokModel):

@@ -137,6 +137,9 @@ class CreateOrders(BaseModel):
     buyer_message: str = ""
     warehouse_id: str | None = Field(default=None, description="the sales warehouse it ships from")
     fulfilled_by_tiktok: bool = Field(default=False, description="an FBT order: TikTok ships it")
+    same_buyer_as: str | None = Field(
+        default=None, description="placed by this order's buyer, to the same address (orders to combine)"
+    )
     status: OrderStatus | None = Field(
         default=None, description="backfill: create the order already in this status"
     )
@@ -362,6 +365,8 @@ def admin_router(
                     body.warehouse_id,
                     body.fulfilled_by_tiktok,
                 )
+                if body.same_buyer_as is not None:
+                    orders.same_buyer(order, orders.find(body.same_buyer_as))
                 if body.paid:
                     orders.pay(order)
             created.append(admin_order(order))

@@ -6,6 +6,7 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
 from emulators.label_files import label_pdf
 from emulators.tiktok.gateway import Gateway, ShopCall
@@ -14,6 +15,10 @@ from emulators.tiktok.wire_errors import invalid_request
 from emulators.tiktok.wire_models import Order, Package, money
 from emulators.tiktok.wire_pagination import PageRequest, Paginator, SortOrder, page_request
 from emulators.tiktok.wire_schemas import (
+    CombinablePackage,
+    CombinableSearchData,
+    CombineBody,
+    CombineData,
     CreatedPackageData,
     CreatePackagesBody,
     DocumentType,
@@ -32,7 +37,12 @@ from emulators.tiktok.wire_schemas import (
     ShippingDocumentData,
     ShippingInfoBody,
     ShippingServiceData,
+    SplitAttributesData,
+    SplitOrderBody,
+    SplitOrderData,
     TrackingData,
+    UncombineBody,
+    UncombineData,
 )
 from emulators.tiktok.world import World
 from emulators.tiktok.world_fulfillment import PricedService, tiktok_carrier
@@ -98,6 +108,56 @@ def orders_router(world: World, gateway: Gateway, paginator: Paginator) -> APIRo
             call.shop, package_id, body.tracking_number, body.shipping_provider_id
         )
         return ok()
+
+    @router.get("/fulfillment/202309/orders/split_attributes")
+    async def get_order_split_attributes(
+        order_ids: str, call: ShopCall = Depends(gateway.shop_call)
+    ) -> JSONResponse:
+        wanted = [i.strip() for i in order_ids.split(",") if i.strip()]
+        if not 1 <= len(wanted) <= MAX_ORDER_IDS:
+            raise invalid_request(f"Invalid order_ids: give 1 to {MAX_ORDER_IDS} comma-separated order ids.")
+        return ok(
+            SplitAttributesData(split_attributes=[world.splits.attributes(call.shop, i) for i in wanted])
+        )
+
+    @router.post("/fulfillment/202309/orders/{order_id}/split")
+    async def split_orders(
+        order_id: str, body: SplitOrderBody, call: ShopCall = Depends(gateway.shop_call)
+    ) -> JSONResponse:
+        return ok(SplitOrderData(packages=world.splits.split(call.shop, order_id, body.splittable_groups)))
+
+    @router.get("/fulfillment/202309/combinable_packages/search")
+    async def search_combinable_packages(
+        paging: PageRequest = Depends(page_request(1, 50)), call: ShopCall = Depends(gateway.shop_call)
+    ) -> JSONResponse:
+        page = paginator.search(
+            f"{call.shop.id}|combinable",
+            paging,
+            EveryCombinable(),
+            world.combines.combinable(call.shop),
+            key=lambda combinable: (combinable.id,),
+            sort_order="ASC",
+        )
+        return ok(
+            CombinableSearchData(
+                combinable_packages=page.items,
+                next_page_token=page.next_page_token,
+                total_count=page.total_count,
+            )
+        )
+
+    @router.post("/fulfillment/202309/packages/combine")
+    async def combine_packages(
+        body: CombineBody, call: ShopCall = Depends(gateway.shop_call)
+    ) -> JSONResponse:
+        made, errors = world.combines.combine(call.shop, body.combinable_packages)
+        return ok(CombineData(packages=made, errors=errors))
+
+    @router.post("/fulfillment/202309/packages/{package_id}/uncombine")
+    async def uncombine_package(
+        package_id: str, body: UncombineBody, call: ShopCall = Depends(gateway.shop_call)
+    ) -> JSONResponse:
+        return ok(UncombineData(packages=world.combines.uncombine(call.shop, package_id, body.order_ids)))
 
     @router.post("/fulfillment/202309/packages/{package_id}/ship")
     async def ship_package(
@@ -213,6 +273,13 @@ def orders_router(world: World, gateway: Gateway, paginator: Paginator) -> APIRo
         )
 
     return router
+
+
+class EveryCombinable(BaseModel):
+    """Search Combinable Packages takes no filters."""
+
+    def admits(self, item: CombinablePackage) -> bool:
+        return True
 
 
 def _service_data(quote: PricedService, *, with_default: bool) -> ShippingServiceData:

@@ -62,6 +62,8 @@ class EmulatorCode(IntEnum):
     PACKAGE_NOT_SHIPPED = 99021006  # update the tracking of a package never marked shipped
     PACKAGE_COLLECTED = 99021007  # update the tracking of a package the carrier already has
     FULFILLED_BY_TIKTOK = 99021008  # an FBT order: TikTok's fulfillment center ships it, not the seller
+    SPLIT_NOT_ALLOWED = 99021009  # Get Order Split Attributes says can_split false
+    COMBINE_NOT_ALLOWED = 99021010  # the orders are not combinable (peers.md §4.7)
     WAREHOUSE_NOT_FOUND = 99022001
     DELIVERY_OPTION_NOT_FOUND = 99022002
     PRODUCT_NOT_FOUND = 99012001

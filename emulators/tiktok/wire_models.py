@@ -342,6 +342,7 @@ class Order(BaseModel):
     cancel_reason: str = ""
     cancellation_initiator: str = ""
     order_type: str = "NORMAL"
+    split_or_combine_tag: Literal["COMBINED", "SPLIT"] | None = None
     packages: list[PackageRef]
     payment: Payment
     recipient_address: RecipientAddress | None
@@ -366,7 +367,8 @@ class Package(BaseModel):
 
     id: str
     shop_id: str
-    order_id: str
+    order_id: str  # the (first) order it ships
+    combined_order_ids: list[str] = Field(default_factory=list)  # every order, when combined
     line_item_ids: list[str]
     status: PackageStatus = PackageStatus.PROCESSING
     shipping_type: ShippingType
@@ -381,6 +383,10 @@ class Package(BaseModel):
     update_time: int
     tracking: list[TrackingEvent] = Field(default_factory=list)
     label_price: str | None = Field(default=None, exclude=True)  # what TikTok charged for its label
+
+    @property
+    def order_ids(self) -> list[str]:
+        return self.combined_order_ids or [self.order_id]
 
 
 # --- returns and cancellations (§5.6) -----------------------------------------------------------------------

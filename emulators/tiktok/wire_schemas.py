@@ -242,7 +242,7 @@ def _package_fields(package: Package) -> dict[str, object]:
     """The package's own fields plus the names the package views give its order and line items."""
     return {
         **package.model_dump(),
-        "orders": [OrderRef(id=package.order_id)],
+        "orders": [OrderRef(id=order_id) for order_id in package.order_ids],
         "order_line_item_ids": package.line_item_ids,
     }
 
@@ -647,3 +647,77 @@ class OrderTransactions(BaseModel):
     shipping_cost_amount: str
     settlement_amount: str
     sku_transactions: list[dict[str, str]]
+
+
+class SplitAttributes(BaseModel):
+    """One order's row of Get Order Split Attributes."""
+
+    order_id: str
+    can_split: bool
+    reason: str
+    must_split: bool
+    must_split_reasons: list[str]
+
+
+class SplitGroup(BaseModel):
+    """A caller-chosen group of Split Orders: its id comes back with the package made for it."""
+
+    id: str
+    order_line_item_ids: list[str]
+
+
+class SplitPackage(BaseModel):
+    splittable_group_id: str
+    id: str
+
+
+class SplitAttributesData(BaseModel):
+    split_attributes: list[SplitAttributes]
+
+
+class SplitOrderBody(BaseModel):
+    splittable_groups: list[SplitGroup]
+
+
+class SplitOrderData(BaseModel):
+    packages: list[SplitPackage]
+
+
+class CombinablePackage(BaseModel):
+    """A package and the orders that may ship in it (Search Combinable Packages, Combine Package)."""
+
+    id: str
+    order_ids: list[str]
+
+
+class CombinableSearchData(BaseModel):
+    combinable_packages: list[CombinablePackage]
+    next_page_token: str
+    total_count: int
+
+
+class CombineBody(BaseModel):
+    combinable_packages: list[CombinablePackage] = Field(min_length=1)
+
+
+class CombineErrorDetail(BaseModel):
+    package_id: str
+
+
+class CombineError(BaseModel):
+    code: int
+    message: str
+    detail: CombineErrorDetail
+
+
+class CombineData(BaseModel):
+    packages: list[CombinablePackage]
+    errors: list[CombineError]
+
+
+class UncombineBody(BaseModel):
+    order_ids: list[str] = Field(min_length=1)
+
+
+class UncombineData(BaseModel):
+    packages: list[CombinablePackage]

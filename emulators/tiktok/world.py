@@ -32,11 +32,13 @@ from emulators.tiktok.world_aftersales import AfterSales
 from emulators.tiktok.world_authorizations import Authorizations
 from emulators.tiktok.world_catalog import Catalog, NewSku
 from emulators.tiktok.world_clock import Clock
+from emulators.tiktok.world_combines import Combines
 from emulators.tiktok.world_context import WorldContext
 from emulators.tiktok.world_finance import Finance
 from emulators.tiktok.world_fulfillment import Fulfillment
 from emulators.tiktok.world_ids import IdFactory
 from emulators.tiktok.world_orders import OrderBook, OrderLine
+from emulators.tiktok.world_splits import Splits
 
 
 class World:
@@ -50,6 +52,8 @@ class World:
         self.auth = Authorizations(context, self.catalog)
         self.orders = OrderBook(context, self.catalog)
         self.fulfillment = Fulfillment(context, self.catalog, self.orders)
+        self.splits = Splits(context, self.catalog, self.orders)
+        self.combines = Combines(context, self.orders)
         self.aftersales = AfterSales(context, self.catalog, self.orders)
         self.finance = Finance(context, self.orders, self.aftersales)
 

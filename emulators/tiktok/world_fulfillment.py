@@ -351,15 +351,16 @@ class Fulfillment(WorldPart):
         package.shipped_time = now
         package.update_time = now
         self._record(package, "Seller has shipped your package")
-        order.rts_time = order.rts_time or now
-        order.tracking_number = order.tracking_number or tracking_number
-        order.shipping_provider = order.shipping_provider or carrier.name
-        order.shipping_provider_id = order.shipping_provider_id or carrier.id
-        live = [p for p in self._orders.packages_of(order) if p.status != PackageStatus.CANCELLED]
-        all_shipped = all(p.shipped_time is not None for p in live)
-        self._orders.set_status(
-            order, OrderStatus.AWAITING_COLLECTION if all_shipped else OrderStatus.PARTIALLY_SHIPPING
-        )
+        for shipped in [self._orders.orders[order_id] for order_id in package.order_ids]:  # all, if combined
+            shipped.rts_time = shipped.rts_time or now
+            shipped.tracking_number = shipped.tracking_number or tracking_number
+            shipped.shipping_provider = shipped.shipping_provider or carrier.name
+            shipped.shipping_provider_id = shipped.shipping_provider_id or carrier.id
+            live = [p for p in self._orders.packages_of(shipped) if p.status != PackageStatus.CANCELLED]
+            all_shipped = all(p.shipped_time is not None for p in live)
+            self._orders.set_status(
+                shipped, OrderStatus.AWAITING_COLLECTION if all_shipped else OrderStatus.PARTIALLY_SHIPPING
+            )
 
     def _require_free(self, tracking_number: str, package: Package) -> None:
         """A tracking number names one package."""

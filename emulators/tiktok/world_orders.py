@@ -143,6 +143,11 @@ class OrderBook(WorldPart):
         self._publish_status(order)
         return order
 
+    def same_buyer(self, order: Order, other: Order) -> None:
+        """`order` was placed by `other`'s buyer, to the same address (before anyone read it)."""
+        order.user_id, order.buyer_email = other.user_id, other.buyer_email
+        order.recipient_address = other.recipient_address
+
     def _line_items(
         self, shop: Shop, lines: Iterable[OrderLine], package_id: str, warehouse_id: str | None
     ) -> list[LineItem]:

@@ -137,14 +137,15 @@ async def labels_sold_so_far(http: httpx.AsyncClient, stack: Stack) -> set[str]:
     return sold
 
 
-async def buy_attempt(stack: Stack, workflow_id: str) -> int:
-    """The attempt on which the order's label purchase reported back (history keeps only that one)."""
+async def buy_attempt(stack: Stack, workflow_id: str, activity: str = contracts.BUY_LABEL.name) -> int:
+    """The attempt on which the order's label purchase (or `activity`) reported back (history keeps only
+    that one); the latest such attempt when the order ran it more than once."""
     history = await stack.client.get_workflow_handle(workflow_id).fetch_history()
     buys = {
         event.event_id
         for event in history.events
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED
-        and event.activity_task_scheduled_event_attributes.activity_type.name == contracts.BUY_LABEL.name
+        and event.activity_task_scheduled_event_attributes.activity_type.name == activity
     }
     return max(
         event.activity_task_started_event_attributes.attempt

@@ -32,6 +32,7 @@ from creatorflow.domain import (
     Address,
     Label,
     LabelRefund,
+    Parcel,
     Provider,
     Rate,
     RateExplanation,
@@ -55,6 +56,7 @@ from creatorflow.orders import (
     OrderSnapshot,
     RateChoice,
 )
+from creatorflow.shipping.parcels import ItemToPack, PlannedParcel
 from creatorflow.shops import PaymentHold, ShopPolicy
 from creatorflow.store import Store
 from creatorflow.store.db import create_schema, make_engine
@@ -76,6 +78,7 @@ GOOD_ADDRESS = Address(
 )
 UNDELIVERABLE = GOOD_ADDRESS.model_copy(update={"postal_code": "00000"})
 MOVED = GOOD_ADDRESS.model_copy(update={"street1": "9 Elm St", "postal_code": "78702"})
+ONE_BOX = Parcel(length_in=Decimal(10), width_in=Decimal(8), height_in=Decimal(4), weight_oz=Decimal(20))
 
 
 def snapshot(order_id: str, status: str, update_time: int, **changes: object) -> OrderSnapshot:
@@ -111,6 +114,8 @@ class FakeWorld:
     tracking_status: TrackingStatus = TrackingStatus.PRE_TRANSIT
     no_rate_for: set[str] = field(default_factory=set)  # providers that quote nothing eligible
     unpacked_skus: set[str] = field(default_factory=set)  # SKUs with no package data, until "overridden"
+    boxed_alone: set[str] = field(default_factory=set)  # SKUs each unit of which needs a box of its own
+    unsplittable: dict[str, str] = field(default_factory=dict)  # order id -> why TikTok will not split it
     recorded_states: list[str] = field(default_factory=list)
     out_of_stock: set[str] = field(default_factory=set)  # SKUs with nothing left to reserve
     stocked_in: dict[str, str] = field(default_factory=dict)  # SKU -> the one warehouse it is stocked in
@@ -151,6 +156,10 @@ class FakeWorld:
                 type=contracts.PACKAGE_UNKNOWN,
                 non_retryable=True,
             )
+        if query.parcel is None and sum(i.quantity for i in query.items if i.sku_id in self.boxed_alone) > 1:
+            raise ApplicationError(
+                "the order's items need several boxes", type=contracts.SPLIT_NEEDED, non_retryable=True
+            )
         provider = query.provider or Provider.SHIPPO
         if provider.value in self.no_rate_for:
             raise ApplicationError(
@@ -161,6 +170,38 @@ class FakeWorld:
             summary="cheapest", ship_on=date(2026, 11, 23), deliver_by=None, verdicts=[]
         )
         return RateChoice(rate=rate, explanation=explanation)
+
+    @activity.defn(name=contracts.PLAN_PARCELS.name)
+    async def plan_parcels(self, request: contracts.ParcelPlanRequest) -> contracts.ParcelPlan:
+        """One box per unit of a SKU boxed alone, one for all the rest."""
+        self.calls["plan"] += 1
+        alone = [
+            (ItemToPack(sku=item.sku_id, quantity=1),)
+            for item in request.items
+            if item.sku_id in self.boxed_alone
+            for _ in range(item.quantity)
+        ]
+        rest = tuple(
+            ItemToPack(sku=i.sku_id, quantity=i.quantity)
+            for i in request.items
+            if i.sku_id not in self.boxed_alone
+        )
+        boxes = [*alone, *([rest] if rest else [])]
+        return contracts.ParcelPlan(
+            parcels=[PlannedParcel(box="box", items=packed, parcel=ONE_BOX) for packed in boxes]
+        )
+
+    @activity.defn(name=contracts.SPLIT_ORDER.name)
+    async def split_order(self, request: contracts.SplitRequest) -> contracts.SplitResult:
+        self.calls["split"] += 1
+        refusal = self.unsplittable.get(request.order_id)
+        if refusal is not None:
+            raise ApplicationError(
+                f"TikTok will not split order {request.order_id}: {refusal}",
+                type=contracts.SPLIT_NEEDED,
+                non_retryable=True,
+            )
+        return contracts.SplitResult(package_ids={g.group_id: f"pkg-{g.group_id}" for g in request.groups})
 
     @activity.defn(name=contracts.READ_SHIPMENT_FACTS.name)
     async def read_shipment_facts(self, request: contracts.ShipmentFactsRequest) -> None:
@@ -271,6 +312,7 @@ class FakeWorld:
         tiktok: list[Callable[..., Any]] = [
             self.fetch_order,
             self.read_shipment_facts,
+            self.split_order,
             self.ship_package,
             self.update_tracking,
             self.arrange_tiktok_shipment,
@@ -280,6 +322,7 @@ class FakeWorld:
         ]
         local: list[Callable[..., Any]] = [
             self.choose_rate,
+            self.plan_parcels,
             self.buy_label,
             self.refund_label,
             self.track_label,

@@ -12,7 +12,13 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from activities import contracts
 from creatorflow.domain import Provider, TrackingStatus
 from creatorflow.order_requests import CancelRequest, HoldRequest, ReshipRequest, RetryRequest
-from creatorflow.orders import CarrierTrackingEvent, FulfillmentState, OrderState, TikTokOrderEvent
+from creatorflow.orders import (
+    CarrierTrackingEvent,
+    FulfillmentState,
+    LineItemRef,
+    OrderState,
+    TikTokOrderEvent,
+)
 from tests.workflows.conftest import FAST, UNDELIVERABLE, Harness, snapshot
 from workflows.order import OrderWorkflow
 from workflows.search_attributes import ATTENTION_REASON, LATE_SHIPMENT_RISK
@@ -220,6 +226,56 @@ async def test_cancelled_after_the_label_refunds_it(harness: Harness) -> None:
     assert final.status is State.CANCELLED
     assert harness.world.refunded == [shipped.label.label_id]
     assert final.refunded_label_ids == [shipped.label.label_id]
+
+
+async def test_a_cancelled_order_of_several_packages_refunds_every_label(harness: Harness) -> None:
+    """TikTok has the order in two packages (split before we bought): each gets its own label and ship call
+    with its line items; the order's cancellation refunds both labels."""
+    order_id = harness.new_order_id()
+    lines = [LineItemRef(id=f"li-{n}", sku_id="sku-1", package_id=f"pkg-{n % 2}") for n in range(2)]
+    harness.world.orders[order_id] = snapshot(
+        order_id, "AWAITING_SHIPMENT", 100, package_ids=["pkg-0", "pkg-1"], line_items=lines
+    )
+    handle = await harness.start(order_id)
+    shipped = await until(handle, status_is(State.SHIPPED))
+    assert shipped.label is None and [p.package_id for p in shipped.packages] == ["pkg-0", "pkg-1"]
+    assert [p.line_item_ids for p in shipped.packages] == [["li-0"], ["li-1"]]
+    labels = [p.label for p in shipped.packages if p.label is not None and p.shipped]
+    assert len({label.idempotency_key for label in labels}) == 2
+    assert set(harness.world.purchases.values()) == {1}
+
+    harness.world.orders[order_id] = snapshot(order_id, "CANCELLED", 200, package_ids=["pkg-0", "pkg-1"])
+    await handle.signal(OrderWorkflow.tiktok_event, event("e-cancel", "CANCELLED", 200))
+    final = await handle.result()
+    assert isinstance(final, OrderState) and final.status is State.CANCELLED
+    assert sorted(harness.world.refunded) == sorted(label.label_id for label in labels)
+
+
+async def test_an_order_tiktok_will_not_split_parks_with_tiktoks_reason_and_buys_nothing(
+    harness: Harness,
+) -> None:
+    order_id = harness.new_order_id()
+    harness.world.boxed_alone.add("sku-1")
+    harness.world.unsplittable[order_id] = "an order with a cancelled item cannot be split."
+    lines = [LineItemRef(id=f"li-{n}", sku_id="sku-1", package_id="pkg-0") for n in range(2)]
+    harness.world.orders[order_id] = snapshot(order_id, "AWAITING_SHIPMENT", 100, line_items=lines)
+    handle = await harness.start(order_id)
+    parked = await until(handle, status_is(State.NEEDS_ATTENTION))
+    assert parked.attention is not None and parked.attention.reason == contracts.SPLIT_NEEDED
+    assert parked.attention.message.endswith("an order with a cancelled item cannot be split.")
+    assert parked.packages == [] and not harness.world.purchases
+    assert (harness.world.calls["plan"], harness.world.calls["split"]) == (1, 1)
+
+
+async def test_an_order_tiktok_combined_with_others_parks_instead_of_buying_a_label(harness: Harness) -> None:
+    order_id = harness.new_order_id()
+    harness.world.orders[order_id] = snapshot(
+        order_id, "AWAITING_SHIPMENT", 100, split_or_combine_tag="COMBINED"
+    )
+    handle = await harness.start(order_id)
+    parked = await until(handle, status_is(State.NEEDS_ATTENTION))
+    assert parked.attention is not None and parked.attention.reason == contracts.COMBINED_PACKAGE
+    assert not harness.world.purchases and harness.world.calls["choose"] == 0
 
 
 async def test_operator_cancel_cancels_on_tiktok(harness: Harness) -> None:

@@ -20,6 +20,7 @@ The files, each a layer built on the one before (so mypy checks the state and ca
 - `base`: the state every layer shares; running an activity, changing stage, parking.
 - `visibility`: search attributes, UI details, the store's projection, the watch on TikTok's ship-by.
 - `shipping`: stock, rate, label, TikTok's shipping, tracking, cancellation and refunds.
+- `packages`: an order shipped as several packages: split on TikTok, one rate, label and ship call each.
 - `aftersales`: buyers' cancellations and returns.
 - `readdress`: the buyer's new address after a rate or label was chosen for the old one.
 - `workflow`: `OrderWorkflow`, its run loop and its signal, query and update handlers.

@@ -6,7 +6,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 from workflows.order.base import HANDOVER, NeedsAttention
-from workflows.order.shipping import OrderShipping
+from workflows.order.packages import OrderPackages
 
 with workflow.unsafe.imports_passed_through():
     from activities import contracts
@@ -31,7 +31,7 @@ with workflow.unsafe.imports_passed_through():
     from creatorflow.orders import RETURN_STATES, TERMINAL_STATES, FulfillmentState, OperatorVerdict, reached
 
 
-class OrderAfterSales(OrderShipping):
+class OrderAfterSales(OrderPackages):
     async def _read_aftersales(self) -> None:
         self._aftersales_news = False
         found: contracts.AfterSales = await self._call(

@@ -3,7 +3,7 @@
 
 The workflow is split by concern into layers, each a class built on the one before, so mypy checks every
 attribute and call across the files: `OrderBase` (here) <- `OrderVisibility` <- `OrderShipping` <-
-`OrderAfterSales` <- `OrderReaddress` <- `OrderWorkflow`.
+`OrderPackages` <- `OrderAfterSales` <- `OrderReaddress` <- `OrderWorkflow`.
 """
 
 from __future__ import annotations

@@ -28,3 +28,7 @@ ADDRESS_CHANGE_PATCH = "address-change-relabel-v1"
 # The shop's own hold after payment: reading it (an activity) and waiting it out (a timer) before stock is
 # reserved, on every released path of a paid order.
 PAYMENT_HOLD_PATCH = "shop-payment-hold-v1"
+# Shipping an order as several parcels: on the path where the rate found the items need several boxes
+# (released histories parked there with SplitNeeded), or TikTok had the order in several packages, planning
+# the boxes and splitting the order on TikTok (activities), then one rate, label and ship call per package.
+PACKAGES_PATCH = "packages-v1"

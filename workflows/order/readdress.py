@@ -29,7 +29,12 @@ class OrderReaddress(OrderAfterSales):
             and now.recipient is not None
             and before.recipient != now.recipient
         )
-        chosen_for_old = self.state.rate is not None or self.state.label is not None
+        packages = self.state.packages
+        chosen_for_old = (
+            self.state.rate is not None
+            or self.state.label is not None
+            or any(p.rate is not None or p.label is not None for p in packages)
+        )
         if not moved or not chosen_for_old or not workflow.patched(ADDRESS_CHANGE_PATCH):
             return  # nothing was chosen for the old address: the next rate is quoted for the new one
         if reached(self.state.stage, FulfillmentState.DELIVERED):
@@ -51,6 +56,16 @@ class OrderReaddress(OrderAfterSales):
                 f"the buyer changed the address after TikTok sold label {label.tracking_number}: TikTok "
                 "documents no call to void or redo it; reprint it in Seller Center, or reship with a carrier",
             )
+        bought = [p for p in packages if p.label is not None]
+        if bought:
+            raise NeedsAttention(
+                contracts.ADDRESS_CHANGED_ON_SPLIT_ORDER,
+                f"the buyer changed the address after labels were bought for {len(bought)} of the order's "
+                f"{len(packages)} packages; a split order is not relabelled yet: cancel it (every label is "
+                "refunded) or ship it by hand",
+            )
+        for package in packages:
+            package.rate = None
         self.state.rate = None
         if label is not None:
             self.state.refund_queue.append(label)

@@ -79,13 +79,17 @@ class OrderShipping(OrderVisibility):
 
     # --- seller shipping: rate, label, TikTok --------------------------------------------------------
 
-    async def _buy_label(self, order: OrderSnapshot) -> None:
+    def _recipient(self, order: OrderSnapshot) -> Address:
         address = self.state.address_override or order.recipient
         if address is None:
             raise NeedsAttention(
                 contracts.ADDRESS_INVALID,
                 order.recipient_problem or "TikTok gave no usable recipient address",
             )
+        return address
+
+    async def _buy_label(self, order: OrderSnapshot) -> None:
+        address = self._recipient(order)
         if self.state.rate is None:
             self.state.rate = await self._choose_rate(
                 self._rate_query(self._label_key(), address, order).model_copy(
@@ -134,7 +138,9 @@ class OrderShipping(OrderVisibility):
                     items=query.items,
                     warehouse_id=query.warehouse_id,
                     delivery_option_id=query.delivery_option_id,
-                    quote_tiktok_shipping=not query.returning and query.provider is None,
+                    quote_tiktok_shipping=not query.returning
+                    and query.provider is None
+                    and query.parcel is None,
                 ),
                 summary="read from TikTok what the label depends on, and TikTok Shipping's quotes",
             )
@@ -269,10 +275,14 @@ class OrderShipping(OrderVisibility):
                 summary="cancel on TikTok",
             )
         if before_handover:
-            for label in [*self.state.refund_queue, *([self.state.label] if self.state.label else [])]:
+            for label in self._labels_to_refund():
                 await self._refund(label)
             self.state.refund_queue.clear()
         self._move(FulfillmentState.CANCELLED, reason)
+
+    def _labels_to_refund(self) -> list[Label]:
+        """Every label bought for the order and not shipped with: replaced ones, and the current one."""
+        return [*self.state.refund_queue, *([self.state.label] if self.state.label else [])]
 
     async def _refund(self, label: Label) -> None:
         if label.label_id in self.state.refunded_label_ids:

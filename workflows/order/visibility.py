@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from activities import contracts
     from creatorflow.metrics import LATE_SHIPMENT_RISKS
     from creatorflow.orders import TERMINAL_STATES, reached
+    from creatorflow.packages import describe_package
 
 
 class OrderVisibility(OrderBase):
@@ -89,6 +90,7 @@ class OrderVisibility(OrderBase):
             s.attention,
             s.return_label.tracking_number if s.return_label else "",
             s.payment_hold_until,
+            tuple((p.tracking_number, p.shipped, p.tracking_status) for p in s.packages),
         )
         if visible == self._published:
             return
@@ -166,6 +168,7 @@ class OrderVisibility(OrderBase):
                 f"Tracking: {s.tracking_number}"
                 + (f" ({s.tracking_status.value})" if s.tracking_status else "")
             )
+        lines += [describe_package(package, len(s.packages)) for package in s.packages]
         if s.return_request is not None:
             r = s.return_request
             lines.append(f"Return: {r.request_type} {r.amount} {r.currency} · {r.status} · {r.reason}")

@@ -110,8 +110,10 @@ class OrderWorkflow(OrderReaddress):
             await self._after_handover(stage)
         elif order.mode is FulfillmentMode.TIKTOK_SHIPPED:
             await self._arrange_tiktok_shipment()
+        elif self._ships_as_packages(order):
+            await self._ship_packages(order)
         elif self.state.label is None:
-            await self._buy_label(order)
+            await self._buy_label_or_split(order)
         else:
             await self._ship_on_tiktok()
 
@@ -199,6 +201,8 @@ class OrderWorkflow(OrderReaddress):
         if snapshot.tracking_number and not self.state.tracking_number:
             self.state.tracking_number = snapshot.tracking_number
         seen = state_for_tiktok_status(snapshot.tiktok_status)
+        if snapshot.tiktok_status == "PARTIALLY_SHIPPING" and self._packages_pending():
+            seen = None  # we ship its packages one by one: shipped once the last is
         if seen is FulfillmentState.CANCELLED:
             self.state.cancel_reason = self.state.cancel_reason or "cancelled on TikTok"
         elif seen is not None:
@@ -233,6 +237,9 @@ class OrderWorkflow(OrderReaddress):
             and event.tracking_number == self.state.return_label.tracking_number
         ):
             self.state.return_tracking_status = event.status
+            self._notify()
+            return
+        if self._track_package(event.tracking_number, event.status, f"{event.provider.value} webhook"):
             self._notify()
             return
         if self.state.tracking_number and event.tracking_number != self.state.tracking_number:
@@ -323,6 +330,8 @@ class OrderWorkflow(OrderReaddress):
             raise ValueError("only seller-shipped orders have labels we buy")
         if self.state.shipped_on_tiktok:
             raise ValueError("TikTok already has this order's tracking number; it cannot be reshipped here")
+        if self.state.packages:
+            raise ValueError("the order ships as several packages; reshipping one is not supported yet")
 
     @workflow.update(name=OrderMessage.CANCEL)
     def cancel(self, request: CancelRequest) -> OrderState:

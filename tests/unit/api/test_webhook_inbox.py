@@ -171,6 +171,37 @@ async def test_signed_event_is_recorded_and_signals_the_order(api: Api) -> None:
     assert row.status is WebhookStatus.FORWARDED and row.workflow_id == f"order:{SHOP}:576653688135258178"
 
 
+async def test_a_package_update_wakes_every_order_it_names_once(api: Api) -> None:
+    """A combine names several orders: each re-reads its packages; a repeat wakes none of them again."""
+    body = json.dumps(
+        {
+            "type": 4,
+            "shop_id": SHOP,
+            "timestamp": 1718305585,
+            "tts_notification_id": "p1",
+            "data": {
+                "sc_type": "COMBINE",
+                "role_type": "ROLE_SELLER",
+                "package_list": [
+                    {"package_id": "1153001", "order_id_list": ["5761", "5762"]},
+                    {"package_id": "1153002", "order_id_list": ["5762"]},
+                ],
+                "update_time": 1718305585,
+            },
+        }
+    ).encode()
+    for _ in range(2):
+        assert (await api.post(body)).status_code == 200
+    assert [(order_id, payload) for _, order_id, _, payload, _ in api.gateway.signals] == [
+        (
+            order_id,
+            TikTokOrderEvent(event_id=f"tts:4:{SHOP}:p1:{order_id}", kind="package", update_time=1718305585),
+        )
+        for order_id in ("5761", "5762")
+    ]
+    assert {row.order_id for row in api.store.webhooks()} == {"5761", "5762"}
+
+
 @pytest.mark.parametrize(
     "signature", [None, "", "0" * 64, sign_webhook(TIKTOK.app_key, "wrong", order_event())]
 )
