@@ -16,9 +16,10 @@ from temporalio.exceptions import ApplicationError
 from activities import contracts
 from creatorflow import metrics
 from creatorflow.alerts.channels import ChannelError, channel_for
-from creatorflow.alerts.derive import derive_alerts
+from creatorflow.alerts.derive import PAYOUT_NOTICE, derive_alerts
 from creatorflow.alerts.digest import build_digest, digest_due
 from creatorflow.alerts.models import AlertKind, AlertsSettings
+from creatorflow.finance import FinancePolicy
 from creatorflow.inventory import InventoryPolicy
 from creatorflow.metrics import MeterMetrics, Metrics
 from creatorflow.quality import shop_quality
@@ -32,12 +33,18 @@ QUALITY_PERIOD = timedelta(days=1)
 
 class AlertActivities:
     def __init__(
-        self, store: Store, settings: AlertsSettings, namespace: str, inventory: InventoryPolicy
+        self,
+        store: Store,
+        settings: AlertsSettings,
+        namespace: str,
+        inventory: InventoryPolicy,
+        finance: FinancePolicy | None = None,
     ) -> None:
         self._store = store
         self._settings = settings
         self._namespace = namespace
         self._inventory = inventory
+        self._finance = finance or FinancePolicy()
 
     @activity.defn(name=contracts.SWEEP_ALERTS.name)
     async def sweep(self, sweep: contracts.AlertsSweep) -> contracts.AlertBatches:
@@ -59,10 +66,11 @@ class AlertActivities:
                 self._store.stock_levels(shop.shop_id),
                 self.order_link,
                 self._inventory,
+                self._store.payouts_since(shop.shop_id, int((now - PAYOUT_NOTICE).timestamp())),
             )
             window = digest_due(now, settings)
             if window is not None and AlertKind.DIGEST in settings.kinds:
-                alerts.append(build_digest(self._store, shop.shop_id, window))
+                alerts.append(build_digest(self._store, shop.shop_id, window, self._finance))
             self._store.enqueue_alerts(alerts)
             unsent = {
                 alert.alert_id

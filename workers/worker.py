@@ -84,7 +84,9 @@ def activities_by_queue(
         pause_polling=lambda shop_id, reason: pause_reconcile_schedule(client, shop_id, reason),
     )
     events = EventActivities(TemporalGateway.from_settings(client, settings), store)
-    alerts = AlertActivities(store, settings.alerts, settings.temporal.namespace, settings.inventory)
+    alerts = AlertActivities(
+        store, settings.alerts, settings.temporal.namespace, settings.inventory, settings.finance
+    )
     return {
         ORDERS_TASK_QUEUE: [
             shipping.choose_rate,

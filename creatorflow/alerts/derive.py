@@ -4,17 +4,19 @@ retried) derives the same ids and the outbox sends each cause once."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from creatorflow.alerts.models import Alert, AlertKind, AlertSettings
 from creatorflow.inventory import InventoryPolicy, StockLevel, is_low
 from creatorflow.orders import TERMINAL_STATES, FulfillmentState, progress_of, reached
-from creatorflow.store.tables import OrderRecord, Shop, ShopStatus
+from creatorflow.store.tables import FinanceStatementRow, OrderRecord, Shop, ShopStatus
 
 # Ship-by warnings, tightest last: an order is warned once per threshold it is found inside of, and only
 # for the tightest one crossed (an order first seen 3 hours before its ship-by gets the 4 h alert alone).
 SHIP_BY_WARNINGS = (timedelta(hours=24), timedelta(hours=12), timedelta(hours=4))
 AUTHORIZATION_NOTICE = timedelta(days=7)
+# Payouts of statements at most this old are announced: a shop turning alerts on is not sent its history.
+PAYOUT_NOTICE = timedelta(days=7)
 
 OrderLink = Callable[[str, str], str]  # (shop id, order id) -> URL
 
@@ -27,9 +29,11 @@ def derive_alerts(
     stock: Sequence[StockLevel],
     link: OrderLink,
     inventory: InventoryPolicy,
+    payouts: Sequence[FinanceStatementRow] = (),
 ) -> list[Alert]:
     """Every alert the facts call for now, of the kinds the shop wants (the outbox drops known ids).
-    `inventory` gives the low-stock threshold of shops that set none."""
+    `inventory` gives the low-stock threshold of shops that set none; `payouts`, the shop's PAID statements
+    (`Store.payouts_since`, from the finance sync)."""
     if settings.low_stock_at is not None:
         inventory = inventory.model_copy(update={"low_stock_threshold": settings.low_stock_at})
     alerts = [
@@ -42,8 +46,33 @@ def derive_alerts(
             if is_low(level, inventory)
             and (level.active or level.stock_deactivated)  # on sale, or off sale for want of it
         ),
+        *(_payout(statement) for statement in payouts if _recent(now, statement)),
     ]
     return [alert for alert in alerts if alert.kind in settings.kinds]
+
+
+def _recent(now: datetime, statement: FinanceStatementRow) -> bool:
+    return statement.statement_time >= (now - PAYOUT_NOTICE).timestamp()
+
+
+def _payout(statement: FinanceStatementRow) -> Alert:
+    day = datetime.fromtimestamp(statement.statement_time, UTC)
+    figures = [
+        f"{name} {amount}"
+        for name, amount in (
+            ("revenue", statement.revenue_amount),
+            ("fees", statement.fee_amount),
+            ("adjustments", statement.adjustment_amount),
+        )
+        if amount is not None
+    ]
+    return Alert(
+        alert_id=f"payout:{statement.shop_id}:{statement.statement_id}",
+        shop_id=statement.shop_id,
+        kind=AlertKind.PAYOUT,
+        subject=f"payout: {statement.settlement_amount} {statement.currency}, statement of {day:%Y-%m-%d}",
+        lines=[f"payment {statement.payment_id or '-'}: {', '.join(figures) or 'no breakdown'}"],
+    )
 
 
 def _parked(order: OrderRecord) -> bool:

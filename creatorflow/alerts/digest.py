@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pydantic import BaseModel
 
 from creatorflow.alerts.models import Alert, AlertKind, AlertSettings
+from creatorflow.finance import FinancePolicy
+from creatorflow.finance_report import finance_report
 from creatorflow.quality import QualityReport, shop_quality
 from creatorflow.reports import shipping_report
 from creatorflow.store import Store
@@ -34,7 +36,7 @@ def digest_due(now: datetime, settings: AlertSettings) -> DigestWindow | None:
     return DigestWindow(local_date=f"{local:%Y-%m-%d}", since=until - timedelta(days=1), until=until)
 
 
-def build_digest(store: Store, shop_id: str, window: DigestWindow) -> Alert:
+def build_digest(store: Store, shop_id: str, window: DigestWindow, finance: FinancePolicy) -> Alert:
     orders = store.orders_touched(shop_id, window.since)
     quality = shop_quality(store, shop_id, window.since, window.until)
 
@@ -47,6 +49,7 @@ def build_digest(store: Store, shop_id: str, window: DigestWindow) -> Alert:
         *_labels(store, shop_id, window),
         _returns(store, shop_id, window),
         *quality_lines(quality),
+        *_margin(store, shop_id, window, finance),
     ]
     return Alert(
         alert_id=f"digest:{shop_id}:{window.local_date}",
@@ -67,6 +70,21 @@ def _labels(store: Store, shop_id: str, window: DigestWindow) -> list[str]:
     if not groups:
         return ["labels: none bought"]
     return [f"labels: {g.bought} bought, net spend {g.net_spend} {g.currency}" for g in groups]
+
+
+def _margin(store: Store, shop_id: str, window: DigestWindow, finance: FinancePolicy) -> list[str]:
+    """The margin of the orders TikTok settled in the day's statements, per currency (finance sync)."""
+    report = finance_report(store, finance, shop_id, since=window.since, now=window.until)
+    lines = [
+        f"margin: {line.margin} {line.currency} on {line.settled} orders settled "
+        f"(revenue {line.revenue}, TikTok fees {line.tiktok_fees}, shipping {line.shipping}); "
+        f"payouts {line.payouts}"
+        for line in report.shops
+        if line.settled or line.statements
+    ]
+    return lines or [
+        "margin: no settlement in the day (`creatorflow finance sync` reads TikTok's statements)"
+    ]
 
 
 def _returns(store: Store, shop_id: str, window: DigestWindow) -> str:

@@ -14,6 +14,7 @@ class AlertKind(StrEnum):
     SHIP_BY = "ship_by"  # an order not yet scanned by the carrier 24, 12 or 4 hours before its ship-by
     AUTHORIZATION = "authorization"  # the shop's authorization expires within 7 days, or failed
     LOW_STOCK = "low_stock"  # a SKU's available stock fell under the shop's threshold
+    PAYOUT = "payout"  # TikTok paid a statement's settlement
     DIGEST = "digest"  # the day's summary, at the seller's local time
 
 

@@ -22,7 +22,15 @@ from creatorflow.inventory import InventoryPolicy
 from creatorflow.metrics import MeterMetrics
 from creatorflow.store import Store
 from creatorflow.store.db import create_schema, make_engine
-from creatorflow.store.tables import LabelRow, OrderRecord, ReturnRecord, Shop, utcnow
+from creatorflow.store.tables import (
+    FinanceOrderRow,
+    FinanceStatementRow,
+    LabelRow,
+    OrderRecord,
+    ReturnRecord,
+    Shop,
+    utcnow,
+)
 from tests.alert_receivers import free_port
 from workers.client import sdk_runtime
 
@@ -75,11 +83,68 @@ async def test_the_digest_is_queued_once_per_local_day_with_the_days_figures(sto
     assert digest.lines[3] == (
         "quality: late dispatch -, valid tracking 50.0% (1/2), cancelled 0.0% (0/3), data accuracy -"
     )
+    assert digest.lines[-1].startswith("margin: no settlement in the day")  # finance never synced
     again = await ActivityEnvironment().run(
         alerts.sweep, contracts.AlertsSweep(now=tomorrow + timedelta(hours=1))
     )
     assert again.batches == [batch]  # still owed on e-mail (never sent), and still one digest
     assert store.enqueue_alerts([digest]) == 0
+
+
+def statement(statement_id: str, day: datetime, status: str) -> FinanceStatementRow:
+    return FinanceStatementRow(
+        statement_id=statement_id,
+        shop_id="s1",
+        statement_time=int(day.timestamp()),
+        currency="USD",
+        revenue_amount=Decimal("48.00"),
+        fee_amount=Decimal("-2.88"),
+        settlement_amount=Decimal("45.12"),
+        payment_status=status,
+        payment_id=f"pay-{statement_id}" if status == "PAID" else "",
+    )
+
+
+async def test_a_payout_is_announced_once_and_the_digest_gives_the_days_margin(store: Store) -> None:
+    midnight = datetime.combine(utcnow().date(), time(0, 0), UTC)
+    store.upsert_finance(
+        [
+            statement("st-paid", midnight, "PAID"),
+            statement("st-processing", midnight, "PROCESSING"),
+            statement("st-old", midnight - timedelta(days=30), "PAID"),  # before alerts were turned on
+        ],
+        [],
+        [
+            FinanceOrderRow(
+                shop_id="s1", order_id="o2", currency="USD", first_statement_time=int(midnight.timestamp()),
+                order_total=Decimal("24.00"), revenue_amount=Decimal("24.00"),
+                fee_and_tax_amount=Decimal("-1.44"), shipping_cost_amount=Decimal("0"),
+                settlement_amount=Decimal("22.56"),
+            )
+        ],
+    )  # fmt: skip
+    a_day_of_business(store)
+    store.set_alert_settings(
+        "s1",
+        AlertSettings(
+            enabled=True,
+            email_to=["o@example.com"],
+            kinds=[AlertKind.PAYOUT, AlertKind.DIGEST],
+            digest_at=time(0, 0),
+        ),
+    )
+    alerts = AlertActivities(store, AlertsSettings(), "default", InventoryPolicy())
+    now = midnight + timedelta(hours=23)
+    [batch] = (await ActivityEnvironment().run(alerts.sweep, contracts.AlertsSweep(now=now))).batches
+
+    day = f"{now:%Y-%m-%d}"
+    assert batch.alert_ids == [f"digest:s1:{day}", "payout:s1:st-paid"]
+    queued = {alert.kind: alert for alert in store.alerts_by_id(batch.alert_ids)}
+    digest, payout = queued[AlertKind.DIGEST], queued[AlertKind.PAYOUT]
+    assert payout.subject == f"payout: 45.12 USD, statement of {midnight:%Y-%m-%d}"
+    assert payout.lines == ["payment pay-st-paid: revenue 48.00, fees -2.88"]
+    assert digest.lines[-1].startswith("margin: ") and "on 1 orders settled" in digest.lines[-1]
+    assert "payouts 45.12" in digest.lines[-1]
 
 
 async def test_the_log_channel_prints_every_shops_alerts_when_asked(
