@@ -4,6 +4,7 @@ and TikTok holding the tracking number of the one that ships."""
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -31,13 +32,15 @@ async def hold_purchases(stack: Stack, hold_ms: int) -> None:
 
 
 async def sales_of(stack: Stack, order_id: str) -> list[dict[str, Any]]:
+    """The order's label sales on both carrier emulators, in the order they were made."""
     reference = order_workflow_id(stack_shop(stack), order_id)
-    return [
+    sales = [
         purchase
         for report in await purchase_reports(stack)
         for purchase in report["purchases"]
         if purchase["reference"].startswith(reference)
     ]
+    return sorted(sales, key=lambda sale: datetime.fromisoformat(sale["at"]))
 
 
 def stack_shop(stack: Stack) -> str:
