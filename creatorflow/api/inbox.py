@@ -58,6 +58,9 @@ from creatorflow.tiktok.webhooks import WebhookEvent as TikTokWebhook
 log = logging.getLogger(__name__)
 
 UNKNOWN = "unknown"  # the event type of a webhook that could not be read
+# Webhooks being received at once from which the API counts as busy: the forwarder then forwards one at a
+# time, so a burst is answered first (creatorflow.api.forwarder).
+BUSY = 4
 
 
 class Outcome(StrEnum):
@@ -153,17 +156,32 @@ class WebhookInbox:
         self._record_rows = Batched(store.record_webhooks, "record webhooks")
         self._mark_rows: Batched[WebhookMark, None] = Batched(_each(store.mark_webhooks), "mark webhooks")
         self._shop_status = Batched(store.shop_statuses, "read shop statuses")
-        self._forwarder = Forwarder(store, self.forward, timeout=forward_timeout, retry_after=retry_after)
+        self._receiving = 0  # webhooks being received right now
+        self._forwarder = Forwarder(
+            store,
+            self.forward,
+            busy=lambda: self._receiving >= BUSY,
+            timeout=forward_timeout,
+            retry_after=retry_after,
+        )
 
     # --- receiving -----------------------------------------------------------------------------
 
     async def receive_tiktok(self, body: bytes, authorization: str | None) -> Outcome:
-        outcome, event_type = await self._receive_tiktok(body, authorization)
+        self._receiving += 1
+        try:
+            outcome, event_type = await self._receive_tiktok(body, authorization)
+        finally:
+            self._receiving -= 1
         self._metrics.add(WEBHOOKS, source="tiktok", type=event_type, outcome=outcome.value)
         return outcome
 
     async def receive_tracking(self, provider: Provider, delivery: WebhookDelivery) -> Outcome:
-        outcome, status = await self._receive_tracking(provider, delivery)
+        self._receiving += 1
+        try:
+            outcome, status = await self._receive_tracking(provider, delivery)
+        finally:
+            self._receiving -= 1
         self._metrics.add(WEBHOOKS, source=provider.value, type=status, outcome=outcome.value)
         return outcome
 

@@ -3,7 +3,9 @@ and marked as it is handled."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
@@ -26,6 +28,15 @@ class WebhookMark(BaseModel):
 
 
 class InboxRepository(Repository):
+    _inbox_writes: threading.Lock
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """On SQLite, one inbox write at a time in this process: the API's threads queue on a lock that
+        wakes them, instead of on the database's, whose busy handler sleeps up to 100 ms between tries."""
+        with self._inbox_writes if self.engine.dialect.name == "sqlite" else nullcontext():
+            yield
+
     def record_webhook(self, event: WebhookRow) -> tuple[WebhookRow, bool]:
         """Insert the event unless `(source, dedup_key)` is already there; says which happened. One
         transaction, one write: this is what the API waits for before it answers."""
@@ -56,7 +67,7 @@ class InboxRepository(Repository):
             .on_conflict_do_nothing(index_elements=["source", "dedup_key"])
             .returning(col(WebhookRow.source), col(WebhookRow.dedup_key))
         )
-        with Session(self.engine) as session:
+        with self._writing(), Session(self.engine) as session:
             inserted = {(source, key) for source, key in session.execute(statement, values)}
             session.commit()
         new: list[bool] = []
@@ -95,7 +106,7 @@ class InboxRepository(Repository):
             .returning(WebhookRow)
             .execution_options(synchronize_session=False)
         )
-        with Session(self.engine, expire_on_commit=False) as session:
+        with self._writing(), Session(self.engine, expire_on_commit=False) as session:
             claimed = sorted(session.scalars(claim), key=lambda row: row.id or 0)
             lanes = {row.lane for row in claimed if row.lane}
             heads: dict[str, int] = {}
@@ -118,7 +129,7 @@ class InboxRepository(Repository):
 
     def release_webhooks(self, event_ids: Iterable[int], until: datetime) -> None:
         """Give events back unforwarded; no forwarder takes them again before `until`."""
-        with Session(self.engine) as session:
+        with self._writing(), Session(self.engine) as session:
             self._release(session, list(event_ids), until)
             session.commit()
 
@@ -168,7 +179,7 @@ class InboxRepository(Repository):
             }
             for mark in marks
         ]
-        with self.engine.begin() as connection:
+        with self._writing(), self.engine.begin() as connection:
             done = connection.execute(statement, rows)
             if done.rowcount != len(marks):  # rolled back: an id that is not recorded is a bug upstream
                 raise LookupError(f"webhook events {[mark.event_id for mark in marks]}: not all recorded")
