@@ -9,8 +9,7 @@ from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel
-from sqlalchemy import Insert, bindparam, func, or_, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import bindparam, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -61,14 +60,8 @@ class InboxRepository(Repository):
             return []
         columns = [column.name for column in WebhookRow.__table__.columns if column.name != "id"]  # type: ignore[attr-defined]
         values = [{name: getattr(event, name) for name in columns} for event in events]
-        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
-        statement: Insert = (
-            dialect.insert(WebhookRow)
-            .on_conflict_do_nothing(index_elements=["source", "dedup_key"])
-            .returning(col(WebhookRow.source), col(WebhookRow.dedup_key))
-        )
         with self._writing(), Session(self.engine) as session:
-            inserted = {(source, key) for source, key in session.execute(statement, values)}
+            inserted = self._insert_new(session, WebhookRow, values, ["source", "dedup_key"])
             session.commit()
         new: list[bool] = []
         for event in events:
