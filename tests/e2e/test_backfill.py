@@ -148,12 +148,13 @@ async def test_backfill_of_two_thousand_orders_records_closed_ones_starts_open_o
     assert busiest_api_second(ledger) <= (await stack.control.gateway())["qps"]
     assert sum(1 for entry in ledger if entry["path"] == "/order/202309/orders/search") == 40
     # No closed order was read in detail: the search page was all the backfill needed of it.
-    read = {
-        order_id for entry in ledger if entry["path"] == "/order/202309/orders" for order_id in ids(entry)
-    }
+    read = {order_id for entry in ledger for order_id in detail_ids(entry)}
     assert read and not read & closed
 
 
-def ids(entry: dict[str, Any]) -> list[str]:
-    """The order ids a Get Order Detail call asked for (`ids`, comma-separated)."""
+def detail_ids(entry: dict[str, Any]) -> list[str]:
+    """The order ids a Get Order Detail call (`GET /order/{version}/orders?ids=...`) asked for."""
+    path = entry["path"]
+    if entry["method"] != "GET" or not (path.startswith("/order/") and path.endswith("/orders")):
+        return []
     return [order_id for value in parse_qs(entry["query"]).get("ids", []) for order_id in value.split(",")]
