@@ -29,8 +29,11 @@ def worker_env(stack: Stack, temporal_address: str) -> dict[str, str]:
         "CREATORFLOW_SHIPPO__BASE_URL": s.shippo.base_url,
         "CREATORFLOW_EASYPOST__BASE_URL": s.easypost.base_url,
         "CREATORFLOW_DATABASE_URL": s.database_url,
-        "CREATORFLOW_ENCRYPTION_KEYS": s.encryption_keys.get_secret_value() if s.encryption_keys else "",
         "CREATORFLOW_DATA_DIR": str(s.data_dir),
+        # Without keys of its own, the stack uses the dev key under its data dir, as the process will.
+        **(
+            {"CREATORFLOW_ENCRYPTION_KEYS": s.encryption_keys.get_secret_value()} if s.encryption_keys else {}
+        ),
     }
 
 
