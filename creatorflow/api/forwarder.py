@@ -28,6 +28,8 @@ from creatorflow.store.tables import WebhookRow, utcnow
 
 log = logging.getLogger(__name__)
 
+BURST_CAPACITY = 16  # events held at once while the API is busy, when they go one at a time
+
 Deliver = Callable[[WebhookRow], Awaitable[None]]
 
 
@@ -103,11 +105,13 @@ class Forwarder:
 
     async def _claim(self) -> None:
         """Claim more only below half the capacity: while plenty is at hand, a claim per new record would
-        only fight the API's inserts for the database."""
-        self._full = len(self._held) >= self._capacity // 2
+        only fight the API's inserts for the database. While the API is busy, the capacity is that of one
+        call at a time: a large claim would only hold the API's threads up."""
+        capacity = BURST_CAPACITY if self._busy() else self._capacity
+        self._full = len(self._held) >= capacity // 2
         if self._full:
             return
-        room = self._capacity - len(self._held)
+        room = capacity - len(self._held)
         rows = await asyncio.to_thread(
             self._store.claim_webhooks, self._owner, room, self._lease, self._retry_after
         )
@@ -125,7 +129,7 @@ class Forwarder:
             drain = asyncio.create_task(self._drain(lane), name=f"forward {lane}")
             self._drains.add(drain)
             drain.add_done_callback(self._drained)
-        self._full = len(rows) >= room or len(self._held) >= self._capacity // 2
+        self._full = len(rows) >= room or len(self._held) >= capacity // 2
 
     def _drained(self, drain: asyncio.Task[None]) -> None:
         self._drains.discard(drain)
