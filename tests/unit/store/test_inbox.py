@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from creatorflow.store import Store
+from creatorflow.store.inbox import WebhookMark
 from creatorflow.store.tables import WebhookRow, WebhookStatus
 
 
@@ -72,3 +73,21 @@ def test_a_group_commit_records_each_event_once_and_says_which_were_new(store: S
     batch = [WebhookRow(source="tiktok", dedup_key=key, body=b"{}") for key in ("new", "old", "new", "other")]
     assert store.record_webhooks(batch) == [True, False, False, True]
     assert sorted(row.dedup_key for row in store.webhooks()) == ["new", "old", "other"]
+
+
+def test_marks_of_several_events_are_recorded_together(store: Store) -> None:
+    ids = [pending(store, f"k{n}", f"order:s:{n}") for n in range(3)]
+    store.mark_webhooks(
+        [
+            WebhookMark(event_id=ids[0], status=WebhookStatus.FORWARDED, workflow_id="order:s:0"),
+            WebhookMark(event_id=ids[1], status=WebhookStatus.IGNORED, error="shop s is not connected"),
+            WebhookMark(event_id=ids[2], status=WebhookStatus.FORWARDED, workflow_id="order:s:2"),
+        ]
+    )
+    rows = {row.dedup_key: row for row in store.webhooks()}
+    assert [(rows[f"k{n}"].status, rows[f"k{n}"].workflow_id) for n in range(3)] == [
+        (WebhookStatus.FORWARDED, "order:s:0"),
+        (WebhookStatus.IGNORED, ""),
+        (WebhookStatus.FORWARDED, "order:s:2"),
+    ]
+    assert rows["k0"].forwarded_at is not None and rows["k1"].forwarded_at is None
