@@ -5,7 +5,9 @@ store inside the activity so they never enter workflow history.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from temporalio import activity
@@ -16,10 +18,11 @@ from activities.errors import activity_errors
 from creatorflow.aftersales import from_cancellation, from_return
 from creatorflow.domain import Label, Rate, same_carrier
 from creatorflow.inventory import CatalogSummary, ProductPush, low_stock, plan_stock
-from creatorflow.orders import OrderSnapshot, snapshot_of
+from creatorflow.orders import OrderSnapshot, closed_on_tiktok, snapshot_of, state_for_tiktok_status
 from creatorflow.shipping.errors import NonRetryableShippingError
 from creatorflow.shipping.tiktok_shipping import TikTokShipping
 from creatorflow.store import Store
+from creatorflow.store.tables import OrderRecord
 from creatorflow.sync import ChangePage, ChangeSearch, OrderChange
 from creatorflow.tiktok.client import TikTokShopClient, chunks, pages
 from creatorflow.tiktok.errors import BusinessError, PackageAlreadyShippedError
@@ -468,7 +471,18 @@ class TikTokActivities:
                     sort_field=search.time_field,
                     sort_order="ASC",
                 )
-                changes = [_change(o.id, "status", o.id, o.status, o.update_time) for o in page.orders]
+                orders, closed = page.orders, []
+                if search.closed_after_delivery is not None:
+                    closed = await self._record_closed(search.shop_id, orders, search.closed_after_delivery)
+                    recorded = {order.id for order in closed}
+                    orders = [order for order in orders if order.id not in recorded]
+                changes = [_change(o.id, "status", o.id, o.status, o.update_time) for o in orders]
+                return ChangePage(
+                    changes=changes,
+                    closed=[_change(o.id, "status", o.id, o.status, o.update_time) for o in closed],
+                    next_page_token=page.next_page_token,
+                    total_count=page.total_count,
+                )
             else:
                 after_sales, size = AfterSaleSearch.model_validate(times), AFTERSALE_PAGE_SIZE
                 if search.kind == "returns":
@@ -494,6 +508,31 @@ class TikTokActivities:
             return ChangePage(
                 changes=changes, next_page_token=page.next_page_token, total_count=page.total_count
             )
+
+    async def _record_closed(self, shop_id: str, orders: list[Order], window: timedelta) -> list[Order]:
+        """The orders TikTok shows closed, recorded in the store in one transaction from the search page
+        itself (no detail call), unless already there."""
+        now = int(time.time())
+        closed = [order for order in orders if closed_on_tiktok(order, now, window)]
+        records = [_closed_record(shop_id, order) for order in closed]
+        await asyncio.to_thread(self._store.insert_orders, records)
+        return closed
+
+
+def _closed_record(shop_id: str, order: Order) -> OrderRecord:
+    state = state_for_tiktok_status(order.status)
+    assert state is not None  # closed_on_tiktok accepts only statuses we know
+    ship_by = datetime.fromtimestamp(order.rts_sla_time, UTC) if order.rts_sla_time else None
+    return OrderRecord(
+        shop_id=shop_id,
+        order_id=order.id,
+        state=state.value,
+        tiktok_status=order.status,
+        tiktok_update_time=order.update_time,
+        carrier=order.shipping_provider,
+        tracking_number=order.tracking_number,
+        ship_by=ship_by,
+    )
 
 
 def _change(

@@ -1,9 +1,10 @@
-"""A backfill of N historical orders (10,000 by default) through the real stack: orders/s until every
-order's workflow has recorded it, and how much of the TikTok emulator's rate limit the busiest API got
-(goal: at least 0.8 of it, with no 429).
+"""A backfill of N historical orders (10,000 by default) through the real stack: how long until every
+order is handed over (the closed ones recorded from the search pages, the open ones' workflows started;
+goal: 60 s for 10,000, with no 429), the search pages/s against the search API's limit, and how long until
+every order is recorded in the store.
 
-The client's own limiter allows `qps_per_api` (40 by default) of the emulator's 50 per (shop, API), so
-0.8 is also the most it can use: the goal is that nothing but the limiter holds the backfill back.
+The client's own limiter allows `qps_per_api` (40 by default) of the emulator's 50 per (shop, API): the
+search pages, 100 orders each, are what should bound the hand-over, not our CPU.
 """
 
 from __future__ import annotations
@@ -21,9 +22,10 @@ from devstack.polling import eventually
 from devstack.stack import SandboxShop, Stack
 from starter.backfill import start_backfill
 
-GOAL = 0.8
+GOAL_SECONDS_PER_10K = 60.0
 DAY = 24 * 3600
-# A shop's last 30 days, as TikTok status -> share; like a real shop's, most of it is finished.
+# A shop's last 30 days, as TikTok status -> share; like a real shop's, most of it is finished (closed:
+# recorded, no workflow); the rest (25 %) is open: to ship, shipped, in transit, or inside its return window.
 HISTORY = {
     "AWAITING_SHIPMENT": 0.025,  # still to ship: we buy its label and tell TikTok
     "AWAITING_COLLECTION": 0.075,
@@ -66,24 +68,26 @@ async def run(orders: int, window: int, timeout: float) -> dict[str, Any]:
         ledger = await stack.control.ledger()
         qps = float((await stack.control.gateway())["qps"])
     busiest, calls_per_s = busiest_api(ledger)
-    used = calls_per_s / qps
     too_many = sum(1 for entry in ledger if entry["status"] == 429)
+    goal = GOAL_SECONDS_PER_10K * orders / 10_000
     return {
         "bench": "backfill",
         "orders": orders,
+        "closed_recorded": progress.closed,
         "started": progress.started,
         "errors": progress.errors,
         "handover_seconds": round(handed_over, 1),
+        "pages": progress.pages,
+        "pages_per_s": round(progress.pages / handed_over, 1),
+        "search_limit_per_s": {"emulator": qps, "client": stack.settings.tiktok.qps_per_api},
         "seconds": round(seconds, 1),
         "orders_per_s": round(orders / seconds, 1),
         "busiest_api": busiest,
         "calls_per_s": round(calls_per_s, 1),
-        "emulator_qps": qps,
-        "client_qps": stack.settings.tiktok.qps_per_api,
-        "rate_limit_used": round(used, 3),
+        "rate_limit_used": round(calls_per_s / qps, 3),
         "http_429": too_many,
-        "goal": GOAL,
-        "met": used >= GOAL and too_many == 0,
+        "goal_handover_seconds": round(goal, 1),
+        "met": handed_over <= goal and too_many == 0 and progress.errors == 0,
     }
 
 

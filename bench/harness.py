@@ -48,19 +48,26 @@ async def quiet_shop(stack: Stack) -> SandboxShop:
     return shop
 
 
-def cpu_seconds() -> dict[str, float]:
-    """CPU seconds used so far by the emulators' server threads, by the rest of this process (workers,
-    API, store) and by its children (the dev server and, in the webhook benchmark, the sender): where a
-    benchmark's time goes. From /proc."""
+def cpu_seconds(workers: frozenset[int] = frozenset()) -> dict[str, float]:
+    """CPU seconds used so far by the emulators' server threads, by the rest of this process (API, store,
+    and the workers unless they run apart), by the `workers` processes given, and by the other children
+    (the dev server and, in the webhook benchmark, the sender): where a benchmark's time goes. From /proc."""
     emulators = {t.native_id for t in threading.enumerate() if t.name.startswith("uvicorn:")}
     emulator_ticks = sum(_ticks(Path(f"/proc/self/task/{tid}/stat")) for tid in emulators if tid)
-    children = sum(_ticks(stat) for stat in Path("/proc").glob("[0-9]*/stat") if _parent(stat) == os.getpid())
+    children = {
+        int(stat.parent.name): _ticks(stat)
+        for stat in Path("/proc").glob("[0-9]*/stat")
+        if _parent(stat) == os.getpid()
+    }
     ticks = os.sysconf("SC_CLK_TCK")
-    return {
+    spent = {
         "emulators": emulator_ticks / ticks,
         "other_python": time.process_time() - emulator_ticks / ticks,
-        "children": children / ticks,
+        "children": sum(n for pid, n in children.items() if pid not in workers) / ticks,
     }
+    if workers:
+        spent["worker_processes"] = sum(n for pid, n in children.items() if pid in workers) / ticks
+    return spent
 
 
 def _stat_fields(stat: Path) -> list[str]:

@@ -7,14 +7,24 @@ emulators, tells TikTok, and records every step in the store. The clock stops wh
 SHIPPED. The baseline: N `BareWorkflow`s, each running as many no-op activities as a warm-up order ran
 before it was recorded SHIPPED (counted from that order's history), started by the same client and run
 by a worker in the same process as the real workers.
+
+It prints an order's Temporal footprint up to SHIPPED (history events, activities, signals, search
+attribute upserts; a bare workflow's history beside it) and the CPU per order of each part: the
+emulators, our Python, the dev server. With `--workers N` the real workers run as N `creatorflow worker`
+processes (the API and emulators stay here), to show what a second process buys.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import signal
+import subprocess
 import time
 import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -28,32 +38,44 @@ from creatorflow.names import order_workflow_id
 from creatorflow.orders import FulfillmentState, reached
 from devstack.fast import FAST_ORDERS
 from devstack.polling import eventually
+from devstack.processes import running_worker, worker_env
 from devstack.stack import SandboxShop, Stack
 from workers.worker import MAX_CONCURRENT_ACTIVITIES
 from workflows.search_attributes import FULFILLMENT_STATE
 
 GOAL = 0.7
+BARE_ID = f"bench-bare:{uuid.uuid4().hex[:8]}"
+BARE_LAST = f"{BARE_ID}:last"  # one whose history is counted
 # Shipped orders wait quietly (no tracking polls) while the rest are measured.
 BENCH_ORDERS = FAST_ORDERS.model_copy(update={"tracking_poll": timedelta(minutes=30)})
 
 
-async def run(orders: int, timeout: float) -> dict[str, Any]:
-    async with sandbox(BENCH_ORDERS) as stack:
+async def run(orders: int, timeout: float, workers: int = 0) -> dict[str, Any]:
+    async with (
+        sandbox(BENCH_ORDERS, with_workers=workers == 0) as stack,
+        worker_processes(stack, workers) as pids,
+    ):
         shop = await quiet_shop(stack)
-        per_order = await activities_until_shipped(stack, shop, timeout)
-        log(f"an order runs {per_order} activities from paid to shipped")
-        before = cpu_seconds()
+        footprint = await footprint_until_shipped(stack, shop, timeout)
+        per_order = footprint["activities"]
+        log(f"an order's footprint from paid to shipped: {footprint}")
+        before = cpu_seconds(pids)
         baseline = await run_bare(stack.client, orders, per_order, timeout)
-        between = cpu_seconds()
+        between = cpu_seconds(pids)
         log(f"baseline: {orders} bare workflows in {baseline:.1f} s")
+        bare_events = len((await stack.client.get_workflow_handle(BARE_LAST).fetch_history()).events)
         real = await ship_orders(stack, shop, orders, timeout)
-        after = cpu_seconds()
+        after = cpu_seconds(pids)
         log(f"real: {orders} orders shipped in {real:.1f} s")
     orders_per_s, baseline_per_s = orders / real, orders / baseline
     return {
         "bench": "lifecycle",
         "orders": orders,
+        "worker_processes": workers or "in this process",
         "activities_per_order": per_order,
+        "history_events_per_order": footprint["history_events"],
+        "baseline_history_events": bare_events,
+        "footprint_until_shipped": footprint,
         "seconds": round(real, 2),
         "orders_per_s": round(orders_per_s, 2),
         "baseline_seconds": round(baseline, 2),
@@ -61,7 +83,8 @@ async def run(orders: int, timeout: float) -> dict[str, Any]:
         "ratio": ratio(orders_per_s, baseline_per_s),
         "goal": GOAL,
         "met": orders_per_s / baseline_per_s >= GOAL,
-        # CPU per order: the emulators, the rest of this process (workers, API, store), the dev server.
+        # CPU per order: the emulators, the rest of this process (API, store, and the workers unless they
+        # run apart), the worker processes if they do, and the dev server ("children").
         "cpu_ms_per_order": cpu_ms_per(orders, between, after),
         "baseline_cpu_ms_per_order": cpu_ms_per(orders, before, between),
     }
@@ -85,9 +108,26 @@ async def shipped_count(stack: Stack, shop: SandboxShop) -> int:
     return sum(n for state, n in states.items() if reached(FulfillmentState(state), FulfillmentState.SHIPPED))
 
 
-async def activities_until_shipped(stack: Stack, shop: SandboxShop, timeout: float) -> int:
-    """Ship one order and count, in its history, the activities it scheduled up to and including the one
-    that recorded it SHIPPED (scheduled in the same workflow task as the search attribute's update)."""
+@contextlib.asynccontextmanager
+async def worker_processes(stack: Stack, count: int) -> AsyncIterator[frozenset[int]]:
+    """`count` `creatorflow worker` processes on the stack's dev server and emulators; their pids."""
+    env = worker_env(stack, stack.client.service_client.config.target_host)
+    started: list[subprocess.Popen[bytes]] = []
+    try:
+        for number in range(count):
+            started.append(await running_worker(env, stack.settings.data_dir / f"worker-{number}.log"))
+        yield frozenset(process.pid for process in started)
+    finally:
+        for process in started:
+            process.send_signal(signal.SIGTERM)
+        for process in started:
+            await asyncio.to_thread(process.wait)
+
+
+async def footprint_until_shipped(stack: Stack, shop: SandboxShop, timeout: float) -> dict[str, int]:
+    """Ship one order and count, in its history, up to and including the activity that recorded it
+    SHIPPED (scheduled in the same workflow task as the search attribute's update): its events, its
+    activities (one by queue too), the signals it took and its search attribute upserts."""
     [order] = await stack.control.create_orders(shop.shop_id, shop.sku_id, on_hold=False)
     await eventually(
         lambda: shipped_count(stack, shop),
@@ -98,12 +138,21 @@ async def activities_until_shipped(stack: Stack, shop: SandboxShop, timeout: flo
     )
     handle = stack.client.get_workflow_handle(order_workflow_id(shop.shop_id, order["id"]))
     history = await handle.fetch_history()
-    scheduled, shipped_seen = 0, False
-    for event in history.events:
+    seen: Counter[int] = Counter()
+    queues: Counter[str] = Counter()
+    shipped_seen = False
+    for number, event in enumerate(history.events, start=1):
+        seen[event.event_type] += 1
         if event.event_type == EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED:
-            scheduled += 1
+            queues[event.activity_task_scheduled_event_attributes.task_queue.name] += 1
             if shipped_seen:
-                return scheduled
+                return {
+                    "history_events": number,
+                    "activities": seen[EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED],
+                    **{f"activities_on_{queue}": n for queue, n in sorted(queues.items())},
+                    "signals": seen[EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED],
+                    "search_attribute_upserts": seen[EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES],
+                }
         elif event.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES:
             fields = event.upsert_workflow_search_attributes_event_attributes.search_attributes.indexed_fields
             state = fields.get(FULFILLMENT_STATE.name)
@@ -120,16 +169,16 @@ async def run_bare(client: Client, count: int, activities: int, timeout: float) 
         activities=[noop],
         max_concurrent_activities=MAX_CONCURRENT_ACTIVITIES,
     )
-    run_id = uuid.uuid4().hex[:8]
     async with worker:
         started = time.monotonic()
         handles = await asyncio.gather(
             *(
                 client.start_workflow(
-                    BareWorkflow.run, activities, id=f"bench-bare:{run_id}:{i}", task_queue=BARE_TASK_QUEUE
+                    BareWorkflow.run, activities, id=f"{BARE_ID}:{i}", task_queue=BARE_TASK_QUEUE
                 )
-                for i in range(count)
-            )
+                for i in range(count - 1)
+            ),
+            client.start_workflow(BareWorkflow.run, activities, id=BARE_LAST, task_queue=BARE_TASK_QUEUE),
         )
         await asyncio.wait_for(asyncio.gather(*(handle.result() for handle in handles)), timeout)
         return time.monotonic() - started

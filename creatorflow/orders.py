@@ -90,6 +90,18 @@ def state_for_tracking(status: TrackingStatus) -> FulfillmentState | None:
     return _FROM_TRACKING.get(status)
 
 
+def closed_on_tiktok(order: Order, now: int, return_window: timedelta) -> bool:
+    """Whether TikTok shows the order finished for us: completed, cancelled, or delivered longer ago than
+    the return window. Such an order needs no workflow; a backfill only records it."""
+    if order.status in (OrderStatus.COMPLETED, OrderStatus.CANCELLED):
+        return True
+    return (
+        order.status == OrderStatus.DELIVERED
+        and order.delivery_time is not None
+        and order.delivery_time + return_window.total_seconds() <= now
+    )
+
+
 def reached(stage: FulfillmentState, milestone: FulfillmentState) -> bool:
     """Whether `stage` is at or past `milestone` on the forward path."""
     return stage in PROGRESS and PROGRESS.index(stage) >= PROGRESS.index(milestone)

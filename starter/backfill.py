@@ -32,7 +32,8 @@ from workers.client import connect
 from workflows.backfill import BackfillWorkflow
 
 backfill_app = typer.Typer(
-    help="Backfill a shop's historical orders: each gets its order workflow, none is started twice.",
+    help="Backfill a shop's historical orders: closed ones are recorded, the rest get their order "
+    "workflow; none is started twice.",
     invoke_without_command=True,
 )
 
@@ -171,6 +172,7 @@ def _counts(progress: SyncProgress) -> str:
     return (
         f"pages {progress.pages} · seen {progress.seen} · started {progress.started} · "
         f"already running {progress.already_existed} · skipped {progress.skipped} · errors {progress.errors}"
+        f" · closed, recorded without a workflow {progress.closed}"
     )
 
 

@@ -1,10 +1,12 @@
 """`BackfillWorkflow`: bring a shop's historical orders (created in [since, until)) under management.
 
 Started from the CLI (`creatorflow backfill`) with id `backfill:{shop_id}:{from}:{to}`. It pages TikTok's
-order search by `create_time` and hands each order to its `OrderWorkflow` in a bounded window (see
-`workflows.sweep`). An order already shipped, delivered, completed or cancelled is recorded in its real
-state by its order workflow and never gets a label; a finished order workflow is never restarted, so
-running the same backfill twice starts nothing new.
+order search by `create_time`. Orders the page shows closed (completed, cancelled, delivered and past the
+return window) are recorded in the store from the page, in bulk, with no workflow and no further call;
+every other order is handed to its `OrderWorkflow` in a bounded window (see `workflows.sweep`). An order
+already shipped or delivered is recorded in its real state by its order workflow and never gets a label;
+a finished order workflow is never restarted and a recorded order is not recorded again, so running the
+same backfill twice starts nothing new. A dry run only counts.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class BackfillWorkflow:
                     time_field="create_time",
                     ge=int(input.since.timestamp()),
                     lt=int(self._until.timestamp()),
+                    closed_after_delivery=None if input.dry_run else input.return_window,
                 )
             ]
         )

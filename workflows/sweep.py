@@ -62,8 +62,9 @@ class Sweep:
                 start_to_close_timeout=SEARCH_TIMEOUT,
                 summary=f"{search.kind} page {progress.pages + 1}",
             )
-            for change in page.changes:
+            for change in [*page.changes, *page.closed]:
                 progress.saw(change)
+            progress.closed += len(page.closed)
             if page.changes and not self._dry_run:
                 progress.add(await self._hand_over(page.changes))
             progress.pages += 1

@@ -1,37 +1,47 @@
-"""The webhook inbox: verify, record, then forward to the workflow that owns the event.
+"""The webhook inbox: verify and record, answer; the forwarder then hands the event to its workflow.
 
-Recording comes before forwarding, and forwarding is retried from the record, so an event we answered
-200 is never lost, even when Temporal is down at that moment (docs/design.md, "Never lose a webhook").
-Transport (FastAPI) and orchestration (Temporal) are both outside this module: it speaks to Temporal
-through the `EventGateway` protocol.
+The record is the durability point: the API answers 200 once the event is committed, and the forwarder
+(`creatorflow.api.forwarder`) delivers it from the record, retrying until it gets through, so an event we
+answered is never lost, even when Temporal is down (docs/design.md, "Never lose a webhook"). Transport
+(FastAPI) and orchestration (Temporal) are both outside this module: it speaks to Temporal through the
+`EventGateway` protocol.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
 from pydantic import BaseModel
 from sqlalchemy.exc import SQLAlchemyError
 
+from creatorflow.api.batching import Batched
+from creatorflow.api.forwarder import Forwarder
 from creatorflow.api.outage import DatabaseOutage
 from creatorflow.config import TikTokSettings
 from creatorflow.domain import OtherCarrierEvent, Provider
 from creatorflow.gateway import EventGateway, WorkflowClosedError
 from creatorflow.inventory import CatalogChange
 from creatorflow.metrics import WEBHOOKS, Metrics, NoMetrics
-from creatorflow.names import CatalogMessage, OrderMessage, ShopMessage
+from creatorflow.names import (
+    CatalogMessage,
+    OrderMessage,
+    ShopMessage,
+    catalog_workflow_id,
+    order_workflow_id,
+    shop_workflow_id,
+)
 from creatorflow.orders import CarrierTrackingEvent, TikTokOrderEvent
 from creatorflow.shipping.base import Carrier, WebhookDelivery
 from creatorflow.shipping.errors import MalformedWebhookError, WebhookRejectedError
 from creatorflow.shops import ShopAuthorizationEvent
 from creatorflow.store import Store
 from creatorflow.store.db import unreachable
-from creatorflow.store.shops import ShopNotFoundError
-from creatorflow.store.tables import Shop, ShopStatus, WebhookRow, WebhookStatus, utcnow
+from creatorflow.store.inbox import WebhookMark
+from creatorflow.store.tables import ShopStatus, WebhookRow, WebhookStatus, utcnow
 from creatorflow.tiktok.webhooks import (
     CancellationStatusChange,
     OrderStatusChange,
@@ -52,6 +62,9 @@ from creatorflow.tiktok.webhooks import WebhookEvent as TikTokWebhook
 log = logging.getLogger(__name__)
 
 UNKNOWN = "unknown"  # the event type of a webhook that could not be read
+# Webhooks being received at once from which the API counts as busy: the forwarder then forwards one at a
+# time, so a burst is answered first (creatorflow.api.forwarder).
+BUSY = 4
 
 
 class Outcome(StrEnum):
@@ -122,9 +135,22 @@ def _shop_event(event: TikTokWebhook) -> ShopAuthorizationEvent | None:
             return None
 
 
-def _ids(row: WebhookRow) -> dict[str, str]:
-    """The shop and order a recorded event names (a carrier's names neither), for its log lines."""
-    return {key: value for key, value in (("shop_id", row.shop_id), ("order_id", row.order_id)) if value}
+def _each(write: Callable[[list[WebhookMark]], None]) -> Callable[[list[WebhookMark]], list[None]]:
+    """A batch write that returns nothing, as a group commit wants it: one (empty) result per item."""
+
+    def written(marks: list[WebhookMark]) -> list[None]:
+        write(marks)
+        return [None] * len(marks)
+
+    return written
+
+
+def _together(outcomes: list[Outcome]) -> Outcome:
+    """One answer for an event recorded once per order: retry if any record failed (those made are then
+    duplicates), accepted if any was new."""
+    if Outcome.UNAVAILABLE in outcomes:
+        return Outcome.UNAVAILABLE
+    return Outcome.ACCEPTED if Outcome.ACCEPTED in outcomes else Outcome.DUPLICATE
 
 
 def _unrouted(
@@ -144,32 +170,48 @@ class WebhookInbox:
         gateway: EventGateway,
         tiktok: TikTokSettings,
         carriers: Mapping[Provider, Carrier],
-        forward_timeout: float = 2.0,
+        forward_timeout: float = 5.0,
         metrics: Metrics | None = None,
         unmatched_tracking_grace: timedelta = timedelta(hours=1),
+        retry_after: timedelta = timedelta(seconds=2),
     ) -> None:
         self._store = store
         self._gateway = gateway
         self._tiktok = tiktok
         self._carriers = carriers
-        self._forward_timeout = forward_timeout
         self._metrics = metrics or NoMetrics()
         self._unmatched_tracking_grace = unmatched_tracking_grace
-        # Set when a forward found the gateway not answering (Temporal down: its client retries until our
-        # timeout), cleared when the forwarder gets an event through again. Meanwhile each webhook is
-        # recorded and answered at once instead of waiting out the timeout.
-        self._gateway_down = False
+        self._record_rows = Batched(store.record_webhooks, "record webhooks")
+        self._mark_rows: Batched[WebhookMark, None] = Batched(_each(store.mark_webhooks), "mark webhooks")
+        self._shop_status = Batched(store.shop_statuses, "read shop statuses")
+        self._receiving = 0  # webhooks being received right now
         self.database = DatabaseOutage()
+        self._forwarder = Forwarder(
+            store,
+            self.forward,
+            self.database,
+            busy=lambda: self._receiving >= BUSY,
+            timeout=forward_timeout,
+            retry_after=retry_after,
+        )
 
     # --- receiving -----------------------------------------------------------------------------
 
     async def receive_tiktok(self, body: bytes, authorization: str | None) -> Outcome:
-        outcome, event_type = await self._receive_tiktok(body, authorization)
+        self._receiving += 1
+        try:
+            outcome, event_type = await self._receive_tiktok(body, authorization)
+        finally:
+            self._receiving -= 1
         self._metrics.add(WEBHOOKS, source="tiktok", type=event_type, outcome=outcome.value)
         return outcome
 
     async def receive_tracking(self, provider: Provider, delivery: WebhookDelivery) -> Outcome:
-        outcome, status = await self._receive_tracking(provider, delivery)
+        self._receiving += 1
+        try:
+            outcome, status = await self._receive_tracking(provider, delivery)
+        finally:
+            self._receiving -= 1
         self._metrics.add(WEBHOOKS, source=provider.value, type=status, outcome=outcome.value)
         return outcome
 
@@ -187,24 +229,26 @@ class WebhookInbox:
         except WebhookPayloadError as exc:
             return await self._keep_malformed("tiktok", body, exc), UNKNOWN
         routed, shop_event = _order_events(event), _shop_event(event)
-        if routed:  # one record per order, each forwarded (and retried) on its own
-            outcomes = [
-                await self._record_and_forward(
-                    WebhookRow(
-                        source="tiktok",
-                        dedup_key=message.event_id,
-                        event_type=str(event.type),
-                        shop_id=event.shop_id,
-                        order_id=order_id,
-                        body=body,
-                        signal=OrderMessage.TIKTOK_EVENT,
-                        payload=message.model_dump_json(),
+        if routed:  # one record per order, each forwarded (and retried) in its own workflow's lane
+            outcomes = await asyncio.gather(
+                *(
+                    self._record(
+                        WebhookRow(
+                            source="tiktok",
+                            dedup_key=message.event_id,
+                            event_type=str(event.type),
+                            shop_id=event.shop_id,
+                            order_id=order_id,
+                            body=body,
+                            signal=OrderMessage.TIKTOK_EVENT,
+                            payload=message.model_dump_json(),
+                            lane=order_workflow_id(event.shop_id, order_id),
+                        )
                     )
+                    for order_id, message in routed
                 )
-                for order_id, message in routed
-            ]
-            new = Outcome.ACCEPTED in outcomes
-            return (Outcome.ACCEPTED if new else Outcome.DUPLICATE), event.type_name
+            )
+            return _together(outcomes), event.type_name
         row = WebhookRow(
             source="tiktok",
             dedup_key=event.dedup_key,
@@ -215,14 +259,16 @@ class WebhookInbox:
         if shop_event is not None:
             row.signal = ShopMessage.AUTHORIZATION_EVENT
             row.payload = shop_event.model_dump_json()
+            row.lane = shop_workflow_id(event.shop_id)
         elif event.type in PRODUCT_TOPICS:
             row.signal = CatalogMessage.CHANGED
+            row.lane = catalog_workflow_id(event.shop_id)
             product_id = str(getattr(event.data, "product_id", "") or "")
             row.payload = CatalogChange(source="webhook", product_id=product_id).model_dump_json()
         else:
             row.status = WebhookStatus.IGNORED
             row.error = f"topic {event.type} is not acted on"
-        return await self._record_and_forward(row), event.type_name
+        return await self._record(row), event.type_name
 
     async def _receive_tracking(self, provider: Provider, delivery: WebhookDelivery) -> tuple[Outcome, str]:
         """The outcome, and the tracking status the event reported (if it could be read)."""
@@ -241,7 +287,7 @@ class WebhookInbox:
             ignored = _unrouted(
                 provider.value, delivery.body, WebhookStatus.IGNORED, reason, update.event_type
             )
-            return await self._record_and_forward(ignored), update.event_type
+            return await self._record(ignored), update.event_type
         tracking = update.tracking
         latest = tracking.events[-1] if tracking.events else None
         message = CarrierTrackingEvent(
@@ -260,50 +306,31 @@ class WebhookInbox:
             signal=OrderMessage.TRACKING_EVENT,
             payload=message.model_dump_json(),
             body=delivery.body,
+            lane=f"tracking:{tracking.tracking_number}",  # its order is known once the label is found
         )
-        return await self._record_and_forward(row), tracking.status.value
+        return await self._record(row), tracking.status.value
 
     async def _keep_malformed(self, source: str, body: bytes, error: Exception) -> Outcome:
         """A verified body we cannot read: kept (once per distinct body) for someone to inspect."""
         log.warning("%s webhook malformed: %s", source, error)
         row = _unrouted(source, body, WebhookStatus.MALFORMED, str(error)[:500])
-        return Outcome.MALFORMED if await self._record(row) else Outcome.UNAVAILABLE
+        outcome = await self._record(row)
+        return Outcome.UNAVAILABLE if outcome is Outcome.UNAVAILABLE else Outcome.MALFORMED
 
-    async def _record(self, row: WebhookRow) -> tuple[WebhookRow, bool] | None:
-        """The recorded row and whether it is new; None when the database cannot be reached, so that the
-        sender is answered an error and sends it again: nothing is acknowledged before it is durable."""
+    async def _record(self, row: WebhookRow) -> Outcome:
+        """Commit the event (one write), wake the forwarder, answer: TikTok never waits on Temporal. When
+        the database cannot be reached the sender is told to retry: nothing is acknowledged before it is
+        durable."""
         try:
-            recorded = await asyncio.to_thread(self._store.record_webhook, row)
+            new = await self._record_rows(row)
         except SQLAlchemyError as exc:
             if not unreachable(exc):
                 raise
             self.database.failed(exc, refusing_webhook=True)
-            return None
-        self.database.reached()
-        return recorded
-
-    async def _record_and_forward(self, row: WebhookRow) -> Outcome:
-        record = await self._record(row)
-        if record is None:
             return Outcome.UNAVAILABLE
-        recorded, new = record
-        if recorded.status is WebhookStatus.RECEIVED and not self._gateway_down:
-            # New, or a duplicate of one not yet forwarded: try now, but never hold TikTok's 3 s.
-            try:
-                await asyncio.wait_for(self.forward(recorded), timeout=self._forward_timeout)
-            except TimeoutError:
-                self._gateway_down = True
-                log.warning(
-                    "webhook %s kept for later forwarding: the gateway did not answer within %.1fs; "
-                    "webhooks are only recorded until the forwarder gets through",
-                    recorded.dedup_key,
-                    self._forward_timeout,
-                    extra=_ids(recorded),
-                )
-            except Exception as exc:  # kept RECEIVED; the background forwarder retries it
-                log.warning(
-                    "webhook %s kept for later forwarding: %r", recorded.dedup_key, exc, extra=_ids(recorded)
-                )
+        self.database.reached()
+        if new and row.status is WebhookStatus.RECEIVED:
+            self._forwarder.wake()
         return Outcome.ACCEPTED if new else Outcome.DUPLICATE
 
     # --- forwarding ----------------------------------------------------------------------------
@@ -322,14 +349,13 @@ class WebhookInbox:
         else:
             raise ValueError(f"webhook {row.id} has no known signal {row.signal!r}")
 
-    async def _connected_shop(self, row: WebhookRow) -> Shop | None:
-        """The event's shop, or None (the event marked IGNORED) if we never connected it."""
+    async def _connected_status(self, row: WebhookRow) -> ShopStatus | None:
+        """The status of the event's shop, or None (the event marked IGNORED) if we never connected it."""
         assert row.id is not None
-        try:
-            return await asyncio.to_thread(self._store.shop, row.shop_id)
-        except ShopNotFoundError:
+        status = await self._shop_status(row.shop_id)
+        if status is None:
             await self._mark(row.id, WebhookStatus.IGNORED, f"shop {row.shop_id} is not connected")
-            return None
+        return status
 
     async def _forward_tiktok(self, row: WebhookRow) -> None:
         """Order events start or wake the order's workflow, but not for a deauthorized shop: this is where
@@ -352,18 +378,18 @@ class WebhookInbox:
     async def _intake_open(self, row: WebhookRow) -> bool:
         """True for a connected shop its seller has not deauthorized; else the event is marked IGNORED."""
         assert row.id is not None
-        shop = await self._connected_shop(row)
-        if shop is None:
+        status = await self._connected_status(row)
+        if status is None:
             return False
-        if shop.status is ShopStatus.DEAUTHORIZED:
-            await self._mark(row.id, WebhookStatus.IGNORED, f"shop {row.shop_id} is {shop.status.value}")
+        if status is ShopStatus.DEAUTHORIZED:
+            await self._mark(row.id, WebhookStatus.IGNORED, f"shop {row.shop_id} is {status.value}")
             return False
         return True
 
     async def _forward_shop_event(self, row: WebhookRow) -> None:
         """Authorization events go to the shop's workflow whatever the shop's status."""
         assert row.id is not None
-        if await self._connected_shop(row) is None:
+        if await self._connected_status(row) is None:
             return
         message = ShopAuthorizationEvent.model_validate_json(row.payload)
         workflow_id = await self._gateway.signal_shop(row.shop_id, row.signal, message)
@@ -400,43 +426,17 @@ class WebhookInbox:
     async def _mark(
         self, event_id: int, status: WebhookStatus, error: str = "", workflow_id: str | None = None
     ) -> None:
-        await asyncio.to_thread(self._store.mark_webhook, event_id, status, error, workflow_id)
+        await self._mark_rows(
+            WebhookMark(event_id=event_id, status=status, error=error, workflow_id=workflow_id)
+        )
 
-    async def forward_pending(self, limit: int = 200) -> int:
-        """Forward what is still RECEIVED (Temporal was down, or a label was not recorded yet)."""
-        forwarded = 0
-        for row in await asyncio.to_thread(self._store.webhooks, WebhookStatus.RECEIVED, limit):
-            try:
-                await self.forward(row)
-            except Exception as exc:
-                if unreachable(exc):
-                    raise  # the pass ends here: the next rows would fail the same way
-                log.info("webhook %s still pending: %r", row.dedup_key, exc, extra=_ids(row))
-                continue
-            forwarded += 1
-            if self._gateway_down:
-                self._gateway_down = False
-                log.info(
-                    "webhook %s forwarded: webhooks are forwarded on arrival again",
-                    row.dedup_key,
-                    extra=_ids(row),
-                )
-        return forwarded
+    async def forward_pending(self) -> int:
+        """Forward what is due now (Temporal was down, or a label was not recorded yet); how many went."""
+        return await self._forwarder.forward_pending()
 
     async def gateway_ready(self) -> bool:
         return await self._gateway.ready()
 
     async def run_forwarder(self, interval: float = 2.0) -> None:
-        """Forward pending events for as long as the API runs; a failed pass (the database unreachable)
-        is logged and the next one tried, since a dead forwarder would leave accepted events unsent."""
-        while True:
-            try:
-                await self.forward_pending()
-            except Exception as exc:
-                if unreachable(exc):  # said once for the whole outage, not a stack trace per pass
-                    self.database.failed(exc, refusing_webhook=False)
-                else:
-                    log.exception("forwarding pass failed; next pass in %.1fs", interval)
-            else:
-                self.database.reached()
-            await asyncio.sleep(interval)
+        """Forward recorded events for as long as the API runs (`interval`: the safety-net poll)."""
+        await self._forwarder.run(interval)

@@ -5,6 +5,8 @@ aggregate so each concern reads on its own (`shops`, `inbox`, `orders`, `stock`,
 
 from __future__ import annotations
 
+import threading
+
 from sqlalchemy.engine import Engine
 
 from creatorflow.crypto import Keyring
@@ -37,3 +39,4 @@ class Store(
     def __init__(self, engine: Engine, keyring: Keyring) -> None:
         self.engine = engine
         self._keyring = keyring
+        self._inbox_writes = threading.Lock()

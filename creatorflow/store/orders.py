@@ -88,6 +88,18 @@ class OrderRepository(Repository):
                 query = query.where(ReconcileCheckRow.shop_id == shop_id)
             return list(session.exec(query))
 
+    def insert_orders(self, records: list[OrderRecord]) -> int:
+        """Record orders not in the store yet, in one transaction (a backfill's closed orders, which get
+        no workflow); an order already there (its workflow's projection) is left as it is. How many were
+        new."""
+        if not records:
+            return 0
+        rows = [record.model_dump() for record in records]
+        with Session(self.engine) as session:
+            inserted = self._insert_new(session, OrderRecord, rows, ["shop_id", "order_id"])
+            session.commit()
+        return len(inserted)
+
     def order(self, shop_id: str, order_id: str) -> OrderRecord | None:
         with Session(self.engine) as session:
             return session.get(OrderRecord, (shop_id, order_id))

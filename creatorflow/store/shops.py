@@ -138,6 +138,13 @@ class ShopRepository(Repository):
             session.add(row)
             session.commit()
 
+    def shop_statuses(self, shop_ids: list[str]) -> list[ShopStatus | None]:
+        """Each shop's status, None for a shop never connected: one query for many (the forwarder's)."""
+        with Session(self.engine) as session:
+            query = select(Shop.shop_id, Shop.status).where(col(Shop.shop_id).in_(set(shop_ids)))
+            found = {shop_id: ShopStatus(status) for shop_id, status in session.exec(query)}
+        return [found.get(shop_id) for shop_id in shop_ids]
+
     def shops(self, status: ShopStatus | None = None) -> list[Shop]:
         with Session(self.engine) as session:
             query = select(Shop).order_by(col(Shop.shop_id))

@@ -297,6 +297,12 @@ class WebhookRow(SQLModel, table=True):
     error: str = ""
     received_at: datetime = when(default_factory=utcnow)
     forwarded_at: datetime | None = when(nullable=True, default=None)
+    # Forwarding (creatorflow.api.forwarder): events of one lane (the workflow they go to, or the tracking
+    # number that will name it) reach it in the order received; a lease keeps the API replicas from
+    # forwarding one event at once, and after a failed try it holds the event back until `lease_until`.
+    lane: str | None = Field(default=None, nullable=True)
+    lease_owner: str | None = Field(default=None, nullable=True)
+    lease_until: datetime | None = when(nullable=True, default=None)
 
 
 class SyncCursor(SQLModel, table=True):

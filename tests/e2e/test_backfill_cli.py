@@ -16,7 +16,7 @@ from tests.processes import creatorflow, worker_env
 from workers.schedules import delete_reconcile_schedule
 
 
-async def test_backfill_command_detaches_reports_status_and_a_second_run_starts_nothing(
+async def test_backfill_command_detaches_reports_status_and_a_second_run_changes_nothing(
     stack: Stack, shop: SandboxShop, e2e_temporal: WorkflowEnvironment
 ) -> None:
     await delete_reconcile_schedule(stack.client, shop.shop_id)  # only the backfill touches these orders
@@ -36,14 +36,18 @@ async def test_backfill_command_detaches_reports_status_and_a_second_run_starts_
         return (await creatorflow(env, "backfill", "status", backfill_id))[1]
 
     done = await eventually(status, lambda text: "COMPLETED" in text)
-    assert "seen 30 · started 30 · already running 0 · skipped 0 · errors 0" in done
+    # Completed on TikTok: recorded from the search page, no workflow.
+    assert "seen 30 · started 0 · already running 0 · skipped 0 · errors 0" in done
+    assert "closed, recorded without a workflow 30" in done
     assert "TikTok status: COMPLETED 30" in done
-    await eventually(lambda: projections(stack, shop.shop_id), lambda rows: len(rows) == len(created))
+    rows = await projections(stack, shop.shop_id)
+    assert {(row.order_id, row.state) for row in rows} == {(order["id"], "COMPLETED") for order in created}
 
-    # Attached this time: it waits for the end and prints what it did (the orders' workflows ended).
+    # Attached this time: it waits for the end and prints what it did (nothing new).
     code, output = await creatorflow(env, "backfill", "--shop", shop.shop_id, "--since", since)
     assert code == 0, output
-    assert "seen 30 · started 0 · already running 0 · skipped 30 · errors 0" in output
+    assert "seen 30 · started 0 · already running 0 · skipped 0 · errors 0" in output
+    assert len(await projections(stack, shop.shop_id)) == len(created)
 
 
 async def test_backfill_command_dry_run_counts_only_and_until_takes_only_its_window(
@@ -53,12 +57,12 @@ async def test_backfill_command_dry_run_counts_only_and_until_takes_only_its_win
     await delete_reconcile_schedule(stack.client, shop.shop_id)
     now = int(time.time())
 
-    async def completed(count: int, days_ago: int) -> list[dict[str, Any]]:
+    async def in_transit(count: int, days_ago: int) -> list[dict[str, Any]]:
         return await stack.control.create_orders(
-            shop.shop_id, shop.sku_id, count=count, status="COMPLETED", create_time=now - days_ago * 86400
+            shop.shop_id, shop.sku_id, count=count, status="IN_TRANSIT", create_time=now - days_ago * 86400
         )
 
-    older, recent = await completed(12, days_ago=5), await completed(8, days_ago=1)
+    older, recent = await in_transit(12, days_ago=5), await in_transit(8, days_ago=1)
     since, until = (f"{datetime.now(UTC) - timedelta(days=days):%Y-%m-%d}" for days in (6, 3))
     env = worker_env(stack, e2e_temporal.client.service_client.config.target_host)
 
@@ -66,7 +70,7 @@ async def test_backfill_command_dry_run_counts_only_and_until_takes_only_its_win
     assert code == 0, output
     assert f"backfill:{shop.shop_id}:{since}:now:dry-run: COMPLETED" in output
     assert "progress: pages 1 · seen 20 · started 0 · already running 0 · skipped 0 · errors 0" in output
-    assert "TikTok status: COMPLETED 20" in output
+    assert "TikTok status: IN_TRANSIT 20" in output
     assert await projections(stack, shop.shop_id) == []
 
     code, output = await creatorflow(
